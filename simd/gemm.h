@@ -1,0 +1,33 @@
+/* The GEMM and k-means-assignment frameworks: packing and the five loops around a micro-kernel,
+ * shared by every ISA level. */
+#ifndef LATENT_SIMD_GEMM_H
+#define LATENT_SIMD_GEMM_H
+
+#include "kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* C = alpha * op(A) * op(B) + beta * C, then C = act(C + bias[j]) when bias or act is given.
+ * op(A) is m x k (A is k x m when trans_a), op(B) is k x n (B is n x k when trans_b).
+ * Training uses NT (X W^T), NN (dY W) and TN (dY^T X). beta == 0 never reads C.
+ * Runs on the OpenMP threads available unless called inside a parallel region; the bytes of C
+ * do not depend on the thread count. */
+void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+              float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+              float *c, int64_t ldc, const float *bias, latent_act act, float slope);
+
+/* For each row x_i of X (n x d), the nearest of the k centers C (k x d, row-major, ldc = d):
+ * labels[i] = argmin_j ||c_j||^2 - 2 x_i.c_j (ties to the lowest j) and, when dist is not NULL,
+ * dist[i] = that minimum (add ||x_i||^2 for the squared distance). cnorm[j] = ||c_j||^2.
+ * Fused: dot products are blocked like GEMM and the min is taken in the micro-kernel's
+ * registers; no n x k matrix is formed. Threads as lk_sgemm. */
+void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
+                      const float *centers, int64_t k, const float *cnorm, int32_t *labels,
+                      float *dist);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

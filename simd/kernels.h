@@ -1,0 +1,156 @@
+/* The kernel table: one function-pointer type per kernel, and the GEMM blocking that goes with it.
+ *
+ * Conventions shared by every kernel:
+ * - float32 data, row-major, int64_t sizes and leading dimensions (in elements).
+ * - No alignment is assumed of any pointer.
+ * - Reductions return double and are summed in a fixed order that depends only on n and on the
+ *   ISA level, so one level always gives the same bytes (thread counts never enter a kernel).
+ * - Nothing here allocates, prints or fails.
+ */
+#ifndef LATENT_SIMD_KERNELS_H
+#define LATENT_SIMD_KERNELS_H
+
+#include <stdint.h>
+#include "latent/activation.h"
+#include "latent/isa.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- GEMM micro-kernel -------------------------------------------------------------------
+ * The framework (simd/gemm_driver.c) packs op(A) into MR x kc panels stored k-major
+ * (a[p*MR + i]) and op(B) into kc x NR panels (b[p*NR + j]), and calls the micro-kernel per tile:
+ *     C[0:MR, 0:NR] = (accumulate ? C : 0) + A_panel * B_panel
+ * then, when ep != NULL (the last kc block of a tile), applies the epilogue before storing.
+ * alpha is folded into the packed A panel. Edge tiles are run on a full MR x NR scratch tile. */
+
+typedef enum lk_epilogue_kind {
+    LK_EPI_NONE = 0,
+    LK_EPI_BIAS_ACT,   /* c = act(c + bias[j]); bias may be NULL */
+    LK_EPI_ARGMIN      /* k-means: per row, the min over columns of cnorm[j] - 2 c[i][j] */
+} lk_epilogue_kind;
+
+typedef struct lk_epilogue {
+    lk_epilogue_kind kind;
+    /* LK_EPI_BIAS_ACT: bias for this tile's NR columns (or NULL), activation and leaky slope.
+     * The micro-kernel applies the cheap activations (identity, relu, leaky relu) in registers;
+     * for the others the driver runs the table's act_fwd over the tile while it is in L1. */
+    const float *bias;
+    latent_act act;
+    float slope;
+    /* LK_EPI_ARGMIN: cnorm = ||c_j||^2 for this tile's NR columns (padded columns hold +inf);
+     * best[i] / best_idx[i] hold the running minimum for the tile's MR rows and are updated
+     * only on a strictly smaller value (ties keep the lowest index); col0 is the global index of
+     * the tile's first column. C is not stored for this kind. */
+    const float *cnorm;
+    float *best;
+    int32_t *best_idx;
+    int64_t col0;
+} lk_epilogue;
+
+typedef void (*lk_gemm_ukr_fn)(int64_t kc, const float *a, const float *b, float *c,
+                               int64_t ldc, int accumulate, const lk_epilogue *ep);
+
+/* ---- activations ------------------------------------------------------------------------
+ * Forward: y = act(x) elementwise (y may alias x). Backward: dx = dy * act'(x), given the
+ * pre-activation x and the output y (kernels use whichever is cheaper; dx may alias dy). */
+typedef void (*lk_act_fwd_fn)(int64_t n, const float *x, float *y, float slope);
+typedef void (*lk_act_bwd_fn)(int64_t n, const float *x, const float *y, const float *dy,
+                              float *dx, float slope);
+/* y = f(x) elementwise (exp, log); y may alias x. */
+typedef void (*lk_unary_fn)(int64_t n, const float *x, float *y);
+
+/* ---- losses and reductions ---------------------------------------------------------------
+ * mse:        returns sum (p - t)^2;                   grad (if not NULL) = gscale * (p - t)
+ * bce_logits: returns sum of max(l,0) - l z + log1p(exp(-|l|)); grad = gscale * (sigmoid(l) - z)
+ * gauss_kl:   returns sum of -0.5 (1 + lv - mu^2 - e^lv);
+ *             dmu += gscale * mu, dlv += gscale * 0.5 (e^lv - 1)   (when not NULL)
+ * sum:        returns sum x */
+typedef double (*lk_loss_fn)(int64_t n, const float *pred, const float *target, float *grad,
+                             float gscale);
+typedef double (*lk_kl_fn)(int64_t n, const float *mu, const float *logvar, float *dmu,
+                           float *dlogvar, float gscale);
+typedef double (*lk_sum_fn)(int64_t n, const float *x);
+/* out[j] = sum over rows i of x[i*ldx + j], rows taken in order (bias gradients). */
+typedef void (*lk_col_sum_fn)(int64_t m, int64_t n, const float *x, int64_t ldx, float *out);
+/* y += a * x (shard gradient reduction). */
+typedef void (*lk_axpy_fn)(int64_t n, float a, const float *x, float *y);
+
+/* ---- optimizers (PyTorch's update rules) -------------------------------------------------
+ * Adam:  g' = g + wd w (decoupled = 0) | w *= 1 - lr wd (decoupled = 1, AdamW)
+ *        m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2
+ *        w -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps),  bc = 1 - beta^step
+ * SGD:   g' = g + wd w;  vel = momentum vel + g';  w -= lr vel   (vel unused if momentum == 0) */
+typedef struct lk_adam_params {
+    float lr, beta1, beta2, eps, weight_decay;
+    float bc1, bc2;
+    int decoupled;
+} lk_adam_params;
+typedef struct lk_sgd_params {
+    float lr, momentum, weight_decay;
+} lk_sgd_params;
+typedef void (*lk_adam_fn)(int64_t n, float *w, const float *g, float *m, float *v,
+                           const lk_adam_params *p);
+typedef void (*lk_sgd_fn)(int64_t n, float *w, const float *g, float *vel,
+                          const lk_sgd_params *p);
+
+/* ---- k-means ----------------------------------------------------------------------------
+ * sqnorm_rows: out[i] = ||x_i||^2 (summed in the kernel's fixed order).
+ * kmeans_accumulate: for each row i, sums[l*d + :] += w_i x_i and wsum[l] += w_i with
+ *   l = labels[i], w_i = w ? w[i] : 1; accumulated in double, rows in order. */
+typedef void (*lk_sqnorm_rows_fn)(int64_t n, int64_t d, const float *x, int64_t ldx, float *out);
+typedef void (*lk_kmeans_accumulate_fn)(int64_t n, int64_t d, const float *x, int64_t ldx,
+                                        const int32_t *labels, const float *w, double *sums,
+                                        double *wsum);
+
+/* Measures this level's peak FMA rate on the calling thread for about `seconds`: GFLOP/s
+ * (2 flops per lane per FMA). */
+typedef double (*lk_fma_peak_fn)(double seconds);
+
+typedef struct lk_table {
+    latent_isa isa;
+    /* GEMM: the micro-kernel, its tile and the cache blocking around it */
+    lk_gemm_ukr_fn gemm_ukr;
+    int mr, nr;          /* tile of the micro-kernel */
+    int64_t kc, mc, nc;  /* blocking; defaults per level, refined from hwloc's cache sizes */
+    /* activations */
+    lk_act_fwd_fn act_fwd[LATENT_ACT_COUNT];
+    lk_act_bwd_fn act_bwd[LATENT_ACT_COUNT];
+    lk_unary_fn vexp, vlog;
+    /* losses and reductions */
+    lk_loss_fn mse, bce_logits;
+    lk_kl_fn gauss_kl;
+    lk_sum_fn sum;
+    lk_col_sum_fn col_sum;
+    lk_axpy_fn axpy;
+    /* optimizers */
+    lk_adam_fn adam;
+    lk_sgd_fn sgd;
+    /* k-means */
+    lk_sqnorm_rows_fn sqnorm_rows;
+    lk_kmeans_accumulate_fn kmeans_accumulate;
+    /* benchmark support */
+    lk_fma_peak_fn fma_peak;
+} lk_table;
+
+/* The table in use (the detected level, capped by LATENT_ISA / latent_isa_set). */
+const lk_table *lk_active(void);
+
+/* The table of one level, or NULL when this build or CPU cannot run it. Tests and the selftest
+ * walk these to compare every level with LATENT_ISA_SCALAR. */
+const lk_table *lk_table_for(latent_isa isa);
+
+/* Replaces the cache blocking of every table (from hwloc's cache sizes); 0 keeps a value. */
+void lk_set_blocking(int64_t kc, int64_t mc, int64_t nc);
+
+/* Per-level fill functions, each overriding what its level implements (dispatch.c calls them). */
+void lk_fill_scalar(lk_table *t);
+void lk_fill_avx2(lk_table *t);
+void lk_fill_avx512(lk_table *t);
+void lk_fill_neon(lk_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,95 @@
+/* Philox4x32-10 (Salmon et al. 2011): counter-based, so a draw depends only on its coordinates. */
+#include <math.h>
+#include "latent/rng.h"
+
+static void philox_round(uint32_t ctr[4], const uint32_t key[2])
+{
+    const uint64_t p0 = (uint64_t)0xD2511F53u * ctr[0];
+    const uint64_t p1 = (uint64_t)0xCD9E8D57u * ctr[2];
+    uint32_t out0 = (uint32_t)(p1 >> 32) ^ ctr[1] ^ key[0];
+    uint32_t out1 = (uint32_t)p1;
+    uint32_t out2 = (uint32_t)(p0 >> 32) ^ ctr[3] ^ key[1];
+    uint32_t out3 = (uint32_t)p0;
+    ctr[0] = out0, ctr[1] = out1, ctr[2] = out2, ctr[3] = out3;
+}
+
+static void philox10(const uint32_t in[4], const uint32_t key_in[2], uint32_t out[4])
+{
+    uint32_t c[4] = {in[0], in[1], in[2], in[3]};
+    uint32_t k[2] = {key_in[0], key_in[1]};
+    for (int i = 0; i < 10; i++) {
+        philox_round(c, k);
+        k[0] += 0x9E3779B9u;
+        k[1] += 0xBB67AE85u;
+    }
+    for (int i = 0; i < 4; i++) out[i] = c[i];
+}
+
+void latent_rng_init(latent_rng *r, uint64_t seed, uint32_t stream, uint64_t a, uint32_t b)
+{
+    /* The key carries the seed; the counter carries (position, stream^b-mix, a). */
+    r->key[0] = (uint32_t)seed;
+    r->key[1] = (uint32_t)(seed >> 32);
+    r->ctr[0] = 0; /* block position within the stream */
+    r->ctr[1] = b;
+    r->ctr[2] = (uint32_t)a;
+    r->ctr[3] = (uint32_t)(a >> 32) ^ (stream << 24);
+    r->used = 4;
+    r->have_spare = 0;
+    r->spare = 0.0f;
+}
+
+uint32_t latent_rng_u32(latent_rng *r)
+{
+    if (r->used == 4) {
+        philox10(r->ctr, r->key, r->buf);
+        r->ctr[0]++;
+        r->used = 0;
+    }
+    return r->buf[r->used++];
+}
+
+float latent_rng_uniform(latent_rng *r) { return (float)(latent_rng_u32(r) >> 8) * 0x1p-24f; }
+
+double latent_rng_uniform_double(latent_rng *r)
+{
+    uint64_t hi = latent_rng_u32(r) >> 5, lo = latent_rng_u32(r) >> 6;
+    return (double)(hi * 67108864.0 + lo) * 0x1p-53;
+}
+
+float latent_rng_normal(latent_rng *r)
+{
+    if (r->have_spare) {
+        r->have_spare = 0;
+        return r->spare;
+    }
+    /* u1 in (0, 1] so the log is finite */
+    double u1 = 1.0 - latent_rng_uniform_double(r);
+    double u2 = latent_rng_uniform_double(r);
+    double rad = sqrt(-2.0 * log(u1));
+    double th = 6.283185307179586 * u2;
+    r->spare = (float)(rad * sin(th));
+    r->have_spare = 1;
+    return (float)(rad * cos(th));
+}
+
+uint64_t latent_rng_below(latent_rng *r, uint64_t n)
+{
+    if (n <= 1) return 0;
+    uint64_t x, lim = UINT64_MAX - UINT64_MAX % n;
+    do {
+        x = ((uint64_t)latent_rng_u32(r) << 32) | latent_rng_u32(r);
+    } while (x >= lim);
+    return x % n;
+}
+
+void latent_rng_permutation(latent_rng *r, int64_t n, int64_t *perm)
+{
+    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)latent_rng_below(r, (uint64_t)i + 1);
+        int64_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
