@@ -8,7 +8,7 @@
 #include "latent/isa.h"
 #include "simd/conformance.h"
 
-#define STRIDE 61u
+#define STRIDE 101u /* 42M inputs; the bounds in vmath.h were measured at 61 (70M) */
 #define CHUNK 4096
 
 typedef double (*ref_fn)(double);
