@@ -43,12 +43,11 @@ int train_args_parse(train_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     static const char *const names[] = {"ae", "vae", "gan", "kmeans"};
-    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        FILE *to = argc < 1 ? stderr : stdout;
-        fprintf(to, "usage: latent train ae|vae|gan|kmeans [options]   "
-                    "(latent train FAMILY --help for its options)\n");
-        if (argc < 1)
-            return cli_error("train", EXIT_USAGE, "missing model family (ae, vae, gan or kmeans)");
+    if (argc < 1)
+        return cli_error("train", EXIT_USAGE, "missing model family (ae, vae, gan or kmeans)");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        printf("usage: latent train ae|vae|gan|kmeans [options]\n\n"
+               "Trains a model; latent train FAMILY --help lists its options.\n");
         return CLI_HELPED;
     }
     int fam = -1;
