@@ -177,6 +177,21 @@ int train_args_parse(train_args *a, int argc, char **argv)
     int rc = cli_parse(&cmd, argc - 1, argv + 1);
     if (rc) return rc;
 
+    a->given_data = cli_given(&cmd, "data");
+    a->given_test = cli_given(&cmd, "test");
+    a->given_limit = cli_given(&cmd, "limit");
+    a->given_epochs = cli_given(&cmd, "epochs");
+    a->given_batch = cli_given(&cmd, "batch");
+    a->given_lr = cli_given(&cmd, "lr");
+    a->given_optimizer = cli_given(&cmd, "optimizer");
+    a->given_seed = cli_given(&cmd, "seed");
+    a->given_clip = cli_given(&cmd, "clip");
+    a->given_layers = cli_given(&cmd, "layers");
+    for (int i = (int)(sizeof common / sizeof *common); i < n; i++)
+        if (all[i].given && !a->family_option) a->family_option = fam_opts[fam][i - (int)(sizeof common / sizeof *common)].name;
+    if (a->resume && a->family_option)
+        return cli_error(name, EXIT_USAGE, "--%s: the model's configuration comes from --resume "
+                         "and cannot change", a->family_option);
     if (a->layers.n == 1 && (fam == FAMILY_AE))
         return cli_error(name, EXIT_USAGE,
                          "--layers: needs the input size and at least one encoder layer");

@@ -34,6 +34,10 @@ typedef struct train_args {
     int64_t k, max_iter, n_init, minibatch;
     double tol;
     const char *init, *algorithm;
+    /* which options were typed: --resume takes the rest from the checkpoint */
+    int given_data, given_test, given_limit, given_epochs, given_batch, given_lr, given_optimizer,
+        given_seed, given_clip, given_layers;
+    const char *family_option;           /* a family option typed, or NULL */
 } train_args;
 
 /* Parses `latent train FAMILY ...` (argv starts after "train"). Returns CLI_PARSED, CLI_HELPED
