@@ -1,5 +1,12 @@
 /* latent sample: draws from a VAE or GAN, as a PNG grid and optionally .npy. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include "commands.h"
+#include "jsonl.h"
+#include "latent/io.h"
+#include "latent/memory.h"
+#include "model_use.h"
 #include "options.h"
 
 int cmd_sample(int argc, char **argv)
@@ -19,5 +26,38 @@ int cmd_sample(int argc, char **argv)
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
     if (!cli_given(&cmd, "n")) return cli_error("sample", EXIT_USAGE, "--n N is required");
     if (!png) return cli_error("sample", EXIT_USAGE, "--png OUT.png is required");
-    return cli_error("sample", EXIT_FAIL, "not built yet");
+    model_use u;
+    if (use_open("sample", cmd.pos[0], "vae|gan", &u)) return EXIT_FAIL;
+    int rc = EXIT_FAIL;
+    int64_t d = latent_model_input_dim(u.m), h, w;
+    float *x = latent_alloc((size_t)n, (size_t)d * sizeof(float), "samples");
+    if (!x || latent_model_sample(u.m, n, (uint64_t)seed, x) != LATENT_OK) {
+        cli_error("sample", EXIT_FAIL, "%s", latent_last_error());
+        goto out;
+    }
+    use_image_shape(&u, d, &h, &w);
+    if (latent_png_write_grid(png, x, n, h, w, 0, 0.0f, 1.0f) != LATENT_OK) {
+        cli_error("sample", EXIT_FAIL, "%s", latent_last_error());
+        goto out;
+    }
+    int64_t shape[2] = {n, d};
+    if (npy && latent_npy_write(npy, LATENT_F32, 2, shape, x) != LATENT_OK) {
+        cli_error("sample", EXIT_FAIL, "%s", latent_last_error());
+        goto out;
+    }
+    if (json) {
+        jsonl j;
+        jsonl_begin(&j, "done");
+        jsonl_int(&j, "n", n);
+        jsonl_str(&j, "png", png);
+        if (npy) jsonl_str(&j, "npy", npy);
+        jsonl_end(&j);
+    } else {
+        printf("wrote %s%s%s: %lld samples\n", png, npy ? " and " : "", npy ? npy : "", (long long)n);
+    }
+    rc = EXIT_OK;
+out:
+    latent_free(x);
+    use_close(&u);
+    return rc;
 }
