@@ -26,7 +26,7 @@ int cmd_anomaly(int argc, char **argv)
     if (!out) return cli_error("anomaly", EXIT_USAGE, "--out SCORES.npy is required");
     model_use u;
     if (use_open("anomaly", cmd.pos[0], "ae|vae", &u)) return EXIT_FAIL;
-    int rc = EXIT_FAIL;
+    rc = EXIT_FAIL;
     float *scores = NULL;
     if (use_data("anomaly", &u, data, NULL, limit, 1)) goto out;
     if (!(scores = latent_alloc((size_t)u.ds.n, sizeof(float), "scores"))) {

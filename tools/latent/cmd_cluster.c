@@ -38,7 +38,7 @@ int cmd_cluster(int argc, char **argv)
     if (!out) return cli_error("cluster", EXIT_USAGE, "--out LABELS.npy is required");
     model_use u;
     if (use_open("cluster", cmd.pos[0], "ae|vae", &u)) return EXIT_FAIL;
-    int rc = EXIT_FAIL;
+    rc = EXIT_FAIL;
     float *codes = NULL;
     latent_kmeans_result res = {0};
     if (use_data("cluster", &u, data, labels, limit, 0)) goto out;

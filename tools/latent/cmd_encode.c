@@ -26,7 +26,7 @@ int cmd_encode(int argc, char **argv)
     if (!out) return cli_error("encode", EXIT_USAGE, "--out CODES.npy is required");
     model_use u;
     if (use_open("encode", cmd.pos[0], "ae|vae", &u)) return EXIT_FAIL;
-    int rc = EXIT_FAIL;
+    rc = EXIT_FAIL;
     float *codes = NULL;
     if (use_data("encode", &u, data, NULL, limit, 0)) goto out;
     int64_t c = latent_model_code_dim(u.m);

@@ -95,7 +95,7 @@ int cmd_eval(int argc, char **argv)
     (void)batch;
     model_use u;
     if (use_open("eval", cmd.pos[0], "ae|vae|gan", &u)) return EXIT_FAIL;
-    int rc = EXIT_FAIL;
+    rc = EXIT_FAIL;
     double loss[LATENT_LOSS_TERMS] = {0}, ll = NAN;
     if (use_data("eval", &u, data, labels, limit, 1)) goto out;
     latent_model_kind k = latent_model_kind_of(u.m);

@@ -29,7 +29,7 @@ int cmd_reconstruct(int argc, char **argv)
     if (!png) return cli_error("reconstruct", EXIT_USAGE, "--png OUT.png is required");
     model_use u;
     if (use_open("reconstruct", cmd.pos[0], "ae|vae", &u)) return EXIT_FAIL;
-    int rc = EXIT_FAIL;
+    rc = EXIT_FAIL;
     float *rec = NULL, *grid = NULL;
     if (use_data("reconstruct", &u, data, NULL, limit, 1)) goto out;
     if (n > u.ds.n) n = u.ds.n;

@@ -28,7 +28,7 @@ int cmd_sample(int argc, char **argv)
     if (!png) return cli_error("sample", EXIT_USAGE, "--png OUT.png is required");
     model_use u;
     if (use_open("sample", cmd.pos[0], "vae|gan", &u)) return EXIT_FAIL;
-    int rc = EXIT_FAIL;
+    rc = EXIT_FAIL;
     int64_t d = latent_model_input_dim(u.m), h, w;
     float *x = latent_alloc((size_t)n, (size_t)d * sizeof(float), "samples");
     if (!x || latent_model_sample(u.m, n, (uint64_t)seed, x) != LATENT_OK) {

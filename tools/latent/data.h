@@ -2,6 +2,7 @@
 #ifndef LATENT_CLI_DATA_H
 #define LATENT_CLI_DATA_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "latent/dataset.h"
 

@@ -3,6 +3,7 @@
 #ifndef LATENT_CLI_MODEL_USE_H
 #define LATENT_CLI_MODEL_USE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "checkpoint.h"
 #include "latent/dataset.h"
