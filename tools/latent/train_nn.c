@@ -68,7 +68,7 @@ static int on_epoch(void *user, const latent_epoch_report *r)
 {
     run_ctx *c = user;
     const char *keys[4];
-    double vals[4], train, test = NAN;
+    double vals[4], train = NAN, test = NAN;
     int nx = epoch_terms(c->kind, r->loss, &train, keys, vals);
     if (c->test && c->kind != LATENT_MODEL_GAN) {
         double tl[LATENT_LOSS_TERMS];
