@@ -51,6 +51,11 @@ static int next_line(line_reader *r, size_t *out_len)
             r->line = p;
             r->cap = cap;
         }
+        if (memchr(r->buf + r->at, 0, take)) {
+            r->err = latent_fail(LATENT_EFORMAT, "%s: line %lld contains a NUL byte (not a text file)",
+                                 r->s->name, (long long)r->number + 1);
+            return -1;
+        }
         memcpy(r->line + n, r->buf + r->at, take);
         n += take;
         r->at += take;
@@ -154,6 +159,8 @@ static latent_status scan(latent_stream *s, float *x, int64_t *rows, int64_t *co
         for (int64_t j = 0; j < nf; j++) {
             double v;
             if (!parse_number(fields[j], &v)) {
+                for (char *c = fields[j]; *c; c++)
+                    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';  /* one printable line */
                 st = latent_fail(LATENT_EFORMAT, "%s: line %lld, column %lld: '%.40s' is not a number",
                                  s->name, (long long)r->number, (long long)j + 1, fields[j]);
                 break;

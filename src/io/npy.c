@@ -192,11 +192,11 @@ static latent_status read_header(latent_stream *s, npy_header *h)
     if (!latent_dims_product(h->shape, h->ndim, UINT64_MAX / 8, &h->count))
         return latent_fail(LATENT_EFORMAT, "%s: .npy header: the shape's size overflows", s->name);
     uint64_t bytes = h->count * isz;  /* count <= 2^61, isz <= 8: no overflow */
-    char what[96];
-    if (h->ndim == 2)
-        snprintf(what, sizeof what, "header: shape (%" PRId64 ", %" PRId64 ")", h->shape[0], h->shape[1]);
-    else
-        snprintf(what, sizeof what, "header: shape of %d dimensions", h->ndim);
+    char what[256];
+    int at = snprintf(what, sizeof what, "header: shape (");
+    for (int i = 0; i < h->ndim; i++)
+        at += snprintf(what + at, sizeof what - (size_t)at, "%s%" PRId64, i ? ", " : "", h->shape[i]);
+    snprintf(what + at, sizeof what - (size_t)at, "%s)", h->ndim == 1 ? "," : "");
     return latent_stream_check_payload(s, bytes, what);
 }
 

@@ -32,6 +32,15 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Up to 100 bytes of s with control characters shown as '?', so a message stays one line. */
+static const char *printable(const char *s, char *buf)
+{
+    size_t i = 0;
+    for (; s[i] && i < 100; i++) buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    buf[i] = 0;
+    return buf;
+}
+
 static latent_status bad(const char *file, const char *name, const char *what)
 {
     return latent_fail(LATENT_EFORMAT, "%s: tensor '%.100s': %s", file, name, what);
@@ -141,6 +150,12 @@ static latent_status read_st(latent_stream *s, latent_safetensors *out)
             st = latent_fail(LATENT_EFORMAT, "%s: __metadata__ appears twice", s->name);
             goto fail;
         }
+        for (const unsigned char *c = (const unsigned char *)v->key; *c; c++)
+            if (*c < 0x20 || *c == 0x7f) {
+                st = latent_fail(LATENT_EFORMAT, "%s: a tensor name contains control character 0x%02x",
+                                 s->name, *c);
+                goto fail;
+            }
         latent_tensor *t = &out->tensors[it];
         t->name = v->key;
         order[it].index = it;
@@ -153,7 +168,7 @@ static latent_status read_st(latent_stream *s, latent_safetensors *out)
         for (int32_t c = meta->child, im = 0; c >= 0; c = doc.nodes[c].next, im++) {
             const latent_json *v = &doc.nodes[c];
             if (v->type != LATENT_JSON_STRING) {
-                st = latent_fail(LATENT_EFORMAT, "%s: __metadata__ '%.100s' is not a string", s->name, v->key);
+                st = latent_fail(LATENT_EFORMAT, "%s: __metadata__ entry %d is not a string", s->name, im);
                 goto fail;
             }
             out->meta[im].key = v->key;
@@ -166,7 +181,9 @@ static latent_status read_st(latent_stream *s, latent_safetensors *out)
     qsort(names + nt, (size_t)nm, sizeof *names, by_name);
     for (int i = 1; i < nt + nm; i++)
         if (i != nt && strcmp(names[i - 1], names[i]) == 0) {
-            st = latent_fail(LATENT_EFORMAT, "%s: '%.100s' appears twice in the header", s->name, names[i]);
+            char shown[104];
+            st = latent_fail(LATENT_EFORMAT, "%s: %s '%s' appears twice in the header", s->name,
+                             i < nt ? "tensor" : "metadata key", printable(names[i], shown));
             goto fail;
         }
     /* The tensors must tile [0, buffer length) exactly. */

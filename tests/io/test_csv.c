@@ -44,6 +44,11 @@ Test(csv, refusals_name_line_and_column)
     expect_refusal(st, path, "line 2, column 2: 'four' is not a number");
     st = load_text(dir, "1,,3\n", &ds, path);
     expect_refusal(st, path, "line 1, column 2");
+    snprintf(path, 300, "%s/d.csv", dir);
+    write_bytes(path, "1,2\n3,4\0,5\n", 11);
+    expect_refusal(latent_dataset_load(path, &ds), path, "line 2 contains a NUL byte");
+    st = load_text(dir, "1,2\n3,\x01\n", &ds, path);
+    expect_refusal(st, path, "'?' is not a number");
     st = load_text(dir, "a,b\n", &ds, path);
     expect_refusal(st, path, "no data rows");
     st = load_text(dir, "", &ds, path);

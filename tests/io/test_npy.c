@@ -162,6 +162,11 @@ Test(npy, refusals_name_the_file)
     expect_refusal(latent_dataset_load(path, &ds), path, "needs 16 bytes but the file has 13");
     write_bytes(path, buf, n + 1);  /* one byte too many */
     expect_refusal(latent_dataset_load(path, &ds), path, "needs 16 bytes but the file has 17");
+    n = make_npy(buf, 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (5,), }", 64, v, 16);
+    write_bytes(path, buf, n);
+    latent_array arr;
+    expect_refusal(latent_npy_read(path, &arr), path, "shape (5,) needs 40 bytes but the file has 16");
+    n = make_npy(buf, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 64, v, 16);
     buf[0] = 'X';
     write_bytes(path, buf, n);
     expect_refusal(latent_dataset_load(path, &ds), path, "bad magic");

@@ -88,6 +88,8 @@ Test(safetensors, header_refusals)
         {"[1,2]", 0, "does not start with '{'"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4, "non-negative integer"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,18446744073709551620]}}", 4, "non-negative"},
+        {"{\"a\\nb\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "control character 0x0a"},
+        {"{\"__metadata__\":{\"k\\n\":\"1\",\"k\\n\":\"2\"}}", 0, "metadata key 'k?' appears twice"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_st(path, cases[i].header, cases[i].data);
