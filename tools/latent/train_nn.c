@@ -54,8 +54,10 @@ static int epoch_terms(latent_model_kind kind, const double *loss, double *train
         keys[0] = "d_loss", vals[0] = loss[0];
         keys[1] = "g_loss", vals[1] = loss[1];
         return 2;
+    default:
+        *train = loss[0];
+        return 0;
     }
-    return 0;
 }
 
 static int save_model(run_ctx *c, const char *path)
