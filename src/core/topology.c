@@ -159,7 +159,7 @@ void latent_blocking_for_caches(int64_t l1d, int64_t l2, int64_t l3, int mr, int
     const int64_t f = (int64_t)sizeof(float);
     if (mr < 1) mr = 1;
     if (nr < 1) nr = 1;
-    int64_t k = l1d > 0 ? clamp_multiple(l1d / (2 * f * nr), 16, 64, 1024) : 0;
+    int64_t k = l1d > 0 ? clamp_multiple(l1d / (2 * f * nr), 16, 64, 512) : 0;
     /* mc and nc are sized for a kc: the derived one, or a typical 256 when L1d is unknown */
     int64_t kk = k ? k : 256;
     *kc = k;

@@ -180,6 +180,9 @@ Test(topology, blocking_formula)
     cr_expect_eq(kc, 192);
     cr_expect_eq(mc, 672);
     cr_expect_eq(nc, 8192);
+    /* a 4 x 8 tile would take kc = 768: capped at 512, the deepest panel the driver packs */
+    latent_blocking_for_caches(48 << 10, 1 << 20, 32 << 20, 4, 8, &kc, &mc, &nc);
+    cr_expect_eq(kc, 512);
     /* tiny caches clamp up to a working minimum; unknown sizes give 0 (keep the default) */
     latent_blocking_for_caches(4096, 8192, 0, 8, 12, &kc, &mc, &nc);
     cr_expect_eq(kc, 64);
