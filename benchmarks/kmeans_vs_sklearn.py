@@ -2,9 +2,11 @@
 """latent's k-means against scikit-learn's on the 60000 x 784 Fashion-MNIST training images
 (float32, x/255), side by side in one run, alternating, medians.
 
-Lloyd: ms per iteration (latent: the per-iteration callback; scikit-learn: the fit time of
-ITERS iterations minus that of 2, divided by ITERS - 2, tol=0 from the same k-means++ init).
-Init: latent's greedy k-means++ against sklearn.cluster.kmeans_plusplus.
+Lloyd: ms per iteration (latent: the per-iteration callback, iterations after the first;
+scikit-learn: the fit of ITERS iterations minus that of 2, divided by ITERS - 2, tol=0, from a
+k-means++ init). Init: latent's greedy k-means++ against sklearn.cluster.kmeans_plusplus.
+Both wall time and process CPU time (all threads) are reported: on a machine shared with other
+jobs the wall ratios swing with the load, the CPU ratios much less.
 Usage: kmeans_vs_sklearn.py BUILD_DIR [K ...] (default K: 10 256 100); threads from
 OMP_NUM_THREADS (default 2), OpenBLAS core type from OPENBLAS_CORETYPE.
 """
@@ -35,18 +37,24 @@ def latent(build, k, iters):
     out = subprocess.run([os.path.join(build, "benchmarks", "kmeans_bench"), str(k), str(iters)],
                          check=True, capture_output=True, text=True).stdout
     lines = [json.loads(line) for line in out.splitlines()]
-    per_iter = [e["seconds"] for e in lines if e["event"] == "iter"]
-    done = [e for e in lines if e["event"] == "done"][0]
-    return statistics.median(per_iter[1:]), done["init_seconds"]
+    its = [e for e in lines if e["event"] == "iter"][1:]
+    init = [e for e in lines if e["event"] == "init"][0]
+    return (statistics.median(e["seconds"] for e in its), statistics.median(e["cpu"] for e in its),
+            init["seconds"], init["cpu"])
+
+
+def timed(f):
+    w0, c0 = time.perf_counter(), time.process_time()
+    r = f()
+    return r, time.perf_counter() - w0, time.process_time() - c0
 
 
 def sklearn_iter(x, init, iters):
     t = []
     for m in (2, iters):
-        t0 = time.perf_counter()
-        KMeans(len(init), init=init, n_init=1, max_iter=m, tol=0.0, algorithm="lloyd").fit(x)
-        t.append(time.perf_counter() - t0)
-    return (t[1] - t[0]) / (iters - 2)
+        t.append(timed(lambda: KMeans(len(init), init=init, n_init=1, max_iter=m, tol=0.0,
+                                      algorithm="lloyd").fit(x))[1:])
+    return (t[1][0] - t[0][0]) / (iters - 2), (t[1][1] - t[0][1]) / (iters - 2)
 
 
 def main():
@@ -56,20 +64,19 @@ def main():
     print("threads %s, OPENBLAS_CORETYPE %s" % (os.environ["OMP_NUM_THREADS"],
                                                  os.environ.get("OPENBLAS_CORETYPE", "auto")))
     for k in ks:
-        li, si, lp, sp = [], [], [], []
+        lat, skl = [], []
         for rep in range(REPS):
-            lat_iter, lat_init = latent(build, k, ITERS)
-            li.append(lat_iter)
-            lp.append(lat_init)
-            t0 = time.perf_counter()
-            init, _ = kmeans_plusplus(x, k, random_state=rep)
-            sp.append(time.perf_counter() - t0)
-            si.append(sklearn_iter(x, init, ITERS))
-        r = {"k": k, "latent_ms_per_iter": 1e3 * statistics.median(li),
-             "sklearn_ms_per_iter": 1e3 * statistics.median(si),
-             "latent_init_s": statistics.median(lp), "sklearn_init_s": statistics.median(sp)}
-        r["iter_speedup"] = r["sklearn_ms_per_iter"] / r["latent_ms_per_iter"]
-        r["init_speedup"] = r["sklearn_init_s"] / r["latent_init_s"]
+            lat.append(latent(build, k, ITERS))
+            (init, _), iw, ic = timed(lambda: kmeans_plusplus(x, k, random_state=rep))
+            skl.append(sklearn_iter(x, init, ITERS) + (iw, ic))
+        med = [statistics.median(v) for v in zip(*lat)]
+        smed = [statistics.median(v) for v in zip(*skl)]
+        r = {"k": k}
+        for i, name in enumerate(["iter_ms", "iter_cpu_ms", "init_s", "init_cpu_s"]):
+            scale = 1e3 if name.startswith("iter") else 1.0
+            r["latent_" + name] = scale * med[i]
+            r["sklearn_" + name] = scale * smed[i]
+            r["speedup_" + name] = smed[i] / med[i]
         print(json.dumps({kk: round(v, 4) if isinstance(v, float) else v for kk, v in r.items()}),
               flush=True)
 

@@ -91,7 +91,7 @@ static void against_sklearn(const char *name, const char *extra)
 
 Test(kmeans, sklearn_fashion_k10, .timeout = 300)
 {
-    against_sklearn("fashion-10000-10-300", "");
+    against_sklearn("fashion-6000-10-300", "");
 }
 
 Test(kmeans, sklearn_fashion_k50, .timeout = 300)
@@ -315,7 +315,7 @@ Test(kmeans, random_init_n_init_keeps_best, .timeout = 300)
 Test(kmeans, minibatch_close_to_lloyd, .timeout = 300)
 {
     skcase c;
-    load(&c, "fashion-10000-10-300", "");
+    load(&c, "fashion-10000-10-1", "");
     latent_kmeans_options o;
     latent_kmeans_options_default(&o, 10);
     o.seed = 5;
