@@ -190,6 +190,14 @@ int latent_model_config(const latent_model *m, char keys[][32], char vals[][96],
 latent_status latent_model_from_config(int n, const char *const *keys, const char *const *vals,
                                        latent_model **out);
 
+/* Writes the model as safetensors at path (crash-safe): the tensors above (with the training
+ * state when with_state) and the configuration map as __metadata__. */
+latent_status latent_model_save(latent_model *m, const char *path, int with_state);
+
+/* Reads a checkpoint written by latent_model_save: builds the model from its metadata and fills
+ * every tensor, checking names, dtype (F32) and shapes. LATENT_EFORMAT names what is wrong. */
+latent_status latent_model_load(const char *path, latent_model **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,10 +23,10 @@ extern "C" {
 
 /* One named tensor of a group: `numel` floats at `offset` in the group's buffers, shape
  * [rows, cols] (cols == 0 for a vector). */
-typedef struct latent_tensor {
+typedef struct latent_param_tensor {
     char name[LATENT_NAME_MAX];
     int64_t offset, rows, cols, numel;
-} latent_tensor;
+} latent_param_tensor;
 
 typedef enum latent_optimizer {
     LATENT_OPT_ADAM = 0,
@@ -52,7 +52,7 @@ typedef struct latent_params {
     float *m, *v;            /* Adam moments (m doubles as SGD velocity); NULL until first step */
     int64_t t;               /* optimizer steps taken */
     int n_tensors;
-    latent_tensor tensor[LATENT_MAX_TENSORS];
+    latent_param_tensor tensor[LATENT_MAX_TENSORS];
 } latent_params;
 
 /* Declares a tensor (before latent_params_alloc); returns its offset, or -1 with the error
@@ -72,7 +72,7 @@ latent_status latent_params_alloc_state(latent_params *p);
 void latent_params_free(latent_params *p);
 
 /* The tensor of a given name, or NULL. */
-const latent_tensor *latent_params_find(const latent_params *p, const char *name);
+const latent_param_tensor *latent_params_find(const latent_params *p, const char *name);
 
 /* Sums the per-shard gradients into g in shard order (the one reduction point of training;
  * an MPI all-reduce of g belongs right after it). Bytes do not depend on the thread count. */

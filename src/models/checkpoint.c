@@ -33,7 +33,7 @@ int latent_model_tensors(latent_model *m, int with_state, latent_named_tensor *o
     for (int g = 0; g < m->n_groups; g++) {
         latent_params *p = &m->P[g];
         for (int i = 0; i < p->n_tensors; i++) {
-            const latent_tensor *t = &p->tensor[i];
+            const latent_param_tensor *t = &p->tensor[i];
             float *data = p->w + t->offset;
             if (strncmp(t->name, "heads.", 6) == 0) {
                 /* the VAE's merged heads: fc_mu is the first half of rows, fc_logvar the rest */

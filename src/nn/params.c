@@ -22,7 +22,7 @@ int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int6
                     (long long)cols);
         return -1;
     }
-    latent_tensor *t = &p->tensor[p->n_tensors++];
+    latent_param_tensor *t = &p->tensor[p->n_tensors++];
     snprintf(t->name, sizeof t->name, "%s", name);
     t->offset = p->n;
     t->rows = rows, t->cols = cols, t->numel = numel;
@@ -72,7 +72,7 @@ void latent_params_free(latent_params *p)
     memset(p, 0, sizeof *p);
 }
 
-const latent_tensor *latent_params_find(const latent_params *p, const char *name)
+const latent_param_tensor *latent_params_find(const latent_params *p, const char *name)
 {
     for (int i = 0; i < p->n_tensors; i++)
         if (strcmp(p->tensor[i].name, name) == 0) return &p->tensor[i];
@@ -100,7 +100,7 @@ latent_status latent_params_check_finite(const latent_params *p, const float *bu
 {
     const lk_table *t = lk_active();
     for (int i = 0; i < p->n_tensors; i++) {
-        const latent_tensor *tn = &p->tensor[i];
+        const latent_param_tensor *tn = &p->tensor[i];
         /* a sum in double of finite floats stays finite, so only a NaN or Inf makes it so */
         if (!isfinite(t->sum(tn->numel, buf + tn->offset)))
             return latent_fail(LATENT_EDIVERGED, "%s: %s %s is not finite (NaN or Inf)", where,
