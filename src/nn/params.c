@@ -87,7 +87,7 @@ void latent_params_reduce(latent_params *p, int n_shards)
 {
     const lk_table *t = lk_active();
     const int64_t n = p->n, nchunks = (n + REDUCE_CHUNK - 1) / REDUCE_CHUNK;
-#pragma omp parallel for schedule(static) if (nchunks > 4)
+#pragma omp parallel for schedule(static) if (n >= LATENT_PARALLEL_MIN)
     for (int64_t c = 0; c < nchunks; c++) {
         int64_t o = c * REDUCE_CHUNK, len = n - o < REDUCE_CHUNK ? n - o : REDUCE_CHUNK;
         memcpy(p->g + o, p->shard_g + o, (size_t)len * sizeof(float));

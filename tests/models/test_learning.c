@@ -28,7 +28,7 @@ static latent_train_options opts(latent_model_kind kind, int64_t epochs)
 {
     latent_train_options o;
     latent_train_options_default(kind, &o);
-    o.epochs = epochs, o.batch = 64, o.seed = 1;
+    o.epochs = epochs, o.batch = 128, o.seed = 1;
     return o;
 }
 
@@ -43,7 +43,7 @@ Test(learning, autoencoder)
     cr_assert_eq(latent_ae_create(&c, 1, &m), LATENT_OK);
     double before[4], after[4];
     cr_assert_eq(latent_model_evaluate(m, test_set.x, NT, 784, 0, before), LATENT_OK);
-    latent_train_options o = opts(LATENT_MODEL_AE, 5);
+    latent_train_options o = opts(LATENT_MODEL_AE, 10);
     cr_assert_eq(latent_model_train(m, train_set.x, N, 784, &o), LATENT_OK, "%s", latent_last_error());
     cr_assert_eq(latent_model_evaluate(m, test_set.x, NT, 784, 0, after), LATENT_OK);
     cr_log_info("ae: test MSE %g (before %g)", after[0], before[0]);
@@ -59,7 +59,7 @@ Test(learning, vae)
     cr_assert_eq(latent_vae_create(&c, 1, &m), LATENT_OK);
     double before[4], after[4], ll;
     cr_assert_eq(latent_model_evaluate(m, test_set.x, NT, 784, 0, before), LATENT_OK);
-    latent_train_options o = opts(LATENT_MODEL_VAE, 5);
+    latent_train_options o = opts(LATENT_MODEL_VAE, 10);
     cr_assert_eq(latent_model_train(m, train_set.x, N, 784, &o), LATENT_OK, "%s", latent_last_error());
     cr_assert_eq(latent_model_evaluate(m, test_set.x, NT, 784, 0, after), LATENT_OK);
     cr_expect_lt(after[0], 300.0, "test negative ELBO %g nats (before %g)", after[0], before[0]);
@@ -77,7 +77,7 @@ Test(learning, gan)
     int64_t hidden = 64;
     latent_model *cls, *g;
     cr_assert_eq(latent_classifier_create(784, 1, &hidden, 10, 1, &cls), LATENT_OK);
-    latent_train_options co = opts(LATENT_MODEL_CLASSIFIER, 3);
+    latent_train_options co = opts(LATENT_MODEL_CLASSIFIER, 5);
     cr_assert_eq(latent_classifier_train(cls, train_set.x, train_set.labels, N, 784, &co), LATENT_OK,
                  "%s", latent_last_error());
     double acc;
@@ -89,7 +89,7 @@ Test(learning, gan)
     cr_assert_eq(latent_gan_create(&c, 1, &g), LATENT_OK);
     double before, after, floor;
     cr_assert_eq(latent_gan_frechet(g, cls, test_set.x, NT, NULL, 0, NT, 5, &before, NULL), LATENT_OK);
-    latent_train_options o = opts(LATENT_MODEL_GAN, 5);
+    latent_train_options o = opts(LATENT_MODEL_GAN, 10);
     cr_assert_eq(latent_model_train(g, train_set.x, N, 784, &o), LATENT_OK, "%s", latent_last_error());
     cr_assert_eq(latent_gan_frechet(g, cls, test_set.x, NT, train_set.x, NT, NT, 5, &after, &floor),
                  LATENT_OK);
