@@ -106,8 +106,9 @@ typedef struct latent_train_options {
 
 void latent_train_options_default(latent_model_kind kind, latent_train_options *o);
 
-/* Trains from the model's training state (epoch 0 for a new model, where a checkpoint left off
- * after latent_model_set_state). Epoch report losses: ae [objective, reconstruction, penalty],
+/* Trains from the model's training state (epoch 0 for a new model; where a checkpoint left off
+ * for a loaded one) until o->epochs epochs are done in all (a total, not a count to add), so a
+ * run resumed with the same options and seed ends in the same bytes. Epoch report losses: ae [objective, reconstruction, penalty],
  * vae [negative ELBO per example, reconstruction, KL, objective], gan [D loss, G loss]. The
  * same seed gives the same bytes for any thread count. LATENT_EDIVERGED on NaN/Inf. */
 latent_status latent_model_train(latent_model *m, const float *x, int64_t n, int64_t d,
