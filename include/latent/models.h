@@ -73,7 +73,8 @@ typedef struct latent_gan_config {
     int64_t gen[LATENT_MAX_SIZES], disc[LATENT_MAX_SIZES];
     latent_act g_act;            /* relu or leaky_relu */
     float g_slope, d_slope;
-    int d_steps;                 /* D updates per G update */
+    int d_steps;                 /* D updates per G update: each D update takes its own
+                                  * minibatch; G updates after every d_steps-th */
 } latent_gan_config;
 
 /* Defaults: ae 784,128,32 ReLU, sigmoid output, MSE; vae 784,400 latent 20 ReLU beta 1
