@@ -70,7 +70,7 @@ Test(png, loss_plot_has_curves_in_their_colors)
     free(p);
 }
 
-Test(png, plot_survives_extreme_values, .timeout = 30)
+Test(png, plot_survives_extreme_values)
 {
     char dir[256], path[300];
     scratch_dir(dir);
