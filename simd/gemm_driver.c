@@ -68,7 +68,8 @@ static void pack_copy(const float *s, int64_t lds, int64_t rows, int w, int64_t 
                       float *d)
 {
     for (int64_t p = 0; p < kb; p++, s += lds, d += w) {
-        for (int64_t r = 0; r < rows; r++) d[r] = alpha * s[r];
+        if (alpha == 1.0f) memcpy(d, s, (size_t)rows * sizeof(float));
+        else for (int64_t r = 0; r < rows; r++) d[r] = alpha * s[r];
         for (int64_t r = rows; r < w; r++) d[r] = 0.0f;
     }
 }
