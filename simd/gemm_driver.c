@@ -67,10 +67,12 @@ static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 static void pack_copy(const float *s, int64_t lds, int64_t rows, int w, int64_t kb, float alpha,
                       float *d)
 {
+    const v4f va = {alpha, alpha, alpha, alpha};
     for (int64_t p = 0; p < kb; p++, s += lds, d += w) {
-        if (alpha == 1.0f) memcpy(d, s, (size_t)rows * sizeof(float));
-        else for (int64_t r = 0; r < rows; r++) d[r] = alpha * s[r];
-        for (int64_t r = rows; r < w; r++) d[r] = 0.0f;
+        int64_t r = 0;
+        for (; r + 4 <= rows; r += 4) store4(d + r, va * load4(s + r));
+        for (; r < rows; r++) d[r] = alpha * s[r];
+        for (; r < w; r++) d[r] = 0.0f;
     }
 }
 
