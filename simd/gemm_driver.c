@@ -63,16 +63,22 @@ static v4f load4(const float *p)
 
 static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-/* d[p*w + r] = alpha * s[p*lds + r] */
-static void pack_copy(const float *s, int64_t lds, int64_t rows, int w, int64_t kb, float alpha,
+/* Panels of `total` lanes (w per panel, panel q at d + q*w*kb): d[q*w*kb + p*w + r] =
+ * alpha * s[p*lds + q*w + r]. Row p of the source is walked once across every panel, so the
+ * reads stay sequential whatever lds is. */
+static void pack_copy(const float *s, int64_t lds, int64_t total, int w, int64_t kb, float alpha,
                       float *d)
 {
     const v4f va = {alpha, alpha, alpha, alpha};
-    for (int64_t p = 0; p < kb; p++, s += lds, d += w) {
-        int64_t r = 0;
-        for (; r + 4 <= rows; r += 4) store4(d + r, va * load4(s + r));
-        for (; r < rows; r++) d[r] = alpha * s[r];
-        for (; r < w; r++) d[r] = 0.0f;
+    for (int64_t p = 0; p < kb; p++, s += lds) {
+        for (int64_t q0 = 0; q0 < total; q0 += w) {
+            const float *sp = s + q0;
+            float *dp = d + q0 * kb + p * w;
+            int64_t rows = min64(w, total - q0), r = 0;
+            for (; r + 4 <= rows; r += 4) store4(dp + r, va * load4(sp + r));
+            for (; r < rows; r++) dp[r] = alpha * sp[r];
+            for (; r < w; r++) dp[r] = 0.0f;
+        }
     }
 }
 
@@ -113,29 +119,29 @@ static void pack_transpose(const float *s, int64_t lds, int64_t rows, int w, int
 static void pack_a(int mr, int trans, const float *a, int64_t lda, int64_t i0, int64_t mb,
                    int64_t p0, int64_t kb, float alpha, float *dst)
 {
-    for (int64_t ir = 0; ir < mb; ir += mr) {
-        int64_t rows = min64(mr, mb - ir);
-        if (trans) pack_copy(a + p0 * lda + i0 + ir, lda, rows, mr, kb, alpha, dst + ir * kb);
-        else pack_transpose(a + (i0 + ir) * lda + p0, lda, rows, mr, kb, alpha, dst + ir * kb);
+    if (trans) {
+        pack_copy(a + p0 * lda + i0, lda, mb, mr, kb, alpha, dst);
+        return;
     }
+    for (int64_t ir = 0; ir < mb; ir += mr)
+        pack_transpose(a + (i0 + ir) * lda + p0, lda, min64(mr, mb - ir), mr, kb, alpha,
+                       dst + ir * kb);
 }
 
-/* op(B) k [p0, p0+kb) x `cols` columns from j0 into one NR-column panel. op(B) = B (k x n) or
- * B^T (B is n x k). */
-static void pack_b_panel(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
-                         int64_t j0, int64_t cols, float *d)
-{
-    if (trans) pack_transpose(b + j0 * ldb + p0, ldb, cols, nr, kb, 1.0f, d);
-    else pack_copy(b + p0 * ldb + j0, ldb, cols, nr, kb, 1.0f, d);
-}
-
-/* Panels [q0, q1) of the block of columns starting at j0 (nb of them). */
+/* op(B) k [p0, p0+kb) x columns [j0, j0+nb) into NR-column panels; only panels [q0, q1).
+ * op(B) = B (k x n) or B^T (B is n x k). */
 static void pack_b(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
                    int64_t j0, int64_t nb, int64_t q0, int64_t q1, float *dst)
 {
+    if (q1 <= q0) return;
+    int64_t c0 = q0 * nr, cols = min64(nb, q1 * nr) - c0;
+    if (!trans) {
+        pack_copy(b + p0 * ldb + j0 + c0, ldb, cols, nr, kb, 1.0f, dst + c0 * kb);
+        return;
+    }
     for (int64_t q = q0; q < q1; q++)
-        pack_b_panel(nr, trans, b, ldb, p0, kb, j0 + q * nr, min64(nr, nb - q * nr),
-                     dst + q * nr * kb);
+        pack_transpose(b + (j0 + q * nr) * ldb + p0, ldb, min64(nr, nb - q * nr), nr, kb, 1.0f,
+                       dst + q * nr * kb);
 }
 
 /* ---- the macro-kernel -----------------------------------------------------------------------
