@@ -63,6 +63,14 @@ static v4f load4(const float *p)
 
 static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
+/* One source row across whole panels of width w (a multiple of 4): d[q*w*kb + r] = s[q*w + r]. */
+static inline __attribute__((always_inline)) void copy_rows(const float *s, float *d,
+                                                            int64_t full, int w, int64_t kb, v4f va)
+{
+    for (int64_t q0 = 0; q0 < full; q0 += w, s += w, d += w * kb)
+        for (int r = 0; r < w; r += 4) store4(d + r, va * load4(s + r));
+}
+
 /* Panels of `total` lanes (w per panel, panel q at d + q*w*kb): d[q*w*kb + p*w + r] =
  * alpha * s[p*lds + q*w + r]. Row p of the source is walked once across every panel, so the
  * reads stay sequential whatever lds is. */
@@ -70,8 +78,17 @@ static void pack_copy(const float *s, int64_t lds, int64_t total, int w, int64_t
                       float *d)
 {
     const v4f va = {alpha, alpha, alpha, alpha};
+    const int64_t full = w % 4 == 0 ? total - total % w : 0;
     for (int64_t p = 0; p < kb; p++, s += lds) {
-        for (int64_t q0 = 0; q0 < total; q0 += w) {
+        /* whole panels of a width the tiles use, unrolled by the compiler */
+        switch (w) {
+        case 8: copy_rows(s, d + p * w, full, 8, kb, va); break;
+        case 12: copy_rows(s, d + p * w, full, 12, kb, va); break;
+        case 16: copy_rows(s, d + p * w, full, 16, kb, va); break;
+        case 32: copy_rows(s, d + p * w, full, 32, kb, va); break;
+        default: copy_rows(s, d + p * w, full, w, kb, va); break;
+        }
+        for (int64_t q0 = full; q0 < total; q0 += w) {
             const float *sp = s + q0;
             float *dp = d + q0 * kb + p * w;
             int64_t rows = min64(w, total - q0), r = 0;
