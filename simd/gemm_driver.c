@@ -63,12 +63,15 @@ static v4f load4(const float *p)
 
 static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-/* One source row across whole panels of width w (a multiple of 4): d[q*w*kb + r] = s[q*w + r]. */
+/* One source row across whole panels of width w: d[q*w*kb + r] = alpha s[q*w + r]. */
 static inline __attribute__((always_inline)) void copy_rows(const float *s, float *d,
                                                             int64_t full, int w, int64_t kb, v4f va)
 {
-    for (int64_t q0 = 0; q0 < full; q0 += w, s += w, d += w * kb)
-        for (int r = 0; r < w; r += 4) store4(d + r, va * load4(s + r));
+    for (int64_t q0 = 0; q0 < full; q0 += w, s += w, d += w * kb) {
+        int r = 0;
+        for (; r + 4 <= w; r += 4) store4(d + r, va * load4(s + r));
+        for (; r < w; r++) d[r] = va[0] * s[r];
+    }
 }
 
 /* Panels of `total` lanes (w per panel, panel q at d + q*w*kb): d[q*w*kb + p*w + r] =
@@ -78,10 +81,12 @@ static void pack_copy(const float *s, int64_t lds, int64_t total, int w, int64_t
                       float *d)
 {
     const v4f va = {alpha, alpha, alpha, alpha};
-    const int64_t full = w % 4 == 0 ? total - total % w : 0;
+    const int64_t full = total - total % w;
     for (int64_t p = 0; p < kb; p++, s += lds) {
         /* whole panels of a width the tiles use, unrolled by the compiler */
         switch (w) {
+        case 4: copy_rows(s, d + p * w, full, 4, kb, va); break;
+        case 6: copy_rows(s, d + p * w, full, 6, kb, va); break;
         case 8: copy_rows(s, d + p * w, full, 8, kb, va); break;
         case 12: copy_rows(s, d + p * w, full, 12, kb, va); break;
         case 16: copy_rows(s, d + p * w, full, 16, kb, va); break;
