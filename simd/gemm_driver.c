@@ -286,7 +286,7 @@ typedef struct gemm_job {
     float *c;
     const lk_epilogue *ep; /* bias at column 0, or NULL */
     int tm, tn;
-    float *bpack;
+    float *bpack[2];       /* packed B, alternating between k blocks (one barrier per block) */
     float *apack;          /* per thread, apack_stride floats apart */
     size_t apack_stride;
 } gemm_job;
@@ -298,14 +298,18 @@ static void gemm_thread(const gemm_job *g, int id, int nth)
     const int64_t mtiles = ceil_div(g->m, mr);
     const int64_t row_lo = mtiles * r / g->tm * mr, row_hi = min64(g->m, mtiles * (r + 1) / g->tm * mr);
     float *apack = g->apack + (size_t)id * g->apack_stride;
+    int it = 0;
     for (int64_t jc = 0; jc < g->n; jc += g->nc) {
         int64_t nb = min64(g->nc, g->n - jc), npan = ceil_div(nb, nr);
         int64_t q_lo = npan * s / g->tn, q_hi = npan * (s + 1) / g->tn;
         for (int64_t pc = 0; pc < g->k; pc += g->kc) {
             int64_t kb = min64(g->kc, g->k - pc);
-            /* every thread packs an equal share of B's panels, then all wait for the rest */
+            /* Every thread packs an equal share of B's panels, then all wait for the rest. The
+             * buffer alternates, so a thread may pack the next block while others still compute
+             * on this one: whoever passed this barrier finished the block before last. */
+            float *bpack = g->bpack[it++ & 1];
             pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, jc, nb, npan * id / nth,
-                   npan * (id + 1) / nth, g->bpack);
+                   npan * (id + 1) / nth, bpack);
             if (nth > 1) {
 #pragma omp barrier
             }
@@ -319,13 +323,10 @@ static void gemm_thread(const gemm_job *g, int id, int nth)
             for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
                 int64_t mb = min64(g->mc, row_hi - ic);
                 pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
-                block bk = {kb, apack, g->bpack + q_lo * nr * kb, mb,
+                block bk = {kb, apack, bpack + q_lo * nr * kb, mb,
                             min64(nb, q_hi * nr) - q_lo * nr,
                             g->c + ic * g->ldc + jc + q_lo * nr, g->ldc, pc == 0, g->beta, ep};
                 if (bk.nb > 0) macro_kernel(g->t, &bk);
-            }
-            if (nth > 1) {
-#pragma omp barrier
             }
         }
     }
@@ -369,15 +370,16 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
     g.mc = round_up(g.mc, mr);
     size_t bsz = seg(g.kc * g.nc);
     g.apack_stride = seg(g.kc * g.mc);
-    float *w = workspace(bsz + (size_t)nth * g.apack_stride);
+    int nbuf = nth > 1 ? 2 : 1;
+    float *w = workspace(nbuf * bsz + (size_t)nth * g.apack_stride);
     float bstack[KC_MAX * NR_MAX] __attribute__((aligned(64)));
     float astack[KC_MAX * MR_MAX] __attribute__((aligned(64)));
     if (!w) {
         /* Out of memory: one thread, one tile at a time on the stack, the same k split. */
         g.nc = nr, g.mc = mr, g.tm = g.tn = 1, nth = 1;
-        g.bpack = bstack, g.apack = astack, g.apack_stride = 0;
+        g.bpack[0] = g.bpack[1] = bstack, g.apack = astack, g.apack_stride = 0;
     } else {
-        g.bpack = w, g.apack = w + bsz;
+        g.bpack[0] = w, g.bpack[1] = w + (nbuf - 1) * bsz, g.apack = w + nbuf * bsz;
     }
     if (nth == 1) {
         gemm_thread(&g, 0, 1);
