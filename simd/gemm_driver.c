@@ -286,33 +286,28 @@ typedef struct gemm_job {
     float *c;
     const lk_epilogue *ep; /* bias at column 0, or NULL */
     int tm, tn;
-    float *bpack[2];       /* packed B, alternating between k blocks (one barrier per block) */
-    float *apack;          /* per thread, apack_stride floats apart */
-    size_t apack_stride;
+    float *pack;           /* per thread: packed B then packed A, pack_stride floats apart */
+    size_t bpack_size, pack_stride;
 } gemm_job;
 
-static void gemm_thread(const gemm_job *g, int id, int nth)
+static void gemm_thread(const gemm_job *g, int id)
 {
     const int mr = g->t->mr, nr = g->t->nr;
     const int r = id / g->tn, s = id % g->tn;
     const int64_t mtiles = ceil_div(g->m, mr);
     const int64_t row_lo = mtiles * r / g->tm * mr, row_hi = min64(g->m, mtiles * (r + 1) / g->tm * mr);
-    float *apack = g->apack + (size_t)id * g->apack_stride;
-    int it = 0;
+    float *bpack = g->pack + (size_t)id * g->pack_stride, *apack = bpack + g->bpack_size;
     for (int64_t jc = 0; jc < g->n; jc += g->nc) {
         int64_t nb = min64(g->nc, g->n - jc), npan = ceil_div(nb, nr);
         int64_t q_lo = npan * s / g->tn, q_hi = npan * (s + 1) / g->tn;
         for (int64_t pc = 0; pc < g->k; pc += g->kc) {
             int64_t kb = min64(g->kc, g->k - pc);
-            /* Every thread packs an equal share of B's panels, then all wait for the rest. The
-             * buffer alternates, so a thread may pack the next block while others still compute
-             * on this one: whoever passed this barrier finished the block before last. */
-            float *bpack = g->bpack[it++ & 1];
-            pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, jc, nb, npan * id / nth,
-                   npan * (id + 1) / nth, bpack);
-            if (nth > 1) {
-#pragma omp barrier
-            }
+            /* Each thread packs the panels of B it uses itself: threads that share columns pack
+             * them twice, but no thread ever waits for another (on a busy machine a barrier
+             * waits for the slowest thread's next time slice, once per k block). */
+            int64_t j0 = jc + q_lo * nr, ncols = min64(nb, q_hi * nr) - q_lo * nr;
+            if (ncols <= 0) continue;
+            pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, j0, ncols, 0, q_hi - q_lo, bpack);
             lk_epilogue e;
             const lk_epilogue *ep = NULL;
             if (g->ep && pc + kb == g->k) {
@@ -323,10 +318,9 @@ static void gemm_thread(const gemm_job *g, int id, int nth)
             for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
                 int64_t mb = min64(g->mc, row_hi - ic);
                 pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
-                block bk = {kb, apack, bpack + q_lo * nr * kb, mb,
-                            min64(nb, q_hi * nr) - q_lo * nr,
-                            g->c + ic * g->ldc + jc + q_lo * nr, g->ldc, pc == 0, g->beta, ep};
-                if (bk.nb > 0) macro_kernel(g->t, &bk);
+                block bk = {kb, apack, bpack, mb, ncols, g->c + ic * g->ldc + j0, g->ldc,
+                            pc == 0, g->beta, ep};
+                macro_kernel(g->t, &bk);
             }
         }
     }
@@ -368,32 +362,30 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
     int64_t rows_per = ceil_div(ceil_div(m, mr), g.tm) * mr;
     g.mc = ceil_div(rows_per, ceil_div(rows_per, mc)) ;
     g.mc = round_up(g.mc, mr);
-    size_t bsz = seg(g.kc * g.nc);
-    g.apack_stride = seg(g.kc * g.mc);
-    int nbuf = nth > 1 ? 2 : 1;
-    float *w = workspace(nbuf * bsz + (size_t)nth * g.apack_stride);
-    float bstack[KC_MAX * NR_MAX] __attribute__((aligned(64)));
-    float astack[KC_MAX * MR_MAX] __attribute__((aligned(64)));
+    g.bpack_size = seg(g.kc * g.nc); /* all columns: the one-thread fallback below uses it */
+    g.pack_stride = g.bpack_size + seg(g.kc * g.mc);
+    float *w = workspace((size_t)nth * g.pack_stride);
+    float stack[KC_MAX * (NR_MAX + MR_MAX)] __attribute__((aligned(64)));
     if (!w) {
         /* Out of memory: one thread, one tile at a time on the stack, the same k split. */
         g.nc = nr, g.mc = mr, g.tm = g.tn = 1, nth = 1;
-        g.bpack[0] = g.bpack[1] = bstack, g.apack = astack, g.apack_stride = 0;
+        g.pack = stack, g.bpack_size = KC_MAX * NR_MAX, g.pack_stride = 0;
     } else {
-        g.bpack[0] = w, g.bpack[1] = w + (nbuf - 1) * bsz, g.apack = w + nbuf * bsz;
+        g.pack = w;
     }
     if (nth == 1) {
-        gemm_thread(&g, 0, 1);
+        gemm_thread(&g, 0);
     } else {
 #pragma omp parallel num_threads(nth)
         {
             if (omp_get_num_threads() == nth) {
-                gemm_thread(&g, omp_get_thread_num(), nth);
+                gemm_thread(&g, omp_get_thread_num());
             } else {
 #pragma omp single
                 {
                     gemm_job g1 = g;
                     g1.tm = g1.tn = 1;
-                    gemm_thread(&g1, 0, 1);
+                    gemm_thread(&g1, 0);
                 }
             }
         }
