@@ -249,7 +249,9 @@ static void macro_kernel(const lk_table *t, const block *bk)
 
 /* ---- thread grid ----------------------------------------------------------------------------
  * Threads split row tiles tm ways and column panels tn ways (tm * tn <= nth), picking the
- * grid with the least work on the busiest thread; each thread packs its own rows of A. */
+ * grid with the least work on the busiest thread; each thread packs its own rows of A and its
+ * own columns of B. Which thread computes a tile never changes the tile's arithmetic, so the
+ * bytes of C do not depend on the thread count. */
 static void pick_grid(int nth, int64_t mtiles, int64_t npanels, int *tm, int *tn)
 {
     int64_t best = -1;
@@ -258,7 +260,8 @@ static void pick_grid(int nth, int64_t mtiles, int64_t npanels, int *tm, int *tn
         for (int b = 1; a * b <= nth; b++) {
             if (a > mtiles || b > npanels) continue;
             int64_t cost = ceil_div(mtiles, a) * ceil_div(npanels, b);
-            /* ties: fewer threads, then more row groups (less duplicated packing of A) */
+            /* ties: fewer threads, then more row groups (a row split packs B twice, a column
+             * split packs A twice, and B is the smaller of the two in training) */
             if (best < 0 || cost < best || (cost == best && a * b < *tm * *tn) ||
                 (cost == best && a * b == *tm * *tn && a > *tm)) {
                 best = cost;
