@@ -63,13 +63,44 @@ static v4f load4(const float *p)
 
 static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-/* d[p*w + r] = alpha * s[p*lds + r] */
-static void pack_copy(const float *s, int64_t lds, int64_t rows, int w, int64_t kb, float alpha,
+/* One source row across whole panels of width w: d[q*w*kb + r] = alpha s[q*w + r]. */
+static inline __attribute__((always_inline)) void copy_rows(const float *s, float *d,
+                                                            int64_t full, int w, int64_t kb, v4f va)
+{
+    for (int64_t q0 = 0; q0 < full; q0 += w, s += w, d += w * kb) {
+        int r = 0;
+        for (; r + 4 <= w; r += 4) store4(d + r, va * load4(s + r));
+        for (; r < w; r++) d[r] = va[0] * s[r];
+    }
+}
+
+/* Panels of `total` lanes (w per panel, panel q at d + q*w*kb): d[q*w*kb + p*w + r] =
+ * alpha * s[p*lds + q*w + r]. Row p of the source is walked once across every panel, so the
+ * reads stay sequential whatever lds is. */
+static void pack_copy(const float *s, int64_t lds, int64_t total, int w, int64_t kb, float alpha,
                       float *d)
 {
-    for (int64_t p = 0; p < kb; p++, s += lds, d += w) {
-        for (int64_t r = 0; r < rows; r++) d[r] = alpha * s[r];
-        for (int64_t r = rows; r < w; r++) d[r] = 0.0f;
+    const v4f va = {alpha, alpha, alpha, alpha};
+    const int64_t full = total - total % w;
+    for (int64_t p = 0; p < kb; p++, s += lds) {
+        /* whole panels of a width the tiles use, unrolled by the compiler */
+        switch (w) {
+        case 4: copy_rows(s, d + p * w, full, 4, kb, va); break;
+        case 6: copy_rows(s, d + p * w, full, 6, kb, va); break;
+        case 8: copy_rows(s, d + p * w, full, 8, kb, va); break;
+        case 12: copy_rows(s, d + p * w, full, 12, kb, va); break;
+        case 16: copy_rows(s, d + p * w, full, 16, kb, va); break;
+        case 32: copy_rows(s, d + p * w, full, 32, kb, va); break;
+        default: copy_rows(s, d + p * w, full, w, kb, va); break;
+        }
+        for (int64_t q0 = full; q0 < total; q0 += w) {
+            const float *sp = s + q0;
+            float *dp = d + q0 * kb + p * w;
+            int64_t rows = min64(w, total - q0), r = 0;
+            for (; r + 4 <= rows; r += 4) store4(dp + r, va * load4(sp + r));
+            for (; r < rows; r++) dp[r] = alpha * sp[r];
+            for (; r < w; r++) dp[r] = 0.0f;
+        }
     }
 }
 
@@ -110,29 +141,29 @@ static void pack_transpose(const float *s, int64_t lds, int64_t rows, int w, int
 static void pack_a(int mr, int trans, const float *a, int64_t lda, int64_t i0, int64_t mb,
                    int64_t p0, int64_t kb, float alpha, float *dst)
 {
-    for (int64_t ir = 0; ir < mb; ir += mr) {
-        int64_t rows = min64(mr, mb - ir);
-        if (trans) pack_copy(a + p0 * lda + i0 + ir, lda, rows, mr, kb, alpha, dst + ir * kb);
-        else pack_transpose(a + (i0 + ir) * lda + p0, lda, rows, mr, kb, alpha, dst + ir * kb);
+    if (trans) {
+        pack_copy(a + p0 * lda + i0, lda, mb, mr, kb, alpha, dst);
+        return;
     }
+    for (int64_t ir = 0; ir < mb; ir += mr)
+        pack_transpose(a + (i0 + ir) * lda + p0, lda, min64(mr, mb - ir), mr, kb, alpha,
+                       dst + ir * kb);
 }
 
-/* op(B) k [p0, p0+kb) x `cols` columns from j0 into one NR-column panel. op(B) = B (k x n) or
- * B^T (B is n x k). */
-static void pack_b_panel(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
-                         int64_t j0, int64_t cols, float *d)
-{
-    if (trans) pack_transpose(b + j0 * ldb + p0, ldb, cols, nr, kb, 1.0f, d);
-    else pack_copy(b + p0 * ldb + j0, ldb, cols, nr, kb, 1.0f, d);
-}
-
-/* Panels [q0, q1) of the block of columns starting at j0 (nb of them). */
+/* op(B) k [p0, p0+kb) x columns [j0, j0+nb) into NR-column panels; only panels [q0, q1).
+ * op(B) = B (k x n) or B^T (B is n x k). */
 static void pack_b(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
                    int64_t j0, int64_t nb, int64_t q0, int64_t q1, float *dst)
 {
+    if (q1 <= q0) return;
+    int64_t c0 = q0 * nr, cols = min64(nb, q1 * nr) - c0;
+    if (!trans) {
+        pack_copy(b + p0 * ldb + j0 + c0, ldb, cols, nr, kb, 1.0f, dst + c0 * kb);
+        return;
+    }
     for (int64_t q = q0; q < q1; q++)
-        pack_b_panel(nr, trans, b, ldb, p0, kb, j0 + q * nr, min64(nr, nb - q * nr),
-                     dst + q * nr * kb);
+        pack_transpose(b + (j0 + q * nr) * ldb + p0, ldb, min64(nr, nb - q * nr), nr, kb, 1.0f,
+                       dst + q * nr * kb);
 }
 
 /* ---- the macro-kernel -----------------------------------------------------------------------
@@ -218,7 +249,9 @@ static void macro_kernel(const lk_table *t, const block *bk)
 
 /* ---- thread grid ----------------------------------------------------------------------------
  * Threads split row tiles tm ways and column panels tn ways (tm * tn <= nth), picking the
- * grid with the least work on the busiest thread; each thread packs its own rows of A. */
+ * grid with the least work on the busiest thread; each thread packs its own rows of A and its
+ * own columns of B. Which thread computes a tile never changes the tile's arithmetic, so the
+ * bytes of C do not depend on the thread count. */
 static void pick_grid(int nth, int64_t mtiles, int64_t npanels, int *tm, int *tn)
 {
     int64_t best = -1;
@@ -227,7 +260,8 @@ static void pick_grid(int nth, int64_t mtiles, int64_t npanels, int *tm, int *tn
         for (int b = 1; a * b <= nth; b++) {
             if (a > mtiles || b > npanels) continue;
             int64_t cost = ceil_div(mtiles, a) * ceil_div(npanels, b);
-            /* ties: fewer threads, then more row groups (less duplicated packing of A) */
+            /* ties: fewer threads, then more row groups (a row split packs B twice, a column
+             * split packs A twice, and B is the smaller of the two in training) */
             if (best < 0 || cost < best || (cost == best && a * b < *tm * *tn) ||
                 (cost == best && a * b == *tm * *tn && a > *tm)) {
                 best = cost;
@@ -255,29 +289,28 @@ typedef struct gemm_job {
     float *c;
     const lk_epilogue *ep; /* bias at column 0, or NULL */
     int tm, tn;
-    float *bpack;
-    float *apack;          /* per thread, apack_stride floats apart */
-    size_t apack_stride;
+    float *pack;           /* per thread: packed B then packed A, pack_stride floats apart */
+    size_t bpack_size, pack_stride;
 } gemm_job;
 
-static void gemm_thread(const gemm_job *g, int id, int nth)
+static void gemm_thread(const gemm_job *g, int id)
 {
     const int mr = g->t->mr, nr = g->t->nr;
     const int r = id / g->tn, s = id % g->tn;
     const int64_t mtiles = ceil_div(g->m, mr);
     const int64_t row_lo = mtiles * r / g->tm * mr, row_hi = min64(g->m, mtiles * (r + 1) / g->tm * mr);
-    float *apack = g->apack + (size_t)id * g->apack_stride;
+    float *bpack = g->pack + (size_t)id * g->pack_stride, *apack = bpack + g->bpack_size;
     for (int64_t jc = 0; jc < g->n; jc += g->nc) {
         int64_t nb = min64(g->nc, g->n - jc), npan = ceil_div(nb, nr);
         int64_t q_lo = npan * s / g->tn, q_hi = npan * (s + 1) / g->tn;
         for (int64_t pc = 0; pc < g->k; pc += g->kc) {
             int64_t kb = min64(g->kc, g->k - pc);
-            /* every thread packs an equal share of B's panels, then all wait for the rest */
-            pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, jc, nb, npan * id / nth,
-                   npan * (id + 1) / nth, g->bpack);
-            if (nth > 1) {
-#pragma omp barrier
-            }
+            /* Each thread packs the panels of B it uses itself: threads that share columns pack
+             * them twice, but no thread ever waits for another (on a busy machine a barrier
+             * waits for the slowest thread's next time slice, once per k block). */
+            int64_t j0 = jc + q_lo * nr, ncols = min64(nb, q_hi * nr) - q_lo * nr;
+            if (ncols <= 0) continue;
+            pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, j0, ncols, 0, q_hi - q_lo, bpack);
             lk_epilogue e;
             const lk_epilogue *ep = NULL;
             if (g->ep && pc + kb == g->k) {
@@ -288,13 +321,9 @@ static void gemm_thread(const gemm_job *g, int id, int nth)
             for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
                 int64_t mb = min64(g->mc, row_hi - ic);
                 pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
-                block bk = {kb, apack, g->bpack + q_lo * nr * kb, mb,
-                            min64(nb, q_hi * nr) - q_lo * nr,
-                            g->c + ic * g->ldc + jc + q_lo * nr, g->ldc, pc == 0, g->beta, ep};
-                if (bk.nb > 0) macro_kernel(g->t, &bk);
-            }
-            if (nth > 1) {
-#pragma omp barrier
+                block bk = {kb, apack, bpack, mb, ncols, g->c + ic * g->ldc + j0, g->ldc,
+                            pc == 0, g->beta, ep};
+                macro_kernel(g->t, &bk);
             }
         }
     }
@@ -336,31 +365,30 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
     int64_t rows_per = ceil_div(ceil_div(m, mr), g.tm) * mr;
     g.mc = ceil_div(rows_per, ceil_div(rows_per, mc)) ;
     g.mc = round_up(g.mc, mr);
-    size_t bsz = seg(g.kc * g.nc);
-    g.apack_stride = seg(g.kc * g.mc);
-    float *w = workspace(bsz + (size_t)nth * g.apack_stride);
-    float bstack[KC_MAX * NR_MAX] __attribute__((aligned(64)));
-    float astack[KC_MAX * MR_MAX] __attribute__((aligned(64)));
+    g.bpack_size = seg(g.kc * g.nc); /* all columns: the one-thread fallback below uses it */
+    g.pack_stride = g.bpack_size + seg(g.kc * g.mc);
+    float *w = workspace((size_t)nth * g.pack_stride);
+    float stack[KC_MAX * (NR_MAX + MR_MAX)] __attribute__((aligned(64)));
     if (!w) {
         /* Out of memory: one thread, one tile at a time on the stack, the same k split. */
         g.nc = nr, g.mc = mr, g.tm = g.tn = 1, nth = 1;
-        g.bpack = bstack, g.apack = astack, g.apack_stride = 0;
+        g.pack = stack, g.bpack_size = KC_MAX * NR_MAX, g.pack_stride = 0;
     } else {
-        g.bpack = w, g.apack = w + bsz;
+        g.pack = w;
     }
     if (nth == 1) {
-        gemm_thread(&g, 0, 1);
+        gemm_thread(&g, 0);
     } else {
 #pragma omp parallel num_threads(nth)
         {
             if (omp_get_num_threads() == nth) {
-                gemm_thread(&g, omp_get_thread_num(), nth);
+                gemm_thread(&g, omp_get_thread_num());
             } else {
 #pragma omp single
                 {
                     gemm_job g1 = g;
                     g1.tm = g1.tn = 1;
-                    gemm_thread(&g1, 0, 1);
+                    gemm_thread(&g1, 0);
                 }
             }
         }
