@@ -22,7 +22,7 @@ int cmd_bench(int argc, char **argv)
     if (which < 0)
         return cli_error("bench", EXIT_USAGE, "unknown benchmark '%.80s' (expected gemm or kernels)",
                          argv[0]);
-    int json = 0, quick = 0;
+    int json = 0, quick = 0, cpu_time = 0;
     int64_t reps = 0, threads = 0;
     double seconds = 0;
     cli_option opts[] = {
@@ -31,6 +31,8 @@ int cmd_bench(int argc, char **argv)
         {"peak-seconds", CLI_REAL, &seconds, 0, 600, NULL, "X", "length of each FMA-peak measurement (0.2)", 0},
         {"threads", CLI_INT, &threads, 0, 4096, NULL, "N", "the multi-threaded rows' thread count (2)", 0},
         {"quick", CLI_FLAG, &quick, 0, 0, NULL, NULL, "leave out the 2048^3 and k-means points", 0},
+        {"cpu-time", CLI_FLAG, &cpu_time, 0, 0, NULL, NULL,
+         "time by process CPU time / threads (for machines shared with other jobs)", 0},
     };
     char name[32];
     snprintf(name, sizeof name, "bench %s", what[which]);
@@ -43,7 +45,7 @@ int cmd_bench(int argc, char **argv)
     if (which == 1)
         return cli_error(name, EXIT_FAIL, "not available in this build yet (see latent bench gemm "
                          "and latent selftest)");
-    latent_bench_gemm_options o = {(int)reps, (int)threads, quick, seconds};
+    latent_bench_gemm_options o = {(int)reps, (int)threads, quick, seconds, cpu_time};
     latent_bench_gemm_result *r = calloc(1, sizeof *r);
     if (!r) return cli_error(name, EXIT_FAIL, "out of memory");
     if (latent_bench_gemm(&o, r) != LATENT_OK) {
