@@ -59,7 +59,7 @@ int latent_thread_core(int t);
  *   kc = L1d / (2 * 4 * nr): the kc x nr B micro-panel fills half of L1d, the rest holds the
  *        streaming A micro-panel and the C tile; a multiple of 16 in [64, 512] (the
  *        driver packs at most 512 deep);
- *   mc = L2 / (2 * 4 * kc): the packed mc x kc A block fills half of L2; a multiple of mr in
+ *   mc = L2 / (4 * 4 * kc): the packed mc x kc A block fills a quarter of L2; a multiple of mr in
  *        [mr, 4096];
  *   nc = L3 / (2 * 4 * kc): the packed kc x nc B block fills half of one L3 instance; a multiple
  *        of nr in [nr, 8192].

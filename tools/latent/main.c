@@ -1,5 +1,6 @@
 /* The latent command: picks the command named by the first argument and runs it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "commands.h"
 #include "latent/latent.h"
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
         if (strcmp(name, commands[i].name) != 0) continue;
         if (latent_isa_init_from_env() != LATENT_OK)
             return cli_error(name, EXIT_USAGE, "%s", latent_last_error());
+        /* Blocking sized from hwloc's cache sizes; the per-level defaults stay if it fails. */
+        if (!getenv("LATENT_DEFAULT_BLOCKING")) latent_apply_cache_blocking();
         return commands[i].run(argc - 2, argv + 2);
     }
     return cli_error(NULL, EXIT_USAGE, "unknown command '%.80s' (try latent --help)", name);
