@@ -1,5 +1,6 @@
 """Writes the seed corpus: small valid files of each format (run with Debian's /usr/bin/python3
-from the repository root). Regression inputs found by fuzzing live beside them as crash-*."""
+from the repository root). Beside them: min-* files, the coverage-minimal set libFuzzer's -merge=1
+kept from about 13 minutes of fuzzing per reader, and crash-* regression inputs, if any."""
 import gzip
 import io
 import json
