@@ -421,7 +421,7 @@ def main():
                       help="a few minutes: 3 repetitions, 10000 training rows, 10 Lloyd iterations")
     mode.add_argument("--full", dest="mode", action="store_const", const="full",
                       help="5 repetitions, all data, AE/VAE 10 epochs, k-means to convergence")
-    p.add_argument("--out", help="results folder (default benchmarks/results/DATE)")
+    p.add_argument("--out", help="results folder (default results/DATE)")
     p.add_argument("--latent", default=os.path.join(ROOT, "build", "tools", "latent"),
                    help="the latent binary (default build/tools/latent)")
     p.add_argument("--gemm-program", default=os.path.join(ROOT, "build", "benchmarks", "gemm_vs_openblas"),
@@ -445,7 +445,7 @@ def main():
     unknown = sections - set(SECTIONS)
     if unknown:
         p.error(f"--only: unknown section(s) {', '.join(sorted(unknown))}; known: {', '.join(SECTIONS)}")
-    out = args.out or os.path.join(HERE, "results", datetime.datetime.now().strftime("%Y-%m-%dT%H%M"))
+    out = args.out or os.path.join(ROOT, "results", datetime.datetime.now().strftime("%Y-%m-%dT%H%M"))
     os.makedirs(out, exist_ok=True)
 
     suite = Suite(args, cfg)
