@@ -1,45 +1,424 @@
-/* GEMM framework. PLACEHOLDER: a straightforward loop nest until the packed, blocked driver
- * lands; it honours the full contract of gemm.h so the layers above can be built on it. */
+/* The GEMM and k-means-assignment framework every ISA level shares: packing, the blocked loops
+ * around the level's micro-kernel, edge tiles, threads and the fused epilogues. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
+#include <string.h>
 #include "gemm.h"
+
+/* Largest micro-kernel tile the framework accepts (edge scratch and the out-of-memory path are
+ * sized for it), and the largest kc block (so the out-of-memory path keeps the same k split and
+ * therefore the same bytes). */
+#define MR_MAX 16
+#define NR_MAX 32
+#define KC_MAX 512
+/* Below this many multiply-adds a second thread costs more than it brings. */
+#define PAR_MIN_FMAS (96 * 96 * 96)
+
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* ---- workspace ------------------------------------------------------------------------------
+ * Packing buffers are kept per calling thread and grown on demand: a fresh allocation each call
+ * would page-fault its way through megabytes for every small training GEMM. */
+static _Thread_local float *ws_buf;
+static _Thread_local size_t ws_cap;
+
+static float *workspace(size_t floats)
+{
+    if (floats <= ws_cap) return ws_buf;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) return NULL;
+    free(ws_buf);
+    ws_buf = p;
+    ws_cap = floats;
+    return ws_buf;
+}
+
+/* Floats to reserve for a segment so the next one stays 64-byte aligned. */
+static size_t seg(int64_t floats) { return (size_t)round_up(floats, 16); }
+
+/* The k split depends on k alone (never on threads): equal blocks of at most kc. */
+static int64_t k_block(const lk_table *t, int64_t k)
+{
+    int64_t kc = t->kc < 1 ? 256 : min64(t->kc, KC_MAX);
+    return ceil_div(k, ceil_div(k, kc));
+}
+
+/* ---- packing --------------------------------------------------------------------------------
+ * op(A) rows [i0, i0+mb) x k [p0, p0+kb) into MR-row panels, k-major, alpha folded in, rows past
+ * mb zero. op(A) = A (m x k, row-major) or A^T (A is k x m). */
+static void pack_a(int mr, int trans, const float *a, int64_t lda, int64_t i0, int64_t mb,
+                   int64_t p0, int64_t kb, float alpha, float *dst)
+{
+    for (int64_t ir = 0; ir < mb; ir += mr) {
+        int64_t rows = min64(mr, mb - ir);
+        float *d = dst + ir * kb;
+        for (int64_t p = 0; p < kb; p++) {
+            float *dp = d + p * mr;
+            if (trans) {
+                const float *s = a + (p0 + p) * lda + i0 + ir;
+                for (int64_t i = 0; i < rows; i++) dp[i] = alpha * s[i];
+            } else {
+                const float *s = a + (i0 + ir) * lda + p0 + p;
+                for (int64_t i = 0; i < rows; i++) dp[i] = alpha * s[i * lda];
+            }
+            for (int64_t i = rows; i < mr; i++) dp[i] = 0.0f;
+        }
+    }
+}
+
+/* op(B) k [p0, p0+kb) x columns [j0, j0+nb) into NR-column panels, columns past nb zero.
+ * op(B) = B (k x n) or B^T (B is n x k). */
+static void pack_b_panel(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
+                         int64_t j0, int64_t cols, float *d)
+{
+    for (int64_t p = 0; p < kb; p++) {
+        float *dp = d + p * nr;
+        if (trans) {
+            const float *s = b + j0 * ldb + p0 + p;
+            for (int64_t j = 0; j < cols; j++) dp[j] = s[j * ldb];
+        } else {
+            memcpy(dp, b + (p0 + p) * ldb + j0, (size_t)cols * sizeof(float));
+        }
+        for (int64_t j = cols; j < nr; j++) dp[j] = 0.0f;
+    }
+}
+
+/* Panels [q0, q1) of the block of columns starting at j0 (nb of them). */
+static void pack_b(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
+                   int64_t j0, int64_t nb, int64_t q0, int64_t q1, float *dst)
+{
+    for (int64_t q = q0; q < q1; q++)
+        pack_b_panel(nr, trans, b, ldb, p0, kb, j0 + q * nr, min64(nr, nb - q * nr),
+                     dst + q * nr * kb);
+}
+
+/* ---- the macro-kernel -----------------------------------------------------------------------
+ * Runs the micro-kernel over an mb x nb block of C from packed A (rows) and packed B panels.
+ * first: this is the first k block (C is then overwritten, or scaled by beta and added to);
+ * ep: the epilogue template for the last k block (NULL otherwise), whose bias / cnorm point at
+ * the block's first column and best / best_idx at its first row. */
+typedef struct block {
+    int64_t kb;
+    const float *ap, *bp;
+    int64_t mb, nb;
+    float *c;
+    int64_t ldc;
+    int first;
+    float beta;
+    const lk_epilogue *ep;
+} block;
+
+static int cheap_act(latent_act act)
+{
+    return act == LATENT_ACT_IDENTITY || act == LATENT_ACT_RELU || act == LATENT_ACT_LEAKY_RELU;
+}
+
+static void macro_kernel(const lk_table *t, const block *bk)
+{
+    const int mr = t->mr, nr = t->nr;
+    float scratch[MR_MAX * NR_MAX] __attribute__((aligned(64)));
+    float bias_pad[NR_MAX];
+    for (int64_t jr = 0; jr < bk->nb; jr += nr) {
+        int64_t cols = min64(nr, bk->nb - jr);
+        const float *bp = bk->bp + jr * bk->kb;
+        lk_epilogue e;
+        const lk_epilogue *ep = NULL;
+        if (bk->ep) {
+            e = *bk->ep;
+            ep = &e;
+            if (e.kind == LK_EPI_BIAS_ACT) {
+                if (e.bias && cols < nr) {
+                    memcpy(bias_pad, e.bias + jr, (size_t)cols * sizeof(float));
+                    for (int64_t j = cols; j < nr; j++) bias_pad[j] = 0.0f;
+                    e.bias = bias_pad;
+                } else if (e.bias) {
+                    e.bias += jr;
+                }
+                if (!cheap_act(e.act)) e.act = LATENT_ACT_IDENTITY;
+            } else if (e.kind == LK_EPI_ARGMIN) {
+                e.cnorm += jr;
+                e.col0 += jr;
+            }
+        }
+        for (int64_t ir = 0; ir < bk->mb; ir += mr) {
+            int64_t rows = min64(mr, bk->mb - ir);
+            float *ct = bk->c + ir * bk->ldc + jr;
+            int acc = !bk->first || bk->beta != 0.0f;
+            if (bk->first && bk->beta != 0.0f && bk->beta != 1.0f)
+                for (int64_t i = 0; i < rows; i++)
+                    for (int64_t j = 0; j < cols; j++) ct[i * bk->ldc + j] *= bk->beta;
+            if (ep && ep->kind == LK_EPI_ARGMIN) {
+                e.best = bk->ep->best + ir;
+                e.best_idx = bk->ep->best_idx + ir;
+            }
+            const float *ap = bk->ap + ir * bk->kb;
+            if (rows == mr && cols == nr) {
+                t->gemm_ukr(bk->kb, ap, bp, ct, bk->ldc, acc, ep);
+            } else {
+                if (acc) {
+                    memset(scratch, 0, sizeof scratch);
+                    for (int64_t i = 0; i < rows; i++)
+                        memcpy(scratch + i * nr, ct + i * bk->ldc, (size_t)cols * sizeof(float));
+                }
+                t->gemm_ukr(bk->kb, ap, bp, scratch, nr, acc, ep);
+                for (int64_t i = 0; i < rows; i++)
+                    memcpy(ct + i * bk->ldc, scratch + i * nr, (size_t)cols * sizeof(float));
+            }
+            /* The costly activations run over the finished tile while it is still in L1. */
+            if (ep && ep->kind == LK_EPI_BIAS_ACT && !cheap_act(bk->ep->act))
+                for (int64_t i = 0; i < rows; i++)
+                    t->act_fwd[bk->ep->act](cols, ct + i * bk->ldc, ct + i * bk->ldc,
+                                            bk->ep->slope);
+        }
+    }
+}
+
+/* ---- thread grid ----------------------------------------------------------------------------
+ * Threads split row tiles tm ways and column panels tn ways (tm * tn <= nth), picking the
+ * grid with the least work on the busiest thread; each thread packs its own rows of A. */
+static void pick_grid(int nth, int64_t mtiles, int64_t npanels, int *tm, int *tn)
+{
+    int64_t best = -1;
+    *tm = *tn = 1;
+    for (int a = 1; a <= nth; a++)
+        for (int b = 1; a * b <= nth; b++) {
+            if (a > mtiles || b > npanels) continue;
+            int64_t cost = ceil_div(mtiles, a) * ceil_div(npanels, b);
+            /* ties: fewer threads, then more row groups (less duplicated packing of A) */
+            if (best < 0 || cost < best || (cost == best && a * b < *tm * *tn) ||
+                (cost == best && a * b == *tm * *tn && a > *tm)) {
+                best = cost;
+                *tm = a;
+                *tn = b;
+            }
+        }
+}
+
+static int threads_for(int64_t fmas)
+{
+    if (omp_in_parallel() || fmas < PAR_MIN_FMAS) return 1;
+    int n = omp_get_max_threads();
+    return n < 1 ? 1 : n;
+}
+
+/* ---- SGEMM ----------------------------------------------------------------------------------- */
+typedef struct gemm_job {
+    const lk_table *t;
+    int trans_a, trans_b;
+    int64_t m, n, k, kc, mc, nc;
+    float alpha, beta;
+    const float *a, *b;
+    int64_t lda, ldb, ldc;
+    float *c;
+    const lk_epilogue *ep; /* bias at column 0, or NULL */
+    int tm, tn;
+    float *bpack;
+    float *apack;          /* per thread, apack_stride floats apart */
+    size_t apack_stride;
+} gemm_job;
+
+static void gemm_thread(const gemm_job *g, int id, int nth)
+{
+    const int mr = g->t->mr, nr = g->t->nr;
+    const int r = id / g->tn, s = id % g->tn;
+    const int64_t mtiles = ceil_div(g->m, mr);
+    const int64_t row_lo = mtiles * r / g->tm * mr, row_hi = min64(g->m, mtiles * (r + 1) / g->tm * mr);
+    float *apack = g->apack + (size_t)id * g->apack_stride;
+    for (int64_t jc = 0; jc < g->n; jc += g->nc) {
+        int64_t nb = min64(g->nc, g->n - jc), npan = ceil_div(nb, nr);
+        int64_t q_lo = npan * s / g->tn, q_hi = npan * (s + 1) / g->tn;
+        for (int64_t pc = 0; pc < g->k; pc += g->kc) {
+            int64_t kb = min64(g->kc, g->k - pc);
+            /* every thread packs an equal share of B's panels, then all wait for the rest */
+            pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, jc, nb, npan * id / nth,
+                   npan * (id + 1) / nth, g->bpack);
+            if (nth > 1) {
+#pragma omp barrier
+            }
+            lk_epilogue e;
+            const lk_epilogue *ep = NULL;
+            if (g->ep && pc + kb == g->k) {
+                e = *g->ep;
+                if (e.bias) e.bias += jc + q_lo * nr;
+                ep = &e;
+            }
+            for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
+                int64_t mb = min64(g->mc, row_hi - ic);
+                pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
+                block bk = {kb, apack, g->bpack + q_lo * nr * kb, mb,
+                            min64(nb, q_hi * nr) - q_lo * nr,
+                            g->c + ic * g->ldc + jc + q_lo * nr, g->ldc, pc == 0, g->beta, ep};
+                if (bk.nb > 0) macro_kernel(g->t, &bk);
+            }
+            if (nth > 1) {
+#pragma omp barrier
+            }
+        }
+    }
+}
+
+/* C = beta C, then bias and activation: what a GEMM with k = 0 leaves. */
+static void scale_only(const lk_table *t, int64_t m, int64_t n, float beta, float *c, int64_t ldc,
+                       const float *bias, latent_act act, float slope)
+{
+    for (int64_t i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        for (int64_t j = 0; j < n; j++) ci[j] = (beta == 0.0f ? 0.0f : beta * ci[j]) + (bias ? bias[j] : 0.0f);
+        t->act_fwd[act](n, ci, ci, slope);
+    }
+}
 
 void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
               float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
               float *c, int64_t ldc, const float *bias, latent_act act, float slope)
 {
-    for (int64_t i = 0; i < m; i++) {
-        for (int64_t j = 0; j < n; j++) {
-            float s = 0.0f;
-            for (int64_t p = 0; p < k; p++) {
-                float av = trans_a ? a[p * lda + i] : a[i * lda + p];
-                float bv = trans_b ? b[j * ldb + p] : b[p * ldb + j];
-                s += av * bv;
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        scale_only(t, m, n, beta, c, ldc, bias, act, slope);
+        return;
+    }
+    const int mr = t->mr, nr = t->nr;
+    lk_epilogue epi = {.kind = LK_EPI_BIAS_ACT, .bias = bias, .act = act, .slope = slope};
+    gemm_job g = {.t = t, .trans_a = !!trans_a, .trans_b = !!trans_b, .m = m, .n = n, .k = k,
+                  .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb,
+                  .ldc = ldc, .c = c,
+                  .ep = (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL};
+    g.kc = k_block(t, k);
+    g.nc = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
+    int64_t mc = t->mc < mr ? mr : t->mc - t->mc % mr;
+    int nth = threads_for(m * n * k);
+    pick_grid(nth, ceil_div(m, mr), ceil_div(g.nc, nr), &g.tm, &g.tn);
+    nth = g.tm * g.tn;
+    /* a thread's rows in MC chunks, as even as the tile allows */
+    int64_t rows_per = ceil_div(ceil_div(m, mr), g.tm) * mr;
+    g.mc = ceil_div(rows_per, ceil_div(rows_per, mc)) ;
+    g.mc = round_up(g.mc, mr);
+    size_t bsz = seg(g.kc * g.nc);
+    g.apack_stride = seg(g.kc * g.mc);
+    float *w = workspace(bsz + (size_t)nth * g.apack_stride);
+    float bstack[KC_MAX * NR_MAX] __attribute__((aligned(64)));
+    float astack[KC_MAX * MR_MAX] __attribute__((aligned(64)));
+    if (!w) {
+        /* Out of memory: one thread, one tile at a time on the stack, the same k split. */
+        g.nc = nr, g.mc = mr, g.tm = g.tn = 1, nth = 1;
+        g.bpack = bstack, g.apack = astack, g.apack_stride = 0;
+    } else {
+        g.bpack = w, g.apack = w + bsz;
+    }
+    if (nth == 1) {
+        gemm_thread(&g, 0, 1);
+    } else {
+#pragma omp parallel num_threads(nth)
+        {
+            if (omp_get_num_threads() == nth) {
+                gemm_thread(&g, omp_get_thread_num(), nth);
+            } else {
+#pragma omp single
+                {
+                    gemm_job g1 = g;
+                    g1.tm = g1.tn = 1;
+                    gemm_thread(&g1, 0, 1);
+                }
             }
-            float r = alpha * s;
-            if (beta != 0.0f) r += beta * c[i * ldc + j];
-            if (bias) r += bias[j];
-            c[i * ldc + j] = r;
         }
-        if (act != LATENT_ACT_IDENTITY || bias) t->act_fwd[act](n, c + i * ldc, c + i * ldc, slope);
     }
 }
 
+/* ---- k-means assignment ---------------------------------------------------------------------
+ * X C^T blocked like GEMM (B = the centers, packed once), but each thread keeps its rows' partial
+ * dot products over k blocks in a small scratch block and takes the min in the micro-kernel. */
 void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
                       const float *centers, int64_t k, const float *cnorm, int32_t *labels,
                       float *dist)
 {
-    (void)t;
-    for (int64_t i = 0; i < n; i++) {
-        float best = INFINITY;
-        int32_t bi = 0;
-        for (int64_t j = 0; j < k; j++) {
-            float s = 0.0f;
-            for (int64_t p = 0; p < d; p++) s += x[i * ldx + p] * centers[j * d + p];
-            float v = cnorm[j] - 2.0f * s;
-            if (v < best) best = v, bi = (int32_t)j;
+    if (n <= 0 || k <= 0) return;
+    const int mr = t->mr, nr = t->nr;
+    const int64_t kpad = round_up(k, nr), kc = d > 0 ? k_block(t, d) : 1;
+    const int64_t dd = d > 0 ? d : 1; /* d == 0: one zero k block, so every dot product is 0 */
+    int64_t nc = min64(round_up(t->nc < nr ? nr : t->nc, nr), kpad);
+    if (nc > 512) nc = round_up(512, nr);
+    int64_t mc = min64(t->mc < mr ? mr : t->mc - t->mc % mr, round_up(128, mr));
+    int nth = threads_for(n * k * dd);
+    int64_t mtiles = ceil_div(n, mr);
+    if (nth > mtiles) nth = (int)mtiles;
+
+    size_t bsz = seg(dd * kpad), csz = seg(kpad), scsz = seg(mc * nc), bestsz = seg(mc);
+    size_t per = seg(kc * mc) + scsz + 2 * bestsz;
+    float *w = workspace(bsz + csz + (size_t)nth * per);
+    float bstack[KC_MAX * NR_MAX] __attribute__((aligned(64)));
+    float astack[KC_MAX * MR_MAX] __attribute__((aligned(64)));
+    float cstack[MR_MAX * NR_MAX] __attribute__((aligned(64)));
+    float beststack[MR_MAX], cnstack[NR_MAX];
+    int32_t idxstack[MR_MAX];
+    float *bfull = NULL, *cn = cnstack;
+    if (w) {
+        bfull = w;
+        cn = w + bsz;
+        for (int64_t j = 0; j < kpad; j++) cn[j] = j < k ? cnorm[j] : INFINITY;
+    } else {
+        /* Out of memory: one thread, one tile at a time on the stack, B packed as it goes. */
+        nth = 1, mc = mr, nc = nr;
+    }
+    const float zero = 0.0f;
+    const float *xs = d > 0 ? x : &zero, *cs = d > 0 ? centers : &zero;
+    const int64_t ldxs = d > 0 ? ldx : 0, ldcs = d > 0 ? d : 0;
+
+#pragma omp parallel num_threads(nth) if (nth > 1)
+    {
+        int id = omp_get_thread_num(), nt = omp_get_num_threads();
+        if (bfull) {
+            /* every thread packs its share of the centers' panels, in every k block */
+            int64_t npan = kpad / nr;
+            for (int64_t pc = 0; pc < dd; pc += kc) {
+                int64_t kb = min64(kc, dd - pc);
+                pack_b(nr, 1, cs, ldcs, pc, kb, 0, k, npan * id / nt, npan * (id + 1) / nt,
+                       bfull + pc * kpad);
+            }
         }
-        labels[i] = bi;
-        if (dist) dist[i] = best;
+        if (nt > 1) {
+#pragma omp barrier
+        }
+        float *ap = astack, *sc = cstack, *best = beststack;
+        int32_t *bidx = idxstack;
+        if (bfull) {
+            ap = w + bsz + csz + (size_t)id * per;
+            sc = ap + seg(kc * mc);
+            best = sc + scsz;
+            bidx = (int32_t *)(best + bestsz);
+        }
+        int64_t row_lo = mtiles * id / nt * mr, row_hi = min64(n, mtiles * (id + 1) / nt * mr);
+        for (int64_t ic = row_lo; ic < row_hi; ic += mc) {
+            int64_t mb = min64(mc, row_hi - ic), mbp = round_up(mb, mr);
+            for (int64_t i = 0; i < mbp; i++) best[i] = INFINITY, bidx[i] = 0;
+            for (int64_t jc = 0; jc < kpad; jc += nc) {
+                int64_t nb = min64(nc, kpad - jc);
+                if (!bfull)
+                    for (int64_t j = 0; j < nb; j++)
+                        cn[j] = jc + j < k ? cnorm[jc + j] : INFINITY;
+                for (int64_t pc = 0; pc < dd; pc += kc) {
+                    int64_t kb = min64(kc, dd - pc);
+                    pack_a(mr, 0, xs, ldxs, ic, mb, pc, kb, 1.0f, ap);
+                    const float *bp;
+                    if (bfull) {
+                        bp = bfull + pc * kpad + jc * kb;
+                    } else {
+                        pack_b(nr, 1, cs, ldcs, pc, kb, jc, min64(nb, k - jc), 0, nb / nr, bstack);
+                        bp = bstack;
+                    }
+                    lk_epilogue e = {.kind = LK_EPI_ARGMIN, .cnorm = bfull ? cn + jc : cn,
+                                     .best = best, .best_idx = bidx, .col0 = jc};
+                    block bk = {kb, ap, bp, mbp, nb, sc, nb, pc == 0, 0.0f,
+                                pc + kb == dd ? &e : NULL};
+                    macro_kernel(t, &bk);
+                }
+            }
+            for (int64_t i = 0; i < mb; i++) {
+                labels[ic + i] = bidx[i];
+                if (dist) dist[ic + i] = best[i];
+            }
+        }
     }
 }

@@ -1,5 +1,310 @@
-/* Conformance cases for the GEMM framework and k-means assignment. PLACEHOLDER: none yet. */
+/* Conformance cases for the GEMM framework and the fused k-means assignment: every level's
+ * lk_sgemm / lk_kmeans_assign against references computed here in double. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "../conformance.h"
+#include "../gemm.h"
 
-const lk_conformance_kernel lk_conformance_gemm[] = {{0, 0}};
-const int lk_conformance_gemm_count = 0;
+/* Unit roundoff of float. */
+#define U 0x1p-24
+
+static const int64_t awkward[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 255};
+#define N_AWKWARD ((int)(sizeof awkward / sizeof awkward[0]))
+
+/* A buffer of n floats starting `off` floats past a 64-byte boundary (off = 1: unaligned). */
+typedef struct buf {
+    float *base, *p;
+} buf;
+
+static buf buf_new(int64_t n, int off)
+{
+    buf b;
+    b.base = malloc((size_t)(n + off + 16) * sizeof(float));
+    b.p = b.base ? b.base + off : NULL;
+    return b;
+}
+
+static double act_ref(latent_act act, double x, double slope)
+{
+    switch (act) {
+    case LATENT_ACT_RELU: return x > 0 ? x : 0;
+    case LATENT_ACT_LEAKY_RELU: return x > 0 ? x : slope * x;
+    case LATENT_ACT_SIGMOID: return 1.0 / (1.0 + exp(-x));
+    case LATENT_ACT_TANH: return tanh(x);
+    case LATENT_ACT_SOFTPLUS: return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+    default: return x;
+    }
+}
+
+typedef struct gemm_case {
+    int ta, tb;
+    int64_t m, n, k;
+    int64_t lda_pad, ldb_pad, ldc_pad; /* extra elements per row beyond the row */
+    int off;                          /* 1: every matrix starts one float past alignment */
+    float alpha, beta;
+    int bias;
+    latent_act act;
+    float slope;
+    int check_threads;                /* also compare the bytes of 1 thread and 2 */
+} gemm_case;
+
+/* Runs one case; the tolerance per element is
+ *   |c - ref| <= (2k + 8) u (|alpha| sum_p |a_ip b_pj| + |beta c0_ij| + |bias_j|)
+ *               + 4e-6 |act(ref)| + 1e-7          (the last two only for sigmoid/tanh/softplus)
+ * i.e. one rounding per multiply and per add along k (the scalar level rounds both), a few for
+ * alpha, beta and bias; the costly activations add their own few-ulp error. Every activation
+ * is 1-Lipschitz (leaky's slope < 1), so the GEMM's error passes through undiminished at most. */
+static void run_gemm_case(const lk_table *var, const gemm_case *gc, uint64_t seed,
+                          lk_case_report *r)
+{
+    int64_t m = gc->m, n = gc->n, k = gc->k;
+    int64_t arows = gc->ta ? k : m, acols = gc->ta ? m : k;
+    int64_t brows = gc->tb ? n : k, bcols = gc->tb ? k : n;
+    int64_t lda = acols + gc->lda_pad, ldb = bcols + gc->ldb_pad, ldc = n + gc->ldc_pad;
+    buf A = buf_new(arows * lda, gc->off), B = buf_new(brows * ldb, gc->off),
+        C = buf_new(m * ldc, gc->off), C0 = buf_new(m * ldc, 0), BI = buf_new(n, gc->off),
+        C1 = buf_new(m * ldc, 0);
+    if (!A.base || !B.base || !C.base || !C0.base || !BI.base || !C1.base) {
+        lk_report_case(r, 1.0, 0.0, "out of memory");
+        goto done;
+    }
+    lk_fill_uniform(A.p, arows * lda, seed, -1.0f, 1.0f);
+    lk_fill_uniform(B.p, brows * ldb, seed + 1, -1.0f, 1.0f);
+    lk_fill_uniform(BI.p, n, seed + 2, -0.5f, 0.5f);
+    if (gc->beta == 0.0f) {
+        /* beta == 0 must never read C: NaN would show through */
+        for (int64_t i = 0; i < m * ldc; i++) C.p[i] = NAN;
+    } else {
+        lk_fill_uniform(C.p, m * ldc, seed + 3, -1.0f, 1.0f);
+    }
+    memcpy(C0.p, C.p, (size_t)(m * ldc) * sizeof(float));
+    memcpy(C1.p, C.p, (size_t)(m * ldc) * sizeof(float));
+    const float *bias = gc->bias ? BI.p : NULL;
+    lk_sgemm(var, gc->ta, gc->tb, m, n, k, gc->alpha, A.p, lda, B.p, ldb, gc->beta, C.p, ldc,
+             bias, gc->act, gc->slope);
+
+    double worst = 0.0, worst_err = 0.0, worst_bound = 1.0;
+    int pad_touched = 0;
+    int costly = gc->act == LATENT_ACT_SIGMOID || gc->act == LATENT_ACT_TANH ||
+                 gc->act == LATENT_ACT_SOFTPLUS;
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0.0, sa = 0.0;
+            for (int64_t p = 0; p < k; p++) {
+                double av = gc->ta ? A.p[p * lda + i] : A.p[i * lda + p];
+                double bv = gc->tb ? B.p[j * ldb + p] : B.p[p * ldb + j];
+                s += av * bv;
+                sa += fabs(av * bv);
+            }
+            double ref = (double)gc->alpha * s, scale = fabs((double)gc->alpha) * sa;
+            if (gc->beta != 0.0f) {
+                ref += (double)gc->beta * C0.p[i * ldc + j];
+                scale += fabs((double)gc->beta * C0.p[i * ldc + j]);
+            }
+            if (bias) ref += bias[j], scale += fabs(bias[j]);
+            ref = act_ref(gc->act, ref, gc->slope);
+            double bound = (2.0 * (double)k + 8.0) * U * scale + 1e-30;
+            if (costly) bound += 4e-6 * fabs(ref) + 1e-7;
+            double err = fabs((double)C.p[i * ldc + j] - ref);
+            double ratio = err / bound;
+            if (!(ratio <= worst)) worst = ratio != ratio ? INFINITY : ratio, worst_err = err,
+                                   worst_bound = bound;
+        }
+        /* the padding past each row of C is not C's: it must come back untouched */
+        for (int64_t j = n; j < ldc; j++)
+            if (memcmp(&C.p[i * ldc + j], &C0.p[i * ldc + j], sizeof(float)) != 0) pad_touched = 1;
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%c%c m=%lld n=%lld k=%lld ld+%lld/%lld/%lld off=%d a=%g b=%g %s%s",
+             gc->ta ? 'T' : 'N', gc->tb ? 'T' : 'N', (long long)m, (long long)n, (long long)k,
+             (long long)gc->lda_pad, (long long)gc->ldb_pad, (long long)gc->ldc_pad, gc->off,
+             (double)gc->alpha, (double)gc->beta, gc->bias ? "bias " : "",
+             latent_act_name(gc->act));
+    lk_report_case(r, worst_err, worst_bound, what);
+    if (pad_touched) {
+        snprintf(what + strlen(what) / 2, sizeof what - strlen(what) / 2, " wrote past a row");
+        lk_report_case(r, 1.0, 0.0, what);
+    }
+    if (gc->check_threads && !omp_in_parallel()) {
+        /* the bytes of C must not depend on the thread count: exact */
+        int saved = omp_get_max_threads();
+        omp_set_num_threads(saved > 1 ? 1 : 2);
+        lk_sgemm(var, gc->ta, gc->tb, m, n, k, gc->alpha, A.p, lda, B.p, ldb, gc->beta, C1.p, ldc,
+                 bias, gc->act, gc->slope);
+        omp_set_num_threads(saved);
+        int same = memcmp(C1.p, C.p, (size_t)(m * ldc) * sizeof(float)) == 0;
+        snprintf(what, sizeof what, "%c%c m=%lld n=%lld k=%lld: bytes of 1 vs 2 threads",
+                 gc->ta ? 'T' : 'N', gc->tb ? 'T' : 'N', (long long)m, (long long)n, (long long)k);
+        lk_report_case(r, same ? 0.0 : 1.0, 0.0, what);
+    }
+done:
+    free(A.base), free(B.base), free(C.base), free(C0.base), free(BI.base), free(C1.base);
+}
+
+/* One layout over the awkward sizes (every m x n, a spread of k), with alignment, leading
+ * dimensions, alpha and beta varied from case to case, then a few large shapes (several k
+ * blocks, several row and column blocks, threads). */
+static void run_layout(const lk_table *var, int ta, int tb, lk_case_report *r)
+{
+    static const int64_t ks[] = {1, 3, 8, 17, 64, 255};
+    static const float alphas[] = {1.0f, -0.5f, 2.25f};
+    static const float betas[] = {0.0f, 1.0f, 0.75f, -1.5f};
+    uint64_t seed = 1000 * (uint64_t)(1 + 2 * ta + tb);
+    int idx = 0;
+    for (int im = 0; im < N_AWKWARD; im++)
+        for (int in = 0; in < N_AWKWARD; in++)
+            for (int ik = 0; ik < (int)(sizeof ks / sizeof ks[0]); ik++, idx++) {
+                gemm_case gc = {ta, tb, awkward[im], awkward[in], ks[ik],
+                                (idx % 3) * 5, (idx % 4) * 3, (idx % 5) * 2, idx % 2,
+                                alphas[idx % 3], betas[idx % 4], 0, LATENT_ACT_IDENTITY, 0.0f, 0};
+                run_gemm_case(var, &gc, seed + (uint64_t)idx * 7, r);
+            }
+    static const int64_t big[][3] = {
+        {300, 128, 784}, {256, 128, 784}, {256, 784, 128}, {128, 256, 784}, {784, 256, 128},
+        {256, 32, 128}, {13, 4100, 20}, {800, 40, 30}, {67, 45, 1100}};
+    for (int b = 0; b < (int)(sizeof big / sizeof big[0]); b++, idx++) {
+        gemm_case gc = {ta, tb, big[b][0], big[b][1], big[b][2], (idx % 3) * 5, idx % 4,
+                        (idx % 5) * 2, idx % 2, alphas[idx % 3], betas[idx % 4], 0,
+                        LATENT_ACT_IDENTITY, 0.0f, 1};
+        run_gemm_case(var, &gc, seed + (uint64_t)idx * 7, r);
+    }
+}
+
+static void run_nn(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    run_layout(var, 0, 0, r);
+}
+static void run_nt(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    run_layout(var, 0, 1, r);
+}
+static void run_tn(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    run_layout(var, 1, 0, r);
+}
+
+/* Every activation, with and without bias, in the three layouts, at sizes that leave edge
+ * tiles and several k blocks. */
+static void run_bias_act(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    static const int64_t sz[][3] = {{1, 1, 1}, {7, 17, 9}, {33, 31, 64}, {15, 255, 3},
+                                    {64, 33, 255}, {300, 128, 784}};
+    static const float betas[] = {0.0f, 1.0f, 0.5f};
+    int idx = 0;
+    for (int a = 0; a < LATENT_ACT_COUNT; a++)
+        for (int lay = 0; lay < 3; lay++)
+            for (int s = 0; s < (int)(sizeof sz / sizeof sz[0]); s++, idx++) {
+                gemm_case gc = {lay == 2, lay == 1, sz[s][0], sz[s][1], sz[s][2], idx % 3,
+                                (idx % 2) * 4, idx % 4, idx % 2, idx % 2 ? 1.0f : 0.5f,
+                                betas[idx % 3], idx % 4 != 3, (latent_act)a, 0.2f, 0};
+                run_gemm_case(var, &gc, 77000 + (uint64_t)idx * 5, r);
+            }
+}
+
+/* k-means assignment. With scale_ij = 2 sum_p |x_ip c_jp| + |cnorm_j| and
+ * tol_i = (2d + 8) u max_j scale_ij, a level must give dist_i within tol_i of the double
+ * reference's min, and exactly the reference's label wherever the reference's margin (second
+ * best - best) exceeds 2 tol_i; elsewhere its label must be within 2 tol_i of the best. Ties
+ * between identical centers must go to the lowest index (exact). */
+static void run_kmeans_case(const lk_table *var, int64_t n, int64_t d, int64_t k, int64_t ldx_pad,
+                            int off, int dup, uint64_t seed, lk_case_report *r)
+{
+    int64_t ldx = d + ldx_pad;
+    buf X = buf_new(n * ldx, off), CE = buf_new(k * d, off), CN = buf_new(k, off),
+        DI = buf_new(n, off);
+    int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+    double *v = malloc((size_t)k * sizeof(double));
+    char what[128];
+    if (!X.base || !CE.base || !CN.base || !DI.base || !lab || !v) {
+        lk_report_case(r, 1.0, 0.0, "out of memory");
+        goto done;
+    }
+    lk_fill_uniform(X.p, n * ldx, seed, -1.0f, 1.0f);
+    lk_fill_uniform(CE.p, k * d, seed + 1, -1.0f, 1.0f);
+    /* dup: every third center copies an earlier one, and some rows sit on a center */
+    if (dup)
+        for (int64_t j = 2; j < k; j += 3) memcpy(CE.p + j * d, CE.p + (j / 3) * d, (size_t)d * sizeof(float));
+    if (dup)
+        for (int64_t i = 0; i < n; i += 4) memcpy(X.p + i * ldx, CE.p + ((i / 4) % k) * d, (size_t)d * sizeof(float));
+    for (int64_t j = 0; j < k; j++) {
+        double s = 0.0;
+        for (int64_t p = 0; p < d; p++) s += (double)CE.p[j * d + p] * CE.p[j * d + p];
+        CN.p[j] = (float)s;
+    }
+    lk_kmeans_assign(var, n, d, X.p, ldx, CE.p, k, CN.p, lab, DI.p);
+
+    double worst = 0.0, werr = 0.0, wbound = 1.0;
+    int64_t wrong = 0, tie_wrong = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double best = INFINITY, second = INFINITY, maxscale = 0.0;
+        int64_t bj = -1;
+        for (int64_t j = 0; j < k; j++) {
+            double s = 0.0, sa = 0.0;
+            for (int64_t p = 0; p < d; p++) {
+                double pr = (double)X.p[i * ldx + p] * CE.p[j * d + p];
+                s += pr;
+                sa += fabs(pr);
+            }
+            v[j] = (double)CN.p[j] - 2.0 * s;
+            double sc = 2.0 * sa + fabs((double)CN.p[j]);
+            if (sc > maxscale) maxscale = sc;
+            if (v[j] < best) second = best, best = v[j], bj = j;
+            else if (v[j] < second) second = v[j];
+        }
+        double tol = (2.0 * (double)d + 8.0) * U * maxscale + 1e-30;
+        double err = fabs((double)DI.p[i] - best), ratio = err / tol;
+        if (!(ratio <= worst)) worst = ratio != ratio ? INFINITY : ratio, werr = err, wbound = tol;
+        int32_t l = lab[i];
+        if (l < 0 || l >= k) { wrong++; continue; }
+        if (second - best > 2.0 * tol) { if (l != bj) wrong++; }
+        else if (!(v[l] <= best + 2.0 * tol)) wrong++;
+        for (int64_t j = 0; j < l; j++)
+            if (memcmp(CE.p + j * d, CE.p + l * d, (size_t)d * sizeof(float)) == 0 &&
+                CN.p[j] == CN.p[l]) { tie_wrong++; break; }
+    }
+    snprintf(what, sizeof what, "n=%lld d=%lld k=%lld ldx+%lld off=%d%s: dist", (long long)n,
+             (long long)d, (long long)k, (long long)ldx_pad, off, dup ? " dup" : "");
+    lk_report_case(r, werr, wbound, what);
+    snprintf(what, sizeof what, "n=%lld d=%lld k=%lld ldx+%lld off=%d%s: labels (%lld wrong)",
+             (long long)n, (long long)d, (long long)k, (long long)ldx_pad, off, dup ? " dup" : "",
+             (long long)wrong);
+    lk_report_case(r, (double)wrong, 0.0, what);
+    if (dup) {
+        snprintf(what, sizeof what, "n=%lld d=%lld k=%lld: ties to the lowest index (%lld not)",
+                 (long long)n, (long long)d, (long long)k, (long long)tie_wrong);
+        lk_report_case(r, (double)tie_wrong, 0.0, what);
+    }
+done:
+    free(X.base), free(CE.base), free(CN.base), free(DI.base), free(lab), free(v);
+}
+
+static void run_kmeans(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    static const int64_t ds[] = {1, 3, 16, 33, 255};
+    int idx = 0;
+    for (int in = 0; in < N_AWKWARD; in++)
+        for (int ik = 0; ik < N_AWKWARD; ik += 2)
+            for (int id = 0; id < (int)(sizeof ds / sizeof ds[0]); id++, idx++)
+                run_kmeans_case(var, awkward[in], ds[id], awkward[ik], (idx % 3) * 3, idx % 2,
+                                idx % 4 == 1, 500 + (uint64_t)idx * 3, r);
+    run_kmeans_case(var, 1000, 784, 33, 5, 1, 1, 91, r);
+    run_kmeans_case(var, 700, 784, 256, 0, 0, 0, 92, r);
+    run_kmeans_case(var, 2049, 20, 600, 1, 1, 1, 93, r);
+}
+
+const lk_conformance_kernel lk_conformance_gemm[] = {
+    {"sgemm_nn", run_nn},
+    {"sgemm_nt", run_nt},
+    {"sgemm_tn", run_tn},
+    {"sgemm_bias_act", run_bias_act},
+    {"kmeans_assign", run_kmeans},
+};
+const int lk_conformance_gemm_count = (int)(sizeof lk_conformance_gemm / sizeof lk_conformance_gemm[0]);

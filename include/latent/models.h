@@ -1,0 +1,168 @@
+/* The model families built on the dense stack: autoencoders (plain, sparse, contractive,
+ * denoising), variational autoencoders and GANs; training, use and checkpoint contents.
+ *
+ * Data are float32 rows (n x d, row-major) in [0, 1] (a GAN maps them to [-1, 1] itself).
+ * Checkpoint tensor names (PyTorch state_dict names of the equivalent modules, weights [out, in]):
+ *   ae:  encoder.K.weight/bias and decoder.K.weight/bias, K the index in an nn.Sequential of
+ *        alternating Linear and activation modules (no module for an identity activation), e.g.
+ *        784,128,32 with ReLU and a sigmoid output: encoder.0 [128,784], encoder.2 [32,128],
+ *        decoder.0 [128,32], decoder.2 [784,128] (decoder.3 is the Sigmoid).
+ *   vae: encoder.K (hidden layers as above), fc_mu, fc_logvar (Linear heads), decoder.K (its last
+ *        Linear gives logits for a Bernoulli decoder, the mean for a Gaussian one).
+ *   gan: generator.K (Tanh last), discriminator.K (LeakyReLU between, one logit out).
+ * Training state (for resume) is named "latent_state.<group>.m" / ".v" (flat moments of the
+ * group, group "params" for ae/vae, "generator" / "discriminator" for gan) and is meant to be
+ * dropped by a PyTorch loader (strict=False, or filter the prefix). */
+#ifndef LATENT_MODELS_H
+#define LATENT_MODELS_H
+
+#include <stdint.h>
+#include "latent/activation.h"
+#include "latent/error.h"
+#include "latent/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LATENT_MAX_SIZES 8
+
+typedef enum latent_model_kind {
+    LATENT_MODEL_AE = 0,
+    LATENT_MODEL_VAE,
+    LATENT_MODEL_GAN
+} latent_model_kind;
+
+typedef enum latent_loss { LATENT_LOSS_MSE = 0, LATENT_LOSS_BCE } latent_loss;
+typedef enum latent_noise { LATENT_NOISE_NONE = 0, LATENT_NOISE_MASK, LATENT_NOISE_GAUSS } latent_noise;
+
+/* Autoencoder: sizes[0] is the input width, sizes[1..n_sizes-1] the encoder; the decoder
+ * mirrors it. `act` on every hidden layer including the code layer, except that a sparse or
+ * contractive autoencoder has a sigmoid code layer. BCE needs a sigmoid output (computed from
+ * logits); losses are means over all elements (F.mse_loss, F.binary_cross_entropy). */
+typedef struct latent_ae_config {
+    int n_sizes;
+    int64_t sizes[LATENT_MAX_SIZES];
+    latent_act act, out_act;
+    float slope;                 /* leaky ReLU slope (0.01) */
+    latent_loss loss;
+    float sparse_beta, sparse_rho; /* beta > 0: KL sparsity on the code layer */
+    float contractive;           /* lambda > 0: Jacobian penalty of the code layer wrt its input */
+    latent_noise noise;          /* denoising: mask (drop with probability level) or gauss */
+    float noise_level;
+} latent_ae_config;
+
+/* VAE: sizes[0] the input width, then the encoder's hidden layers; heads fc_mu and fc_logvar of
+ * width `latent`; the decoder mirrors the hidden layers. */
+typedef struct latent_vae_config {
+    int n_sizes;
+    int64_t sizes[LATENT_MAX_SIZES];
+    int64_t latent;
+    latent_act act;
+    float slope;
+    float beta;
+    int gaussian;                /* 0: Bernoulli decoder (logits); 1: Gaussian, fixed sigma */
+    float sigma;
+} latent_vae_config;
+
+/* GAN: G z -> gen... -> d (tanh), D d -> disc... -> 1 (leaky ReLU d_slope between). */
+typedef struct latent_gan_config {
+    int64_t z, d;
+    int n_gen, n_disc;
+    int64_t gen[LATENT_MAX_SIZES], disc[LATENT_MAX_SIZES];
+    latent_act g_act;            /* relu or leaky_relu */
+    float g_slope, d_slope;
+    int d_steps;                 /* D updates per G update */
+} latent_gan_config;
+
+/* Defaults: ae 784,128,32 ReLU, sigmoid output, MSE; vae 784,400 latent 20 ReLU beta 1
+ * Bernoulli; gan z 100, G 256,512 ReLU, D 512,256 slope 0.2, d_steps 1. */
+void latent_ae_config_default(latent_ae_config *c);
+void latent_vae_config_default(latent_vae_config *c);
+void latent_gan_config_default(latent_gan_config *c);
+
+typedef struct latent_model latent_model;
+
+/* Builds and initialises a model (weights drawn from `seed`); LATENT_EINVAL names the bad field. */
+latent_status latent_ae_create(const latent_ae_config *c, uint64_t seed, latent_model **out);
+latent_status latent_vae_create(const latent_vae_config *c, uint64_t seed, latent_model **out);
+latent_status latent_gan_create(const latent_gan_config *c, uint64_t seed, latent_model **out);
+void latent_model_free(latent_model *m);
+
+latent_model_kind latent_model_kind_of(const latent_model *m);
+/* Input width; code width (AE code layer, VAE latent, GAN z). */
+int64_t latent_model_input_dim(const latent_model *m);
+int64_t latent_model_code_dim(const latent_model *m);
+
+/* Training options; `optim` defaults to Adam(1e-3) (GAN: Adam(2e-4, beta1 0.5)). */
+typedef struct latent_train_options {
+    int64_t epochs, batch;
+    uint64_t seed;               /* shuffling and noise (the init seed is the create seed) */
+    latent_optim_config optim;
+    latent_epoch_fn on_epoch;    /* optional; losses per family in latent_model_train */
+    void *user;
+} latent_train_options;
+
+void latent_train_options_default(latent_model_kind kind, latent_train_options *o);
+
+/* Trains from the model's training state (epoch 0 for a new model, where a checkpoint left off
+ * after latent_model_set_state). Epoch report losses: ae [objective, reconstruction, penalty],
+ * vae [negative ELBO per example, reconstruction, KL, objective], gan [D loss, G loss]. The
+ * same seed gives the same bytes for any thread count. LATENT_EDIVERGED on NaN/Inf. */
+latent_status latent_model_train(latent_model *m, const float *x, int64_t n, int64_t d,
+                                 const latent_train_options *o);
+
+/* Where training stands (for checkpoints) and the seed it used; set before resuming. */
+void latent_model_get_state(const latent_model *m, latent_train_state *s, uint64_t *train_seed);
+void latent_model_set_state(latent_model *m, const latent_train_state *s, uint64_t train_seed);
+
+/* Test losses with the epoch report's layout (VAE: one eps sample per example from seed). */
+latent_status latent_model_evaluate(latent_model *m, const float *x, int64_t n, int64_t d,
+                                    uint64_t seed, double loss[LATENT_LOSS_TERMS]);
+
+/* codes: n x code_dim (AE code layer, VAE mu). */
+latent_status latent_model_encode(latent_model *m, const float *x, int64_t n, int64_t d,
+                                  float *codes);
+/* out: n x d reconstructions in data space (probabilities for sigmoid/Bernoulli outputs). */
+latent_status latent_model_reconstruct(latent_model *m, const float *x, int64_t n, int64_t d,
+                                       float *out);
+/* scores[i]: AE reconstruction error of row i (mean over features, the training loss);
+ * VAE negative ELBO of row i in nats (one eps sample from seed). */
+latent_status latent_model_anomaly(latent_model *m, const float *x, int64_t n, int64_t d,
+                                   uint64_t seed, float *scores);
+/* out: n x d samples in [0, 1] (VAE: decoder mean at z ~ N(0, I); GAN: (G(z) + 1) / 2). */
+latent_status latent_model_sample(latent_model *m, int64_t n, uint64_t seed, float *out);
+
+/* Importance-weighted estimate of log p(x) with K samples per row (logsumexp in double):
+ * *mean = the average over rows in nats; per_row (optional) each row's estimate. */
+latent_status latent_vae_log_likelihood(latent_model *m, const float *x, int64_t n, int64_t d,
+                                        int K, uint64_t seed, double *mean, double *per_row);
+
+/* ---- checkpoint contents ---------------------------------------------------------------- */
+
+/* One named tensor view into the model (float32, row-major, shape[0..ndim-1]). */
+typedef struct latent_named_tensor {
+    char name[LATENT_NAME_MAX + 32];
+    int ndim;
+    int64_t shape[2];
+    float *data;
+} latent_named_tensor;
+
+/* Lists the model's weights (PyTorch names above) and, when with_state and the model has
+ * trained, its optimizer moments. Returns the count (at most max written), or -1. */
+int latent_model_tensors(latent_model *m, int with_state, latent_named_tensor *out, int max);
+
+#define LATENT_CONFIG_MAX 32
+/* Configuration and training state as string pairs (keys: "kind", "layers", "act", ...,
+ * "epoch", "batch_in_epoch", "step", "train_seed", "init_seed", "opt_steps"). Returns the count. */
+int latent_model_config(const latent_model *m, char keys[][32], char vals[][96], int max);
+
+/* Builds a model from a config map (as written above); weights are then filled through
+ * latent_model_tensors (names and shapes must match). */
+latent_status latent_model_from_config(int n, const char *const *keys, const char *const *vals,
+                                       latent_model **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,209 @@
+/* The dense stack every model shares: parameter groups, dense layers, networks, optimizers and
+ * the one deterministic minibatch loop. Models (models.h) are built from these parts. */
+#ifndef LATENT_NN_H
+#define LATENT_NN_H
+
+#include <stdint.h>
+#include "latent/activation.h"
+#include "latent/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LATENT_MAX_TENSORS 48
+#define LATENT_MAX_LAYERS 16
+#define LATENT_NAME_MAX 64
+/* Rows per shard: a minibatch is cut into shards of this fixed size (the last may be shorter),
+ * independent of the thread count, so the reduction order never depends on threads. */
+#define LATENT_SHARD_ROWS 64
+#define LATENT_LOSS_TERMS 4
+
+/* ---- parameter groups ------------------------------------------------------------------ */
+
+/* One named tensor of a group: `numel` floats at `offset` in the group's buffers, shape
+ * [rows, cols] (cols == 0 for a vector). */
+typedef struct latent_param_tensor {
+    char name[LATENT_NAME_MAX];
+    int64_t offset, rows, cols, numel;
+} latent_param_tensor;
+
+typedef enum latent_optimizer {
+    LATENT_OPT_ADAM = 0,
+    LATENT_OPT_ADAMW,
+    LATENT_OPT_SGD
+} latent_optimizer;
+
+/* Optimizer settings (PyTorch's meaning of every field). */
+typedef struct latent_optim_config {
+    latent_optimizer kind;
+    float lr, beta1, beta2, eps, weight_decay, momentum;
+    double clip_norm;        /* > 0: rescale the gradient to this global L2 norm at most */
+} latent_optim_config;
+
+/* A group of parameters updated by one optimizer: contiguous weights, the reduced gradient,
+ * per-shard gradient buffers and the optimizer moments. */
+typedef struct latent_params {
+    int64_t n;               /* floats in every buffer */
+    float *w;                /* parameters */
+    float *g;                /* the minibatch gradient (reduced over shards) */
+    float *shard_g;          /* n_shards x n, one gradient per shard */
+    int n_shards;
+    float *m, *v;            /* Adam moments (m doubles as SGD velocity); NULL until first step */
+    int64_t t;               /* optimizer steps taken */
+    int n_tensors;
+    latent_param_tensor tensor[LATENT_MAX_TENSORS];
+} latent_params;
+
+/* Declares a tensor (before latent_params_alloc); returns its offset, or -1 with the error
+ * set when the table is full or the name too long. */
+int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int64_t cols);
+
+/* Allocates w (zeroed) and g for the declared tensors. */
+latent_status latent_params_alloc(latent_params *p);
+
+/* Makes room for `n_shards` shard gradients (kept; grows only). */
+latent_status latent_params_reserve_shards(latent_params *p, int n_shards);
+
+/* Allocates zeroed optimizer moments if absent. */
+latent_status latent_params_alloc_state(latent_params *p);
+
+/* Frees every buffer; leaves a zeroed group. */
+void latent_params_free(latent_params *p);
+
+/* The tensor of a given name, or NULL. */
+const latent_param_tensor *latent_params_find(const latent_params *p, const char *name);
+
+/* Sums the per-shard gradients into g in shard order (the one reduction point of training;
+ * an MPI all-reduce of g belongs right after it). Bytes do not depend on the thread count. */
+void latent_params_reduce(latent_params *p, int n_shards);
+
+/* LATENT_EDIVERGED (message: `what` of the first non-finite tensor, e.g. "gradient of
+ * encoder.0.weight") when buf (w or g of p) holds a NaN or Inf. `where` prefixes the message. */
+latent_status latent_params_check_finite(const latent_params *p, const float *buf,
+                                         const char *what, const char *where);
+
+/* One optimizer step on p->w from p->g (with clipping when configured). */
+latent_status latent_optim_step(latent_params *p, const latent_optim_config *cfg);
+
+/* ---- dense layers and networks ---------------------------------------------------------- */
+
+/* y = act(x W^T + b), W stored [out, in] as nn.Linear keeps it. */
+typedef struct latent_dense {
+    int64_t in, out;
+    latent_act act;
+    float slope;             /* leaky ReLU slope */
+    int64_t w_off, b_off;    /* offsets of W and b in the group */
+} latent_dense;
+
+/* A stack of dense layers over one parameter group. */
+typedef struct latent_net {
+    int n_layers;
+    latent_dense layer[LATENT_MAX_LAYERS];
+} latent_net;
+
+/* Appends a layer and declares its tensors "<prefix>.weight" and "<prefix>.bias". */
+latent_status latent_net_add(latent_net *net, latent_params *p, const char *prefix, int64_t in,
+                             int64_t out, latent_act act, float slope);
+
+/* Glorot-uniform (sigmoid, tanh, identity) or He-uniform (ReLU family) weights, zero biases,
+ * drawn from the counter RNG at (seed, LATENT_STREAM_INIT, id0 + layer index). */
+void latent_net_init(const latent_net *net, latent_params *p, uint64_t seed, uint64_t id0);
+
+/* A workspace for running a net on up to `rows` rows: each layer's output (and its
+ * pre-activation where the derivative needs it) and two gradient buffers. */
+typedef struct latent_net_ws {
+    int64_t rows;
+    const float *in;         /* the input of the last forward pass (not owned) */
+    float *out[LATENT_MAX_LAYERS];
+    float *pre[LATENT_MAX_LAYERS];
+    float *d[2];             /* rows x (widest layer), for backward */
+} latent_net_ws;
+
+latent_status latent_net_ws_alloc(const latent_net *net, int64_t rows, latent_net_ws *ws);
+void latent_net_ws_free(latent_net_ws *ws);
+
+/* Runs layers [lo, hi) on `rows` rows of x (row stride = layer lo's input width); the result
+ * is ws->out[hi - 1]. Single-threaded inside a parallel region. */
+void latent_net_forward(const latent_net *net, const latent_params *p, latent_net_ws *ws,
+                        int lo, int hi, const float *x, int64_t rows);
+
+/* Backpropagates through layers hi-1 down to lo. `dy` (ws->d[0] or ws->d[1]) holds dL/d of
+ * layer hi-1's output (its pre-activation when dy_is_delta); it is overwritten. Weight
+ * gradients go to `grad` (a gradient buffer laid out like p->w; NULL: none), added when
+ * `accumulate`, else written. Returns the ws buffer holding dL/d(input of layer lo) when
+ * want_dx, else NULL. */
+float *latent_net_backward(const latent_net *net, const latent_params *p, latent_net_ws *ws,
+                           int lo, int hi, int64_t rows, float *dy, int dy_is_delta, float *grad,
+                           int accumulate, int want_dx);
+
+/* ---- the minibatch loop ----------------------------------------------------------------- */
+
+/* One minibatch as the loop hands it to a model. */
+typedef struct latent_batch {
+    const float *x;          /* the dataset, n x d */
+    int64_t d;
+    const int64_t *idx;      /* this minibatch's row indices */
+    int64_t rows;
+    int n_shards;
+    int64_t epoch, step;     /* 0-based epoch; global optimizer step (minibatches done) */
+    uint64_t seed;
+    double loss[LATENT_LOSS_TERMS]; /* the model writes this minibatch's losses (means) */
+} latent_batch;
+
+/* Work on one shard: rows [row0, row0 + rows) of the minibatch. */
+typedef void (*latent_shard_fn)(void *model, const latent_batch *b, int shard, int64_t row0,
+                                int64_t rows);
+
+/* Runs fn on every shard of the minibatch, in parallel (OpenMP). */
+void latent_loop_shards(const latent_batch *b, latent_shard_fn fn, void *model);
+
+/* Copies minibatch rows [row0, row0 + rows) into dst (rows x d), as a * x + c. */
+void latent_batch_gather(const latent_batch *b, int64_t row0, int64_t rows, float *dst, float a,
+                         float c);
+
+/* After the shards wrote their gradients: reduce, check for NaN/Inf, clip, step, check the
+ * parameters. LATENT_EDIVERGED names epoch, step and tensor. */
+latent_status latent_loop_update(const latent_batch *b, latent_params *p,
+                                 const latent_optim_config *cfg);
+
+/* What the loop reports after each epoch. */
+typedef struct latent_epoch_report {
+    int64_t epoch;           /* 1-based, the epoch just finished */
+    int64_t step;
+    double seconds;          /* wall time of the epoch's training alone */
+    double loss[LATENT_LOSS_TERMS]; /* row-weighted means of the minibatch losses */
+} latent_epoch_report;
+
+/* Called after each epoch; a nonzero return stops training (with LATENT_OK). */
+typedef int (*latent_epoch_fn)(void *user, const latent_epoch_report *r);
+
+/* A model's minibatch: compute gradients over the shards and update (returns its status). */
+typedef latent_status (*latent_batch_fn)(void *model, latent_batch *b);
+
+/* Where training stands, for resume: the next epoch and the minibatch within it. */
+typedef struct latent_train_state {
+    int64_t epoch, batch_in_epoch, step;
+} latent_train_state;
+
+/* Loop settings shared by every family. */
+typedef struct latent_loop_config {
+    int64_t epochs, batch;
+    uint64_t seed;
+    latent_epoch_fn on_epoch;
+    void *user;
+} latent_loop_config;
+
+/* Trains for cfg->epochs epochs from *state (updated as it goes): shuffles each epoch with the
+ * counter RNG at (seed, LATENT_STREAM_SHUFFLE, epoch), cuts minibatches of cfg->batch rows
+ * (the last may be shorter), calls fn on each and checks the losses for NaN/Inf. */
+latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent_batch_fn fn,
+                              const float *x, int64_t n, int64_t d, latent_train_state *state);
+
+/* Shards a minibatch of `batch` rows is cut into. */
+int latent_shards_for(int64_t batch);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

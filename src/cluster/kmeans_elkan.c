@@ -1,0 +1,164 @@
+/* Elkan's exact k-means: Lloyd's iterations, with the distances that the triangle inequality
+ * rules out (one upper bound per row, one lower bound per row and center) never computed. */
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+#include "kmeans_internal.h"
+#include "latent/memory.h"
+
+typedef struct elkan_state {
+    const km_data *D;
+    int64_t k;
+    const float *centers;
+    float *half;       /* k x k: half the distance between centers */
+    float *next;       /* k: half the distance to the nearest other center */
+    float *upper;      /* n */
+    float *lower;      /* n x k */
+} elkan_state;
+
+static float dist(const elkan_state *s, int64_t i, int64_t j)
+{
+    const int64_t d = s->D->d;
+    return (float)sqrt(s->D->t->mse(d, s->D->x + i * d, s->centers + j * d, NULL, 0.0f));
+}
+
+static void center_distances(elkan_state *s)
+{
+    const int64_t k = s->k, d = s->D->d;
+#pragma omp parallel for schedule(static)
+    for (int64_t a = 0; a < k; a++) {
+        float m = INFINITY;
+        for (int64_t b = 0; b < k; b++) {
+            float h = a == b ? 0.0f
+                : (float)(0.5 * sqrt(s->D->t->mse(d, s->centers + a * d, s->centers + b * d,
+                                                  NULL, 0.0f)));
+            s->half[a * k + b] = h;
+            if (b != a && h < m) m = h;
+        }
+        s->next[a] = m;
+    }
+}
+
+/* The first labels: every center is tried in order unless the current best rules it out. */
+static void init_bounds(elkan_state *s, int32_t *labels)
+{
+    const int64_t k = s->k;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < s->D->n; i++) {
+        float *lo = s->lower + i * k;
+        int32_t label = 0;
+        float u = dist(s, i, 0);
+        lo[0] = u;
+        for (int64_t j = 1; j < k; j++) {
+            lo[j] = 0.0f;
+            if (u > s->half[label * k + j]) {
+                float dj = dist(s, i, j);
+                lo[j] = dj;
+                if (dj < u) { label = (int32_t)j; u = dj; }
+            }
+        }
+        labels[i] = label;
+        s->upper[i] = u;
+    }
+}
+
+static void assign_row(const elkan_state *s, int64_t i, int32_t *labels)
+{
+    const int64_t k = s->k;
+    float *lo = s->lower + i * k;
+    int32_t label = labels[i];
+    float u = s->upper[i];
+    if (s->next[label] < u) {
+        int tight = 0;
+        for (int64_t j = 0; j < k; j++) {
+            if (j == label || u <= lo[j] || u <= s->half[label * k + j]) continue;
+            if (!tight) {
+                u = dist(s, i, label);
+                lo[label] = u;
+                tight = 1;
+                if (u <= lo[j] || u <= s->half[label * k + j]) continue;
+            }
+            float dj = dist(s, i, j);
+            lo[j] = dj;
+            if (dj < u) { label = (int32_t)j; u = dj; }
+        }
+    }
+    labels[i] = label;
+    s->upper[i] = u;
+}
+
+latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int run,
+                           float *centers, int32_t *labels, int *n_iter)
+{
+    const int64_t n = D->n, d = D->d, k = o->k;
+    km_acc acc;
+    latent_status st = km_acc_init(&acc, n, k, d);
+    if (st != LATENT_OK) return st;
+    elkan_state s = {D, k, centers, NULL, NULL, NULL, NULL};
+    float *newc = latent_alloc((size_t)k, (size_t)d * sizeof(float), "elkan: centers");
+    float *shift = latent_alloc((size_t)k, sizeof(float), "elkan: center shifts");
+    int32_t *old = latent_alloc((size_t)n, sizeof(int32_t), "elkan: previous labels");
+    s.half = latent_alloc((size_t)k, (size_t)k * sizeof(float), "elkan: center distances");
+    s.next = latent_alloc((size_t)k, sizeof(float), "elkan: nearest center distances");
+    s.upper = latent_alloc((size_t)n, sizeof(float), "elkan: upper bounds");
+    s.lower = latent_alloc((size_t)n, (size_t)k * sizeof(float), "elkan: lower bounds");
+    if (!newc || !shift || !old || !s.half || !s.next || !s.upper || !s.lower) {
+        st = LATENT_ENOMEM;
+        goto out;
+    }
+    for (int64_t i = 0; i < n; i++) old[i] = -1;
+    center_distances(&s);
+    init_bounds(&s, labels);
+
+    int strict = 0, it = 0;
+    for (it = 0; it < o->max_iter; it++) {
+        double t0 = omp_get_wtime();
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t c = 0; c < acc.nchunks; c++) {
+            int64_t r0, r1;
+            km_acc_begin_chunk(&acc, n, c, &r0, &r1);
+            for (int64_t i = r0; i < r1; i++) assign_row(&s, i, labels);
+            D->t->kmeans_accumulate(r1 - r0, d, D->x + r0 * d, d, labels + r0,
+                                    D->w ? D->w + r0 : NULL, acc.sums + c * k * d,
+                                    acc.wsum + c * k);
+        }
+        double total;
+        st = km_update_centers(D, &acc, labels, centers, newc, shift, &total);
+        if (st != LATENT_OK) goto out;
+        double secs = omp_get_wtime() - t0;
+        /* Bounds hold exact distances only where they were tightened: the reported inertia is
+         * computed apart, outside the iteration's time. */
+        double inertia = o->on_iter ? km_inertia(D, centers, labels) : 0.0;
+        t0 = omp_get_wtime();
+        memcpy(centers, newc, (size_t)(k * d) * sizeof(float));
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            s.upper[i] += shift[labels[i]];
+            float *lo = s.lower + i * k;
+            for (int64_t j = 0; j < k; j++) {
+                float v = lo[j] - shift[j];
+                lo[j] = v > 0.0f ? v : 0.0f;
+            }
+        }
+        center_distances(&s);
+        if (o->on_iter) o->on_iter(o->user, run, it + 1, secs + omp_get_wtime() - t0, inertia);
+        if (memcmp(labels, old, (size_t)n * sizeof(int32_t)) == 0) { strict = 1; break; }
+        if (total <= D->tol) break;
+        memcpy(old, labels, (size_t)n * sizeof(int32_t));
+    }
+    if (!strict) {
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) assign_row(&s, i, labels);
+    }
+    *n_iter = it < o->max_iter ? it + 1 : o->max_iter;
+out:
+    km_acc_free(&acc);
+    latent_free(newc);
+    latent_free(shift);
+    latent_free(old);
+    latent_free(s.half);
+    latent_free(s.next);
+    latent_free(s.upper);
+    latent_free(s.lower);
+    return st;
+}

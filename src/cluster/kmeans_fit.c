@@ -1,0 +1,237 @@
+/* The public k-means entry points: options, checks, the n_init runs and the kept result. */
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+#include "kmeans_internal.h"
+#include "latent/isa.h"
+#include "latent/memory.h"
+
+void latent_kmeans_options_default(latent_kmeans_options *o, int64_t k)
+{
+    memset(o, 0, sizeof *o);
+    o->k = k;
+    o->algorithm = LATENT_KMEANS_LLOYD;
+    o->init = LATENT_KMEANS_INIT_PLUSPLUS;
+    o->max_iter = 300;
+    o->tol = 1e-4;
+    o->batch_size = 1024;
+    o->max_no_improvement = 10;
+}
+
+void latent_kmeans_result_free(latent_kmeans_result *res)
+{
+    if (!res) return;
+    latent_free(res->centers);
+    latent_free(res->labels);
+    memset(res, 0, sizeof *res);
+}
+
+static latent_status check_shape(const float *x, int64_t n, int64_t d, int64_t k)
+{
+    if (!x) return latent_fail(LATENT_EINVAL, "kmeans: x: NULL data");
+    if (n < 1 || d < 1) return latent_fail(LATENT_EINVAL, "kmeans: x: shape %lld x %lld is empty",
+                                           (long long)n, (long long)d);
+    if (k < 1 || k > n)
+        return latent_fail(LATENT_EINVAL, "kmeans: k: %lld must be between 1 and n = %lld",
+                           (long long)k, (long long)n);
+    if (k > INT32_MAX) return latent_fail(LATENT_EINVAL, "kmeans: k: %lld too large", (long long)k);
+    return LATENT_OK;
+}
+
+/* Fills D: the row norms and the absolute tolerance (tol times the mean feature variance, the
+ * variance unweighted as scikit-learn takes it). */
+static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d, const float *w,
+                               double tol)
+{
+    memset(D, 0, sizeof *D);
+    D->t = lk_active();
+    D->x = x;
+    D->w = w;
+    D->n = n;
+    D->d = d;
+    D->xnorm = latent_alloc((size_t)n, sizeof(float), "kmeans: row norms");
+    double *mean = latent_calloc((size_t)d, sizeof(double), "kmeans: feature means");
+    double *var = latent_calloc((size_t)d, sizeof(double), "kmeans: feature variances");
+    if (!D->xnorm || !mean || !var) {
+        latent_free(D->xnorm); latent_free(mean); latent_free(var);
+        return LATENT_ENOMEM;
+    }
+    D->t->sqnorm_rows(n, d, x, d, D->xnorm);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t p = 0; p < d; p++) mean[p] += x[i * d + p];
+    for (int64_t p = 0; p < d; p++) mean[p] /= (double)n;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t p = 0; p < d; p++) {
+            double e = x[i * d + p] - mean[p];
+            var[p] += e * e;
+        }
+    double mv = 0.0;
+    for (int64_t p = 0; p < d; p++) mv += var[p] / (double)n;
+    D->tol = tol * mv / (double)d;
+    latent_free(mean);
+    latent_free(var);
+    return LATENT_OK;
+}
+
+/* Two labelings are the same clustering when one maps onto the other one-to-one. */
+static int same_clustering(const int32_t *a, const int32_t *b, int64_t n, int64_t k,
+                           int32_t *map)
+{
+    for (int64_t j = 0; j < k; j++) map[j] = -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (map[a[i]] == -1) map[a[i]] = b[i];
+        else if (map[a[i]] != b[i]) return 0;
+    }
+    return 1;
+}
+
+latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const float *w,
+                                const latent_kmeans_options *o, latent_kmeans_result *res)
+{
+    memset(res, 0, sizeof *res);
+    latent_status st = latent_isa_init_from_env();
+    if (st != LATENT_OK) return st;
+    if (!o) return latent_fail(LATENT_EINVAL, "kmeans: options: NULL");
+    if ((st = check_shape(x, n, d, o->k)) != LATENT_OK) return st;
+    if (o->max_iter < 1)
+        return latent_fail(LATENT_EINVAL, "kmeans: max_iter: %d must be at least 1", o->max_iter);
+    if (!(o->tol >= 0.0)) return latent_fail(LATENT_EINVAL, "kmeans: tol: %g must be >= 0", o->tol);
+    if (o->n_init < 0) return latent_fail(LATENT_EINVAL, "kmeans: n_init: %d is negative", o->n_init);
+    if (o->init == LATENT_KMEANS_INIT_ARRAY && !o->init_centers)
+        return latent_fail(LATENT_EINVAL, "kmeans: init_centers: NULL with an array init");
+    if ((unsigned)o->init > LATENT_KMEANS_INIT_ARRAY)
+        return latent_fail(LATENT_EINVAL, "kmeans: init: unknown value %d", (int)o->init);
+    if ((unsigned)o->algorithm > LATENT_KMEANS_MINIBATCH)
+        return latent_fail(LATENT_EINVAL, "kmeans: algorithm: unknown value %d", (int)o->algorithm);
+    if (o->algorithm == LATENT_KMEANS_MINIBATCH && o->batch_size < 1)
+        return latent_fail(LATENT_EINVAL, "kmeans: batch_size: %lld must be at least 1",
+                           (long long)o->batch_size);
+    if (w)
+        for (int64_t i = 0; i < n; i++)
+            if (!(w[i] >= 0.0f) || isinf(w[i]))
+                return latent_fail(LATENT_EINVAL, "kmeans: sample_weight[%lld]: %g is not a finite "
+                                   "non-negative weight", (long long)i, (double)w[i]);
+
+    const int64_t k = o->k;
+    int n_init = o->n_init;
+    if (n_init == 0)
+        n_init = o->algorithm == LATENT_KMEANS_MINIBATCH ? 3
+               : o->init == LATENT_KMEANS_INIT_RANDOM ? 10 : 1;
+    if (o->init == LATENT_KMEANS_INIT_ARRAY) n_init = 1;
+
+    km_data D;
+    if ((st = data_init(&D, x, n, d, w, o->tol)) != LATENT_OK) return st;
+    float *centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: centers");
+    int32_t *labels = latent_alloc((size_t)n, sizeof(int32_t), "kmeans: labels");
+    int32_t *map = latent_alloc((size_t)k, sizeof(int32_t), "kmeans: label map");
+    res->centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: result centers");
+    res->labels = latent_alloc((size_t)n, sizeof(int32_t), "kmeans: result labels");
+    if (!centers || !labels || !map || !res->centers || !res->labels) { st = LATENT_ENOMEM; goto out; }
+
+    /* Elkan's bounds need two centers; with one there is nothing to skip. */
+    latent_kmeans_algorithm algo = o->algorithm;
+    if (algo == LATENT_KMEANS_ELKAN && k == 1) algo = LATENT_KMEANS_LLOYD;
+
+    int kept = 0, runs = algo == LATENT_KMEANS_MINIBATCH ? 1 : n_init;
+    for (int run = 0; run < runs; run++) {
+        int n_iter = 0;
+        if (algo == LATENT_KMEANS_MINIBATCH) {
+            st = km_run_minibatch(&D, o, n_init, centers, labels, &n_iter, &res->init_seconds);
+        } else {
+            double t0 = omp_get_wtime();
+            if (o->init == LATENT_KMEANS_INIT_ARRAY)
+                memcpy(centers, o->init_centers, (size_t)(k * d) * sizeof(float));
+            else if (o->init == LATENT_KMEANS_INIT_RANDOM)
+                st = km_init_random(&D, k, o->seed, run, centers);
+            else
+                st = km_init_plusplus(&D, k, o->n_local_trials, o->seed, run, centers, NULL);
+            res->init_seconds += omp_get_wtime() - t0;
+            if (st != LATENT_OK) goto out;
+            st = algo == LATENT_KMEANS_ELKAN ? km_run_elkan(&D, o, run, centers, labels, &n_iter)
+                                             : km_run_lloyd(&D, o, run, centers, labels, &n_iter);
+        }
+        if (st != LATENT_OK) goto out;
+        double inertia = km_inertia(&D, centers, labels);
+        if (!(inertia == inertia))
+            { st = latent_fail(LATENT_EDIVERGED, "kmeans: inertia: NaN (the data holds NaN?)"); goto out; }
+        /* scikit-learn keeps the earlier run when a lower inertia comes from the same partition. */
+        if (!kept || (inertia < res->inertia && !same_clustering(labels, res->labels, n, k, map))) {
+            kept = 1;
+            res->inertia = inertia;
+            res->n_iter = n_iter;
+            res->best_run = run;
+            memcpy(res->centers, centers, (size_t)(k * d) * sizeof(float));
+            memcpy(res->labels, labels, (size_t)n * sizeof(int32_t));
+        }
+    }
+    res->n = n;
+    res->d = d;
+    res->k = k;
+out:
+    latent_free(D.xnorm);
+    latent_free(centers);
+    latent_free(labels);
+    latent_free(map);
+    if (st != LATENT_OK) latent_kmeans_result_free(res);
+    return st;
+}
+
+latent_status latent_kmeans_fit_f64(const double *x, int64_t n, int64_t d, const double *w,
+                                    const latent_kmeans_options *o, latent_kmeans_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (!x) return latent_fail(LATENT_EINVAL, "kmeans: x: NULL data");
+    if (n < 1 || d < 1) return latent_fail(LATENT_EINVAL, "kmeans: x: shape %lld x %lld is empty",
+                                           (long long)n, (long long)d);
+    float *xf = latent_alloc((size_t)n, (size_t)d * sizeof(float), "kmeans: float32 copy of x");
+    float *wf = w ? latent_alloc((size_t)n, sizeof(float), "kmeans: float32 weights") : NULL;
+    latent_status st = LATENT_OK;
+    if (!xf || (w && !wf)) { st = LATENT_ENOMEM; goto out; }
+    for (int64_t i = 0; i < n * d; i++) xf[i] = (float)x[i];
+    for (int64_t i = 0; w && i < n; i++) wf[i] = (float)w[i];
+    st = latent_kmeans_fit(xf, n, d, wf, o, res);
+out:
+    latent_free(xf);
+    latent_free(wf);
+    return st;
+}
+
+latent_status latent_kmeans_plusplus(const float *x, int64_t n, int64_t d, const float *w,
+                                     int64_t k, int n_local_trials, uint64_t seed, int run,
+                                     float *centers, int64_t *indices)
+{
+    latent_status st = latent_isa_init_from_env();
+    if (st != LATENT_OK) return st;
+    if ((st = check_shape(x, n, d, k)) != LATENT_OK) return st;
+    if (!centers) return latent_fail(LATENT_EINVAL, "kmeans++: centers: NULL output");
+    km_data D;
+    if ((st = data_init(&D, x, n, d, w, 0.0)) != LATENT_OK) return st;
+    st = km_init_plusplus(&D, k, n_local_trials, seed, run, centers, indices);
+    latent_free(D.xnorm);
+    return st;
+}
+
+latent_status latent_kmeans_predict(const float *centers, int64_t k, int64_t d, const float *x,
+                                    int64_t n, const float *w, int32_t *labels, double *inertia)
+{
+    latent_status st = latent_isa_init_from_env();
+    if (st != LATENT_OK) return st;
+    if (!centers || !labels) return latent_fail(LATENT_EINVAL, "kmeans: predict: NULL centers or labels");
+    if (!x || n < 1 || d < 1 || k < 1)
+        return latent_fail(LATENT_EINVAL, "kmeans: predict: shape n %lld, d %lld, k %lld",
+                           (long long)n, (long long)d, (long long)k);
+    km_data D;
+    memset(&D, 0, sizeof D);
+    D.t = lk_active();
+    D.x = x; D.w = w; D.n = n; D.d = d;
+    D.xnorm = latent_alloc((size_t)n, sizeof(float), "kmeans: row norms");
+    float *cnorm = latent_alloc((size_t)k, sizeof(float), "kmeans: center norms");
+    if (!D.xnorm || !cnorm) { latent_free(D.xnorm); latent_free(cnorm); return LATENT_ENOMEM; }
+    D.t->sqnorm_rows(n, d, x, d, D.xnorm);
+    D.t->sqnorm_rows(k, d, centers, d, cnorm);
+    km_assign_pass(&D, centers, k, cnorm, labels, NULL);
+    if (inertia) *inertia = km_inertia(&D, centers, labels);
+    latent_free(D.xnorm);
+    latent_free(cnorm);
+    return LATENT_OK;
+}

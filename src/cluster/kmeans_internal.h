@@ -1,0 +1,63 @@
+/* What the k-means algorithms share inside src/cluster: the data with its row norms, the
+ * per-chunk accumulators, the center update and the run entry points. */
+#ifndef LATENT_SRC_CLUSTER_KMEANS_INTERNAL_H
+#define LATENT_SRC_CLUSTER_KMEANS_INTERNAL_H
+
+#include <stdint.h>
+#include "latent/kmeans.h"
+#include "simd/kernels.h"
+
+/* The rows being clustered, with what every algorithm needs about them. */
+typedef struct km_data {
+    const lk_table *t;
+    const float *x;      /* n x d, row-major */
+    const float *w;      /* n weights, or NULL for ones */
+    int64_t n, d;
+    float *xnorm;        /* ||x_i||^2 */
+    double tol;          /* absolute: options' tol times the mean variance of the features */
+} km_data;
+
+/* Weighted sums per cluster, kept per fixed chunk of rows so that the reduction order (and so
+ * every byte of the result) depends on n, k and d alone, never on the thread count. */
+typedef struct km_acc {
+    int64_t k, d, nchunks, chunk_rows;
+    double *sums;        /* nchunks x k x d */
+    double *wsum;        /* nchunks x k */
+    double *part;        /* nchunks scalars (inertia or potential partials) */
+} km_acc;
+
+latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d);
+void km_acc_free(km_acc *a);
+/* Rows [*r0, *r1) of chunk c; zeroes that chunk's sums. */
+void km_acc_begin_chunk(km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1);
+
+/* One Lloyd pass: labels[i] = nearest center; accumulates into acc (when not NULL); returns
+ * sum w (||x||^2 + min_j (||c_j||^2 - 2 x.c_j)), the expanded-form inertia of these labels. */
+double km_assign_pass(const km_data *D, const float *centers, int64_t k, const float *cnorm,
+                      int32_t *labels, km_acc *acc);
+
+/* From the accumulated sums to new centers: empty clusters take the farthest rows (from their
+ * old centers), clusters with weight become their means; returns sum ||new - old||^2 and, when
+ * shift is not NULL, each center's shift ||new_j - old_j||. */
+latent_status km_update_centers(const km_data *D, km_acc *acc, const int32_t *labels,
+                                const float *old_centers, float *new_centers, float *shift,
+                                double *shift_total);
+
+/* sum w ||x - c_label||^2 from direct differences, in double, fixed order. */
+double km_inertia(const km_data *D, const float *centers, const int32_t *labels);
+
+/* Initial centers for one run: k-means++ or random rows (the array case is the caller's). */
+latent_status km_init_plusplus(const km_data *D, int64_t k, int n_local_trials, uint64_t seed,
+                               int run, float *centers, int64_t *indices);
+latent_status km_init_random(const km_data *D, int64_t k, uint64_t seed, int run, float *centers);
+
+/* One run of each algorithm from the initial centers (overwritten with the final ones). */
+latent_status km_run_lloyd(const km_data *D, const latent_kmeans_options *o, int run,
+                           float *centers, int32_t *labels, int *n_iter);
+latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int run,
+                           float *centers, int32_t *labels, int *n_iter);
+/* Mini-batch chooses the best of n_init initialisations itself, then runs once. */
+latent_status km_run_minibatch(const km_data *D, const latent_kmeans_options *o, int n_init,
+                               float *centers, int32_t *labels, int *n_iter, double *init_seconds);
+
+#endif

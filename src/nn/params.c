@@ -1,0 +1,110 @@
+/* Parameter groups: named tensors in one contiguous buffer, their gradients and moments. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "latent/memory.h"
+#include "latent/nn.h"
+#include "simd/kernels.h"
+
+int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int64_t cols)
+{
+    if (p->n_tensors >= LATENT_MAX_TENSORS) {
+        latent_fail(LATENT_EINVAL, "params: %s: more than %d tensors", name, LATENT_MAX_TENSORS);
+        return -1;
+    }
+    if (strlen(name) >= LATENT_NAME_MAX) {
+        latent_fail(LATENT_EINVAL, "params: tensor name too long: %s", name);
+        return -1;
+    }
+    int64_t numel = rows * (cols > 0 ? cols : 1);
+    if (rows <= 0 || cols < 0 || numel <= 0 || (cols > 0 && numel / cols != rows)) {
+        latent_fail(LATENT_EINVAL, "params: %s: bad shape [%lld, %lld]", name, (long long)rows,
+                    (long long)cols);
+        return -1;
+    }
+    latent_param_tensor *t = &p->tensor[p->n_tensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->offset = p->n;
+    t->rows = rows, t->cols = cols, t->numel = numel;
+    /* 16-float alignment keeps every tensor on its own cache line */
+    p->n += (numel + 15) & ~(int64_t)15;
+    return t->offset;
+}
+
+latent_status latent_params_alloc(latent_params *p)
+{
+    p->w = latent_calloc((size_t)p->n, sizeof(float), "parameters");
+    p->g = latent_calloc((size_t)p->n, sizeof(float), "gradient");
+    if (!p->w || !p->g) return LATENT_ENOMEM;
+    return LATENT_OK;
+}
+
+latent_status latent_params_reserve_shards(latent_params *p, int n_shards)
+{
+    if (n_shards <= p->n_shards) return LATENT_OK;
+    size_t count;
+    if (!latent_mul_ok((size_t)n_shards, (size_t)p->n, &count))
+        return latent_fail(LATENT_ENOMEM, "params: %d shard gradients overflow", n_shards);
+    float *s = latent_calloc(count, sizeof(float), "shard gradients");
+    if (!s) return LATENT_ENOMEM;
+    latent_free(p->shard_g);
+    p->shard_g = s;
+    p->n_shards = n_shards;
+    return LATENT_OK;
+}
+
+latent_status latent_params_alloc_state(latent_params *p)
+{
+    if (p->m) return LATENT_OK;
+    p->m = latent_calloc((size_t)p->n, sizeof(float), "optimizer moments");
+    p->v = latent_calloc((size_t)p->n, sizeof(float), "optimizer moments");
+    if (!p->m || !p->v) return LATENT_ENOMEM;
+    return LATENT_OK;
+}
+
+void latent_params_free(latent_params *p)
+{
+    latent_free(p->w);
+    latent_free(p->g);
+    latent_free(p->shard_g);
+    latent_free(p->m);
+    latent_free(p->v);
+    memset(p, 0, sizeof *p);
+}
+
+const latent_param_tensor *latent_params_find(const latent_params *p, const char *name)
+{
+    for (int i = 0; i < p->n_tensors; i++)
+        if (strcmp(p->tensor[i].name, name) == 0) return &p->tensor[i];
+    return NULL;
+}
+
+/* Chunks of the parameter vector are independent, so they may go to any thread; within a
+ * chunk, shards are always added in shard order. */
+#define REDUCE_CHUNK 4096
+
+void latent_params_reduce(latent_params *p, int n_shards)
+{
+    const lk_table *t = lk_active();
+    const int64_t n = p->n, nchunks = (n + REDUCE_CHUNK - 1) / REDUCE_CHUNK;
+#pragma omp parallel for schedule(static) if (nchunks > 4)
+    for (int64_t c = 0; c < nchunks; c++) {
+        int64_t o = c * REDUCE_CHUNK, len = n - o < REDUCE_CHUNK ? n - o : REDUCE_CHUNK;
+        memcpy(p->g + o, p->shard_g + o, (size_t)len * sizeof(float));
+        for (int s = 1; s < n_shards; s++) t->axpy(len, 1.0f, p->shard_g + (int64_t)s * n + o, p->g + o);
+    }
+}
+
+latent_status latent_params_check_finite(const latent_params *p, const float *buf,
+                                         const char *what, const char *where)
+{
+    const lk_table *t = lk_active();
+    for (int i = 0; i < p->n_tensors; i++) {
+        const latent_param_tensor *tn = &p->tensor[i];
+        /* a sum in double of finite floats stays finite, so only a NaN or Inf makes it so */
+        if (!isfinite(t->sum(tn->numel, buf + tn->offset)))
+            return latent_fail(LATENT_EDIVERGED, "%s: %s %s is not finite (NaN or Inf)", where,
+                               what, tn->name);
+    }
+    return LATENT_OK;
+}

@@ -1,0 +1,68 @@
+/* latent selftest: every kernel variant this CPU runs, checked against the scalar reference. */
+#include <stdlib.h>
+#include "commands.h"
+#include "jsonl.h"
+#include "latent/latent.h"
+#include "options.h"
+#include "simd/selftest.h"
+
+static void print_row(const lk_selftest_row *row, void *ctx)
+{
+    const int json = *(const int *)ctx;
+    const lk_case_report *r = &row->report;
+    if (json) {
+        jsonl j;
+        jsonl_begin(&j, "kernel");
+        jsonl_str(&j, "isa", latent_isa_name(row->isa));
+        jsonl_str(&j, "kernel", row->kernel);
+        jsonl_int(&j, "cases", r->cases);
+        jsonl_int(&j, "failures", r->failures);
+        jsonl_num(&j, "worst_err", r->worst_err);
+        jsonl_num(&j, "bound", r->worst_bound);
+        jsonl_str(&j, "worst_case", r->worst_case);
+        jsonl_str(&j, "result", row->passed ? "pass" : "fail");
+        jsonl_end(&j);
+        return;
+    }
+    printf("%-7s %-24s %6lld %11.3g %11.3g  %-4s", latent_isa_name(row->isa), row->kernel,
+           (long long)r->cases, r->worst_err, r->worst_bound, row->passed ? "pass" : "FAIL");
+    if (!row->passed) {
+        if (r->cases == 0) printf("  no cases ran");
+        else printf("  %lld over bound; worst: %s", (long long)r->failures, r->worst_case);
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
+int cmd_selftest(int argc, char **argv)
+{
+    int json = 0;
+    cli_option opts[] = {
+        {"json", CLI_FLAG, &json, 0, 0, NULL, NULL, "JSON lines on stdout", 0},
+    };
+    cli_command cmd = {"selftest", NULL,
+                       "Runs the kernel conformance cases at every instruction-set level this CPU "
+                       "supports (LATENT_ISA caps it) against the scalar reference.",
+                       NULL, opts, 1, 0, 0, {0}, 0};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
+    int n = lk_selftest_count();
+    lk_selftest_row *rows = calloc(n > 0 ? (size_t)n : 1, sizeof *rows);
+    if (!rows) return cli_error("selftest", EXIT_FAIL, "out of memory");
+    if (!json)
+        printf("%-7s %-24s %6s %11s %11s  %s\n", "level", "kernel", "cases", "worst err", "bound",
+               "result");
+    int failed = lk_selftest_run(rows, print_row, &json);
+    if (json) {
+        jsonl j;
+        jsonl_begin(&j, "done");
+        jsonl_int(&j, "passed", n - failed);
+        jsonl_int(&j, "failed", failed);
+        jsonl_end(&j);
+    } else {
+        printf("selftest: %d passed, %d failed\n", n - failed, failed);
+    }
+    free(rows);
+    if (failed) return cli_error("selftest", EXIT_FAIL, "%d kernel(s) failed", failed);
+    return EXIT_OK;
+}

@@ -1,0 +1,79 @@
+/* Opening a trained model and the data to run it on, for eval/sample/reconstruct/encode/... */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "data.h"
+#include "model_use.h"
+#include "options.h"
+
+static const char *kind_name(latent_model_kind k)
+{
+    return k == LATENT_MODEL_AE ? "ae" : k == LATENT_MODEL_VAE ? "vae" : "gan";
+}
+
+int use_open(const char *cmd, const char *path, const char *need, model_use *u)
+{
+    memset(u, 0, sizeof *u);
+    if (ckpt_load(cmd, path, &u->m, &u->extra)) return EXIT_FAIL;
+    const char *k = kind_name(latent_model_kind_of(u->m));
+    size_t kl = strlen(k);
+    for (const char *p = need; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == kl && strncmp(p, k, n) == 0) return EXIT_OK;
+        if (!bar) break;
+        p = bar + 1;
+    }
+    use_close(u);
+    return cli_error(cmd, EXIT_FAIL, "%s: a %s model; this command needs %s", path, k, need);
+}
+
+int use_data(const char *cmd, model_use *u, const char *data, const char *labels, int64_t limit,
+             int prefer_test)
+{
+    static char buf[600];
+    const char *spec = data;
+    if (!spec) {
+        const char *trained = ckpt_extra_get(&u->extra, "data");
+        if (trained && prefer_test && latent_dataset_test_spec(trained, buf, sizeof buf))
+            spec = buf;
+        else if (trained && *trained)
+            spec = trained;
+        else
+            spec = "fashion-mnist:test";
+    }
+    u->spec = spec;
+    if (cli_data_load(cmd, spec, labels, limit, &u->ds)) return EXIT_FAIL;
+    if (u->ds.d != latent_model_input_dim(u->m))
+        return cli_error(cmd, EXIT_FAIL, "%s: %lld features, the model takes %lld", spec,
+                         (long long)u->ds.d, (long long)latent_model_input_dim(u->m));
+    return EXIT_OK;
+}
+
+void use_image_shape(const model_use *u, int64_t d, int64_t *h, int64_t *w)
+{
+    const char *sh = ckpt_extra_get(&u->extra, "image_height");
+    const char *sw = ckpt_extra_get(&u->extra, "image_width");
+    if (u->ds.height > 0 && u->ds.height * u->ds.width == d) {
+        *h = u->ds.height, *w = u->ds.width;
+        return;
+    }
+    if (sh && sw) {
+        long long a = atoll(sh), b = atoll(sw);
+        if (a > 0 && b > 0 && a * b == d) {
+            *h = a, *w = b;
+            return;
+        }
+    }
+    int64_t r = (int64_t)llround(sqrt((double)d));
+    if (r * r == d) *h = r, *w = r;
+    else *h = 1, *w = d;   /* not a picture: one strip per row */
+}
+
+void use_close(model_use *u)
+{
+    latent_model_free(u->m);
+    latent_dataset_free(&u->ds);
+    ckpt_extra_free(&u->extra);
+    memset(u, 0, sizeof *u);
+}

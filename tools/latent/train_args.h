@@ -1,0 +1,47 @@
+/* The options of `latent train FAMILY`, as parsed from the command line. */
+#ifndef LATENT_CLI_TRAIN_ARGS_H
+#define LATENT_CLI_TRAIN_ARGS_H
+
+#include <stdint.h>
+#include "options.h"
+
+typedef enum train_family { FAMILY_AE, FAMILY_VAE, FAMILY_GAN, FAMILY_KMEANS } train_family;
+
+typedef struct train_args {
+    train_family family;
+    const char *family_name;
+    /* common */
+    const char *data, *test, *labels;
+    int64_t limit, epochs, batch, seed, threads, checkpoint_every;
+    double lr, clip;
+    const char *optimizer, *save, *resume;
+    int json, quiet, no_plot;
+    /* ae (and vae/gan share --act where it applies) */
+    cli_ints layers;
+    const char *act, *out_act, *loss, *sparse, *denoise;
+    double contractive;
+    double sparse_beta, sparse_rho;      /* from --sparse BETA,RHO */
+    int denoise_gauss;                   /* from --denoise mask:NU|gauss:SIGMA */
+    double denoise_level;
+    /* vae */
+    int64_t latent;
+    double beta;
+    const char *decoder;
+    /* gan */
+    int64_t z, d_steps;
+    cli_ints gen, disc;
+    /* kmeans */
+    int64_t k, max_iter, n_init, minibatch;
+    double tol;
+    const char *init, *algorithm;
+    /* which options were typed: --resume takes the rest from the checkpoint */
+    int given_data, given_test, given_limit, given_epochs, given_batch, given_lr, given_optimizer,
+        given_seed, given_clip, given_layers;
+    const char *family_option;           /* a family option typed, or NULL */
+} train_args;
+
+/* Parses `latent train FAMILY ...` (argv starts after "train"). Returns CLI_PARSED, CLI_HELPED
+ * or EXIT_USAGE. `given` tells which options were typed (for --resume's consistency checks). */
+int train_args_parse(train_args *a, int argc, char **argv);
+
+#endif

@@ -1,0 +1,308 @@
+/* latent train ae|vae|gan: build or resume a model, train it with progress and checkpoints,
+ * save it with its loss curves. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "checkpoint.h"
+#include "data.h"
+#include "jsonl.h"
+#include "latent/io.h"
+#include "latent/models.h"
+#include "loss_history.h"
+#include "options.h"
+#include "progress.h"
+#include "train.h"
+
+typedef struct run_ctx {
+    const char *cmd;
+    train_args *a;
+    latent_model *m;
+    latent_model_kind kind;
+    const latent_dataset *test;
+    progress p;
+    loss_history hist;
+    ckpt_extra *extra;
+    int failed;              /* a checkpoint could not be written */
+    double last_train, last_test;
+} run_ctx;
+
+static int parse_act(const char *cmd, const char *name, latent_act *out)
+{
+    if (latent_act_parse(name, out) != LATENT_OK)
+        return cli_error(cmd, EXIT_USAGE, "--act: %s", latent_last_error());
+    return 0;
+}
+
+/* The train_loss of the epoch event for each family (and the extras that go with it). */
+static int epoch_terms(latent_model_kind kind, const double *loss, double *train,
+                       const char **keys, double *vals)
+{
+    switch (kind) {
+    case LATENT_MODEL_AE:
+        *train = loss[0];
+        keys[0] = "reconstruction", vals[0] = loss[1];
+        keys[1] = "penalty", vals[1] = loss[2];
+        return 2;
+    case LATENT_MODEL_VAE:
+        *train = loss[0];
+        keys[0] = "reconstruction", vals[0] = loss[1];
+        keys[1] = "kl", vals[1] = loss[2];
+        return 2;
+    case LATENT_MODEL_GAN:
+        *train = loss[1];
+        keys[0] = "d_loss", vals[0] = loss[0];
+        keys[1] = "g_loss", vals[1] = loss[1];
+        return 2;
+    }
+    return 0;
+}
+
+static int save_model(run_ctx *c, const char *path)
+{
+    loss_history_store(&c->hist, c->extra);
+    return ckpt_save(c->cmd, path, c->m, 1, c->extra);
+}
+
+static int on_epoch(void *user, const latent_epoch_report *r)
+{
+    run_ctx *c = user;
+    const char *keys[4];
+    double vals[4], train, test = NAN;
+    int nx = epoch_terms(c->kind, r->loss, &train, keys, vals);
+    if (c->test && c->kind != LATENT_MODEL_GAN) {
+        double tl[LATENT_LOSS_TERMS];
+        if (latent_model_evaluate(c->m, c->test->x, c->test->n, c->test->d, (uint64_t)c->a->seed,
+                                  tl) == LATENT_OK)
+            test = tl[0];
+    }
+    c->last_train = train;
+    c->last_test = test;
+    progress_epoch(&c->p, r->epoch, r->seconds, train, test, nx, keys, vals);
+    loss_history_add(&c->hist, train, test);
+    if (c->a->checkpoint_every && r->epoch % c->a->checkpoint_every == 0 &&
+        r->epoch < c->a->epochs) {
+        if (save_model(c, c->a->save)) {
+            c->failed = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int build_model(const char *cmd, train_args *a, int64_t d, latent_model **m)
+{
+    latent_status st = LATENT_OK;
+    if (a->given_layers && a->layers.v[0] != d)
+        return cli_error(cmd, EXIT_USAGE, "--layers: input size %lld does not match the data's "
+                         "width %lld (%s)", (long long)a->layers.v[0], (long long)d, a->data);
+    if (a->layers.n > LATENT_MAX_SIZES)
+        return cli_error(cmd, EXIT_USAGE, "--layers: at most %d sizes", LATENT_MAX_SIZES);
+    if (a->family == FAMILY_AE) {
+        latent_ae_config c;
+        latent_ae_config_default(&c);
+        if (a->given_layers) {
+            c.n_sizes = a->layers.n;
+            for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
+        }
+        c.sizes[0] = d;
+        if (parse_act(cmd, a->act, &c.act) || parse_act(cmd, a->out_act, &c.out_act))
+            return EXIT_USAGE;
+        c.loss = strcmp(a->loss, "bce") == 0 ? LATENT_LOSS_BCE : LATENT_LOSS_MSE;
+        if (a->sparse) c.sparse_beta = (float)a->sparse_beta, c.sparse_rho = (float)a->sparse_rho;
+        c.contractive = (float)a->contractive;
+        if (a->denoise) {
+            c.noise = a->denoise_gauss ? LATENT_NOISE_GAUSS : LATENT_NOISE_MASK;
+            c.noise_level = (float)a->denoise_level;
+        }
+        st = latent_ae_create(&c, (uint64_t)a->seed, m);
+    } else if (a->family == FAMILY_VAE) {
+        latent_vae_config c;
+        latent_vae_config_default(&c);
+        if (a->given_layers) {
+            c.n_sizes = a->layers.n;
+            for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
+        }
+        c.sizes[0] = d;
+        c.latent = a->latent;
+        c.beta = (float)a->beta;
+        c.gaussian = strcmp(a->decoder, "gaussian") == 0;
+        if (parse_act(cmd, a->act, &c.act)) return EXIT_USAGE;
+        st = latent_vae_create(&c, (uint64_t)a->seed, m);
+    } else {
+        latent_gan_config c;
+        latent_gan_config_default(&c);
+        c.d = d;
+        c.z = a->z;
+        c.d_steps = (int)a->d_steps;
+        if (a->gen.n > LATENT_MAX_SIZES || a->disc.n > LATENT_MAX_SIZES)
+            return cli_error(cmd, EXIT_USAGE, "--gen/--disc: at most %d layers", LATENT_MAX_SIZES);
+        if (a->gen.n) {
+            c.n_gen = a->gen.n;
+            for (int i = 0; i < a->gen.n; i++) c.gen[i] = a->gen.v[i];
+        }
+        if (a->disc.n) {
+            c.n_disc = a->disc.n;
+            for (int i = 0; i < a->disc.n; i++) c.disc[i] = a->disc.v[i];
+        }
+        st = latent_gan_create(&c, (uint64_t)a->seed, m);
+    }
+    if (st != LATENT_OK) return cli_error(cmd, EXIT_USAGE, "%s", latent_last_error());
+    return EXIT_OK;
+}
+
+/* --resume: what was not typed comes from the checkpoint, so rerunning the same command after
+ * a kill continues the same run. */
+static int take_from_checkpoint(const char *cmd, train_args *a, const ckpt_extra *x)
+{
+    const char *v;
+    if (!a->given_data && (v = ckpt_extra_get(x, "data"))) a->data = v;
+    if (!a->given_test && (v = ckpt_extra_get(x, "test")) && *v) a->test = v;
+    if (!a->given_limit && (v = ckpt_extra_get(x, "limit")) && cli_int(cmd, "cli.limit", v, 0, INT64_MAX, &a->limit)) return EXIT_FAIL;
+    if (!a->given_epochs && (v = ckpt_extra_get(x, "epochs")) && cli_int(cmd, "cli.epochs", v, 1, INT64_MAX, &a->epochs)) return EXIT_FAIL;
+    if (!a->given_batch && (v = ckpt_extra_get(x, "batch")) && cli_int(cmd, "cli.batch", v, 1, INT64_MAX, &a->batch)) return EXIT_FAIL;
+    if (!a->given_lr && (v = ckpt_extra_get(x, "lr")) && cli_real(cmd, "cli.lr", v, 0, 10, &a->lr)) return EXIT_FAIL;
+    if (!a->given_clip && (v = ckpt_extra_get(x, "clip")) && cli_real(cmd, "cli.clip", v, 0, 1e9, &a->clip)) return EXIT_FAIL;
+    if (!a->given_optimizer && (v = ckpt_extra_get(x, "optimizer"))) a->optimizer = v;
+    return EXIT_OK;
+}
+
+static void record_settings(const train_args *a, ckpt_extra *x)
+{
+    char buf[64];
+    ckpt_extra_set(x, "data", a->data);
+    ckpt_extra_set(x, "test", a->test ? a->test : "");
+    snprintf(buf, sizeof buf, "%lld", (long long)a->limit);
+    ckpt_extra_set(x, "limit", buf);
+    snprintf(buf, sizeof buf, "%lld", (long long)a->epochs);
+    ckpt_extra_set(x, "epochs", buf);
+    snprintf(buf, sizeof buf, "%lld", (long long)a->batch);
+    ckpt_extra_set(x, "batch", buf);
+    snprintf(buf, sizeof buf, "%.17g", a->lr);
+    ckpt_extra_set(x, "lr", buf);
+    snprintf(buf, sizeof buf, "%.17g", a->clip);
+    ckpt_extra_set(x, "clip", buf);
+    ckpt_extra_set(x, "optimizer", a->optimizer);
+}
+
+int train_nn(train_args *a, const cli_command *unused)
+{
+    (void)unused;
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "train %s", a->family_name);
+    static const latent_model_kind kinds[] = {LATENT_MODEL_AE, LATENT_MODEL_VAE, LATENT_MODEL_GAN};
+    latent_model_kind kind = kinds[a->family];
+    ckpt_extra extra = {0};
+    latent_model *m = NULL;
+    latent_dataset ds = {0}, test = {0};
+    run_ctx c = {0};
+    int rc = EXIT_FAIL;
+
+    if (a->resume) {
+        if (ckpt_load(cmd, a->resume, &m, &extra)) goto out;
+        if (latent_model_kind_of(m) != kind) {
+            rc = cli_error(cmd, EXIT_USAGE, "--resume: %s holds another kind of model", a->resume);
+            goto out;
+        }
+        if (take_from_checkpoint(cmd, a, &extra)) goto out;
+        loss_history_load(&c.hist, &extra);
+    }
+    if (cli_data_load(cmd, a->data, a->labels, a->limit, &ds)) goto out;
+    char test_spec[600];
+    const char *ts = a->test;
+    if (!ts && latent_dataset_test_spec(a->data, test_spec, sizeof test_spec)) ts = test_spec;
+    if (ts && cli_data_load(cmd, ts, NULL, a->limit, &test)) goto out;
+    if (test.n && test.d != ds.d) {
+        rc = cli_error(cmd, EXIT_FAIL, "--test: %s has %lld features, --data %lld", ts,
+                       (long long)test.d, (long long)ds.d);
+        goto out;
+    }
+    if (m) {
+        if (latent_model_input_dim(m) != ds.d) {
+            rc = cli_error(cmd, EXIT_FAIL, "--resume: the model takes %lld features, %s has %lld",
+                           (long long)latent_model_input_dim(m), a->data, (long long)ds.d);
+            goto out;
+        }
+    } else if ((rc = build_model(cmd, a, ds.d, &m)) != EXIT_OK) {
+        goto out;
+    }
+    rc = EXIT_FAIL;
+    record_settings(a, &extra);
+    if (ds.height > 0) {
+        char hb[32], wb[32];
+        snprintf(hb, sizeof hb, "%lld", (long long)ds.height);
+        snprintf(wb, sizeof wb, "%lld", (long long)ds.width);
+        ckpt_extra_set(&extra, "image_height", hb);
+        ckpt_extra_set(&extra, "image_width", wb);
+    }
+
+    latent_train_options o;
+    latent_train_options_default(kind, &o);
+    o.epochs = a->epochs;
+    o.batch = a->batch;
+    o.seed = (uint64_t)a->seed;
+    if (a->resume) {
+        latent_train_state s;
+        uint64_t seed;
+        latent_model_get_state(m, &s, &seed);
+        o.seed = seed;
+    }
+    o.optim.kind = strcmp(a->optimizer, "sgd") == 0     ? LATENT_OPT_SGD
+                   : strcmp(a->optimizer, "adamw") == 0 ? LATENT_OPT_ADAMW
+                                                         : LATENT_OPT_ADAM;
+    o.optim.lr = (float)a->lr;
+    o.optim.clip_norm = a->clip;
+    if (o.optim.kind == LATENT_OPT_ADAMW && o.optim.weight_decay == 0) o.optim.weight_decay = 0.01f;
+
+    latent_train_state s0;
+    uint64_t seed0;
+    latent_model_get_state(m, &s0, &seed0);
+    c.cmd = cmd;
+    c.a = a;
+    c.m = m;
+    c.kind = kind;
+    c.test = test.n ? &test : NULL;
+    c.extra = &extra;
+    c.last_train = c.last_test = NAN;
+    progress_init(&c.p, a->json, a->quiet, s0.epoch + 1, a->epochs - s0.epoch, ds.n);
+    o.on_epoch = on_epoch;
+    o.user = &c;
+    double t0 = progress_now();
+    latent_status st = latent_model_train(m, ds.x, ds.n, ds.d, &o);
+    double seconds = progress_now() - t0;
+    progress_clear(&c.p);
+    if (c.failed) goto out;
+    if (st != LATENT_OK) {
+        /* The last checkpoint stays as it was: nothing is written after a divergence. */
+        rc = cli_error(cmd, EXIT_FAIL, "%s", latent_last_error());
+        goto out;
+    }
+    if (a->save) {
+        if (save_model(&c, a->save)) goto out;
+        if (!a->no_plot && loss_history_plot(cmd, &c.hist, a->save, a->family_name)) goto out;
+    }
+    if (a->json) {
+        jsonl j;
+        jsonl_begin(&j, "done");
+        jsonl_int(&j, "epochs", a->epochs);
+        jsonl_num(&j, "train_loss", c.last_train);
+        if (!isnan(c.last_test)) jsonl_num(&j, "test_loss", c.last_test);
+        if (a->save) jsonl_str(&j, "model", a->save);
+        jsonl_num(&j, "seconds", seconds);
+        jsonl_end(&j);
+    } else if (!a->quiet) {
+        printf("done: %lld epochs in %.2fs, train_loss %.6g", (long long)a->epochs, seconds,
+               c.last_train);
+        if (!isnan(c.last_test)) printf(", test_loss %.6g", c.last_test);
+        if (a->save) printf(", saved %s", a->save);
+        printf("\n");
+    }
+    rc = EXIT_OK;
+out:
+    latent_model_free(m);
+    latent_dataset_free(&ds);
+    latent_dataset_free(&test);
+    loss_history_free(&c.hist);
+    ckpt_extra_free(&extra);
+    return rc;
+}
