@@ -62,6 +62,17 @@ def reasons(tasks):
     return [f"- {r} ({len(ts)} task{'s' if len(ts) > 1 else ''})" for r, ts in seen.items()]
 
 
+def load_line(res):
+    """The 1-minute load average seen as each run started: a shared machine shows here."""
+    loads = [r["loadavg_1min"] for t in res["tasks"] for c in t.get("contenders", {}).values()
+             for r in c.get("runs", []) if "loadavg_1min" in r]
+    if not loads:
+        return "Load average: not recorded."
+    loads.sort()
+    return (f"Load average (1 min) as runs started: median {loads[len(loads) // 2]:.1f}, "
+            f"max {loads[-1]:.1f}, on {res['machine']['usable_cpus']} CPUs.")
+
+
 def machine_lines(res):
     m = res["machine"]
     lat = m.get("latent", {})
@@ -75,6 +86,7 @@ def machine_lines(res):
         "Peers: " + ", ".join(f"{k} {v}" for k, v in libs.items() if v) +
         f"; OpenBLAS {ob.get('package_version')} (picks core type {ob.get('corename')} by itself; "
         f"the environment sets {ob.get('environment_coretype')}).",
+        load_line(res),
         "Figures: median [min-max] over the repetitions, contenders alternated, same threads on "
         "both sides. Speedup = peer time / latent time (above 1: latent is faster).",
     ]

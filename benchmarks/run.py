@@ -69,6 +69,7 @@ def thread_env(threads):
 def run_json(cmd, env, timeout):
     """Runs a command that prints one JSON object per line; returns its events or the failure."""
     t0 = time.perf_counter()
+    load = os.getloadavg()[0]  # kept with every run: a busy machine explains an outlier
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -91,7 +92,7 @@ def run_json(cmd, env, timeout):
     skipped = [e for e in events if e.get("event") == "skipped"]
     if skipped:
         return {"status": "skipped", "reason": skipped[0].get("reason"), "cmd": cmd}
-    return {"status": "ok", "events": events, "cmd": cmd, "wall_seconds": wall}
+    return {"status": "ok", "events": events, "cmd": cmd, "wall_seconds": wall, "loadavg_1min": load}
 
 
 def done_event(run):
