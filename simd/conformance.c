@@ -1,4 +1,6 @@
 /* The list of conformance kernels, and the bookkeeping every case shares. */
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "conformance.h"
@@ -44,4 +46,13 @@ void lk_fill_uniform(float *x, int64_t n, uint64_t seed, float lo, float hi)
         z ^= z >> 31;
         x[i] = lo + (hi - lo) * (float)((z >> 40) * (1.0 / 16777216.0));
     }
+}
+
+double lk_ulp_error(float y, double exact)
+{
+    if (isnan(exact)) return isnan(y) ? 0.0 : INFINITY;
+    if (isinf((float)exact) || isinf(y)) return (float)exact == y ? 0.0 : INFINITY;
+    double a = fabs(exact);
+    double ulp = a < FLT_MIN ? ldexp(1.0, -149) : ldexp(1.0, ilogb(a) - 23);
+    return fabs((double)y - exact) / ulp;
 }

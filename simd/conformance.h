@@ -39,4 +39,8 @@ extern const int lk_conformance_elementwise_count;
 /* Deterministic test data: n floats uniform in [lo, hi) from `seed`. */
 void lk_fill_uniform(float *x, int64_t n, uint64_t seed, float lo, float hi);
 
+/* |y - exact| in ulps of the exact result (2^-149 where it is below FLT_MIN). Special values must
+ * match exactly (0 or +inf): NaN for NaN, and the float `exact` rounds to when that is infinite. */
+double lk_ulp_error(float y, double exact);
+
 #endif

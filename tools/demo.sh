@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job for a newcomer: set up a fresh Debian 12 machine, build latent, train an
+# autoencoder on Fashion-MNIST and show what it learned (reconstructions, clusters of its codes,
+# anomaly scores), then a VAE whose samples show what it can generate. Output in ./out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tools/deps.sh
+install_deps demo
+if [ ! -f build/build.ninja ]; then meson setup build -Dbuildtype=release >/dev/null; fi
+ninja -C build >/dev/null
+latent=build/tools/latent
+out=${OUT_DIR:-out}
+mkdir -p "$out"
+epochs=${EPOCHS:-10}
+
+echo "== the machine"
+$latent info
+echo
+echo "== autoencoder 784-128-32 on Fashion-MNIST ($epochs epochs)"
+$latent train ae --data fashion-mnist --layers 784,128,32 --act relu --out-act sigmoid \
+    --loss mse --epochs "$epochs" --batch 256 --lr 1e-3 --seed 1 --save "$out/ae.safetensors"
+$latent eval "$out/ae.safetensors" --data fashion-mnist:test
+$latent reconstruct "$out/ae.safetensors" --data fashion-mnist:test --n 64 --png "$out/ae_reconstructions.png"
+$latent cluster "$out/ae.safetensors" --k 10 --data fashion-mnist --out "$out/ae_clusters.npy"
+$latent anomaly "$out/ae.safetensors" --data fashion-mnist:test --out "$out/ae_anomaly_scores.npy"
+echo
+echo "== variational autoencoder 784-400-20 ($epochs epochs)"
+$latent train vae --data fashion-mnist --layers 784,400 --latent 20 --epochs "$epochs" \
+    --batch 256 --lr 1e-3 --seed 1 --save "$out/vae.safetensors"
+$latent sample "$out/vae.safetensors" --n 64 --png "$out/vae_samples.png"
+$latent reconstruct "$out/vae.safetensors" --data fashion-mnist:test --n 64 --png "$out/vae_reconstructions.png"
+echo
+echo "Written to $out/: ae.safetensors (loads in PyTorch), ae.safetensors.loss.png, ae_reconstructions.png,"
+echo "ae_clusters.npy, ae_anomaly_scores.npy, vae.safetensors, vae_samples.png, vae_reconstructions.png"
