@@ -1,0 +1,25 @@
+/* libFuzzer harness: the .npy reader, both the generic array reader and the dataset paths. */
+#include <stdlib.h>
+#include "latent/io.h"
+#include "latent/memory.h"
+#include "src/io/readers.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    latent_array a;
+    if (latent_npy_read_mem("fuzz.npy", data, size, &a) == LATENT_OK) latent_array_free(&a);
+    latent_stream *s = malloc(sizeof *s);
+    latent_dataset ds = {0};
+    if (latent_stream_open_mem(s, "fuzz.npy", data, size) == LATENT_OK) latent_npy_load_data(s, &ds);
+    latent_stream_close(s);
+    latent_dataset_free(&ds);
+    int32_t *labels = NULL;
+    int64_t n;
+    if (latent_stream_open_mem(s, "fuzz.npy", data, size) == LATENT_OK) latent_npy_load_labels(s, &labels, &n);
+    latent_stream_close(s);
+    latent_free(labels);
+    free(s);
+    return 0;
+}
