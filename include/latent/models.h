@@ -30,7 +30,8 @@ extern "C" {
 typedef enum latent_model_kind {
     LATENT_MODEL_AE = 0,
     LATENT_MODEL_VAE,
-    LATENT_MODEL_GAN
+    LATENT_MODEL_GAN,
+    LATENT_MODEL_CLASSIFIER   /* the fixed feature network of the GAN's Fréchet distance */
 } latent_model_kind;
 
 typedef enum latent_loss { LATENT_LOSS_MSE = 0, LATENT_LOSS_BCE } latent_loss;
@@ -137,6 +138,33 @@ latent_status latent_model_sample(latent_model *m, int64_t n, uint64_t seed, flo
  * *mean = the average over rows in nats; per_row (optional) each row's estimate. */
 latent_status latent_vae_log_likelihood(latent_model *m, const float *x, int64_t n, int64_t d,
                                         int K, uint64_t seed, double *mean, double *per_row);
+
+/* ---- quality of generated data -------------------------------------------------------- */
+
+/* An MLP classifier d -> hidden... -> classes (ReLU, softmax cross-entropy) whose last hidden
+ * layer is the feature space of the Fréchet distance; latent_model_encode gives its features.
+ * Tensors "classifier.K.weight/bias". */
+latent_status latent_classifier_create(int64_t d, int n_hidden, const int64_t *hidden,
+                                       int64_t classes, uint64_t seed, latent_model **out);
+/* Trains on labels in [0, classes); epoch report loss [cross-entropy, accuracy]. */
+latent_status latent_classifier_train(latent_model *m, const float *x, const int32_t *labels,
+                                      int64_t n, int64_t d, const latent_train_options *o);
+/* Fraction of rows whose arg-max class equals the label. */
+latent_status latent_classifier_accuracy(latent_model *m, const float *x, const int32_t *labels,
+                                         int64_t n, int64_t d, double *accuracy);
+
+/* Fréchet distance between the Gaussians fitted to a (na x k) and b (nb x k) in double:
+ * |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2) (Jacobi eigen-decomposition). */
+latent_status latent_frechet_distance(const float *a, int64_t na, const float *b, int64_t nb,
+                                      int64_t k, double *out);
+
+/* FID-style score of a GAN: the Fréchet distance between the classifier features of n samples
+ * (seed) and of the rows of real (n_real x d); *floor (optional) is the distance between the
+ * features of ref (n_ref rows, e.g. training images) and real, the value a perfect generator
+ * would approach. */
+latent_status latent_gan_frechet(latent_model *gan, latent_model *classifier, const float *real,
+                                 int64_t n_real, const float *ref, int64_t n_ref, int64_t n,
+                                 uint64_t seed, double *distance, double *floor);
 
 /* ---- checkpoint contents ---------------------------------------------------------------- */
 

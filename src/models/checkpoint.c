@@ -98,7 +98,7 @@ static const char *opt_name(latent_optimizer k)
 int latent_model_config(const latent_model *m, char keys[][32], char vals[][96], int max)
 {
     kv c = {keys, vals, 0, max};
-    static const char *kinds[] = {"ae", "vae", "gan"};
+    static const char *kinds[] = {"ae", "vae", "gan", "classifier"};
     add(&c, "kind", "%s", kinds[m->kind]);
     if (m->kind == LATENT_MODEL_AE) {
         const latent_ae_config *a = &m->ae;
@@ -112,6 +112,8 @@ int latent_model_config(const latent_model *m, char keys[][32], char vals[][96],
         if (a->noise == LATENT_NOISE_NONE) add(&c, "denoise", "none");
         else add(&c, "denoise", "%s:%.9g", a->noise == LATENT_NOISE_MASK ? "mask" : "gauss",
                  (double)a->noise_level);
+    } else if (m->kind == LATENT_MODEL_CLASSIFIER) {
+        add_list(&c, "layers", m->ae.n_sizes, m->ae.sizes);
     } else if (m->kind == LATENT_MODEL_VAE) {
         const latent_vae_config *v = &m->vae;
         add_list(&c, "layers", v->n_sizes, v->sizes);
@@ -301,6 +303,12 @@ latent_status latent_model_from_config(int n, const char *const *keys, const cha
         if (ds < 1 || ds > 1000000) return bad("d_steps", get(&c, "d_steps"));
         g.d_steps = (int)ds;
         st = latent_gan_create(&g, init_seed, &m);
+    } else if (strcmp(kind, "classifier") == 0) {
+        int64_t s[LATENT_MAX_SIZES];
+        int ns = 0;
+        if ((st = get_list(&c, "layers", &ns, s, LATENT_MAX_SIZES))) return st;
+        if (ns < 3) return bad("layers", get(&c, "layers") ? get(&c, "layers") : "");
+        st = latent_classifier_create(s[0], ns - 2, s + 1, s[ns - 1], init_seed, &m);
     } else {
         return bad("kind", kind);
     }

@@ -95,6 +95,7 @@ latent_status latent_model_train(latent_model *m, const float *x, int64_t n, int
 {
     latent_status st = check_width(m, d, "train");
     if (st) return st;
+    if (!m->batch) return latent_fail(LATENT_EINVAL, "train: a classifier trains with latent_classifier_train");
     if (o->batch <= 0 || o->epochs < 0)
         return latent_fail(LATENT_EINVAL, "train: batch %lld and epochs %lld must be positive",
                            (long long)o->batch, (long long)o->epochs);
@@ -144,45 +145,50 @@ void latent_seq_name(char *buf, size_t size, const char *prefix, int *index, lat
     *index += act == LATENT_ACT_IDENTITY ? 1 : 2;
 }
 
-static latent_status run_eval(latent_model *m, const float *x, int64_t n, int64_t d,
-                              latent_eval_out *o)
+latent_status latent_model_run_eval(latent_model *m, const float *x, int64_t n, int64_t d,
+                                    latent_eval_out *o)
 {
     if (m->kind == LATENT_MODEL_GAN)
         return latent_fail(LATENT_EINVAL, "model: a GAN has no encoder (use ae or vae)");
-    return latent_model_chunks(m, x, n, d, m->kind == LATENT_MODEL_AE ? latent_ae_eval_chunk
-                                                                       : latent_vae_eval_chunk, o);
+    latent_chunk_fn fn = m->kind == LATENT_MODEL_AE    ? latent_ae_eval_chunk
+                         : m->kind == LATENT_MODEL_VAE ? latent_vae_eval_chunk
+                                                       : latent_classifier_eval_chunk;
+    return latent_model_chunks(m, x, n, d, fn, o);
 }
 
 latent_status latent_model_encode(latent_model *m, const float *x, int64_t n, int64_t d,
                                   float *codes)
 {
     latent_eval_out o = {.codes = codes};
-    return run_eval(m, x, n, d, &o);
+    return latent_model_run_eval(m, x, n, d, &o);
 }
 
 latent_status latent_model_reconstruct(latent_model *m, const float *x, int64_t n, int64_t d,
                                        float *out)
 {
     latent_eval_out o = {.recon = out};
-    return run_eval(m, x, n, d, &o);
+    return latent_model_run_eval(m, x, n, d, &o);
 }
 
 latent_status latent_model_anomaly(latent_model *m, const float *x, int64_t n, int64_t d,
                                    uint64_t seed, float *scores)
 {
     latent_eval_out o = {.scores = scores, .seed = seed};
-    return run_eval(m, x, n, d, &o);
+    return latent_model_run_eval(m, x, n, d, &o);
 }
 
 latent_status latent_model_evaluate(latent_model *m, const float *x, int64_t n, int64_t d,
                                     uint64_t seed, double loss[LATENT_LOSS_TERMS])
 {
     if (n <= 0) return latent_fail(LATENT_EINVAL, "evaluate: no data");
+    if (m->kind == LATENT_MODEL_CLASSIFIER)
+        return latent_fail(LATENT_EINVAL, "evaluate: a classifier needs labels "
+                           "(latent_classifier_accuracy)");
     const int64_t nchunks = (n + LATENT_SHARD_ROWS - 1) / LATENT_SHARD_ROWS;
     double *parts = latent_calloc((size_t)nchunks, LATENT_LOSS_TERMS * sizeof(double), "losses");
     if (!parts) return LATENT_ENOMEM;
     latent_eval_out o = {.loss_parts = parts, .seed = seed};
-    latent_status st = run_eval(m, x, n, d, &o);
+    latent_status st = latent_model_run_eval(m, x, n, d, &o);
     for (int i = 0; i < LATENT_LOSS_TERMS; i++) loss[i] = 0.0;
     for (int64_t c = 0; c < nchunks && !st; c++)
         for (int i = 0; i < LATENT_LOSS_TERMS; i++) loss[i] += parts[c * LATENT_LOSS_TERMS + i];

@@ -33,6 +33,7 @@ struct latent_model {
     latent_optim_config opt;
     double g_loss;           /* gan: the last generator loss */
     latent_batch_fn batch;
+    const int32_t *labels;   /* classifier: the training labels */
 };
 
 /* Allocates the common record (zeroed) of a kind. */
@@ -57,6 +58,8 @@ latent_status latent_vae_batch(void *m, latent_batch *b);
 latent_status latent_gan_batch(void *m, latent_batch *b);
 void latent_ae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t row0,
                           int64_t rows, void *arg);
+void latent_classifier_eval_chunk(latent_model *m, latent_shard *sh, const float *x,
+                                  int64_t row0, int64_t rows, void *arg);
 void latent_vae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t row0,
                            int64_t rows, void *arg);
 
@@ -69,7 +72,12 @@ const float *latent_gan_generate(latent_model *m, latent_shard *sh, int64_t rows
 typedef struct latent_eval_out {
     float *codes, *recon, *scores;
     double *loss_parts;      /* n_chunks x LATENT_LOSS_TERMS sums */
+    const int32_t *labels;   /* classifier */
     uint64_t seed;
 } latent_eval_out;
+
+/* Runs the family's evaluation chunk over x (ae, vae, classifier). */
+latent_status latent_model_run_eval(latent_model *m, const float *x, int64_t n, int64_t d,
+                                    latent_eval_out *o);
 
 #endif

@@ -1,0 +1,210 @@
+/* Training as a whole: the same bytes for 1, 2 and 3 threads, resume equal to an uninterrupted
+ * run, divergence caught with its epoch, step and tensor, and the checkpoint contents. */
+#include <criterion/criterion.h>
+#include <omp.h>
+#include <string.h>
+#include "src/models/model.h"
+#include "synthetic.h"
+
+static latent_model *make(latent_model_kind kind, int variant)
+{
+    latent_model *m = NULL;
+    latent_status st;
+    if (kind == LATENT_MODEL_AE) {
+        latent_ae_config c;
+        latent_ae_config_default(&c);
+        c.n_sizes = 3, c.sizes[0] = 50, c.sizes[1] = 24, c.sizes[2] = 8;
+        if (variant == 1) c.sparse_beta = 0.1f, c.noise = LATENT_NOISE_MASK, c.noise_level = 0.2f;
+        if (variant == 2) c.contractive = 0.1f, c.loss = LATENT_LOSS_BCE;
+        st = latent_ae_create(&c, 11, &m);
+    } else if (kind == LATENT_MODEL_VAE) {
+        latent_vae_config c;
+        latent_vae_config_default(&c);
+        c.sizes[0] = 50, c.sizes[1] = 24, c.latent = 4;
+        st = latent_vae_create(&c, 11, &m);
+    } else {
+        latent_gan_config c;
+        latent_gan_config_default(&c);
+        c.z = 8, c.d = 50, c.gen[0] = 16, c.gen[1] = 32, c.disc[0] = 32, c.disc[1] = 16;
+        c.d_steps = 2;
+        st = latent_gan_create(&c, 11, &m);
+    }
+    cr_assert_eq(st, LATENT_OK, "%s", latent_last_error());
+    return m;
+}
+
+static void train(latent_model *m, const float *x, int64_t n, int64_t epochs)
+{
+    latent_train_options o;
+    latent_train_options_default(m->kind, &o);
+    o.epochs = epochs, o.batch = 150, o.seed = 5;
+    cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_OK, "%s", latent_last_error());
+}
+
+static void same_bytes_for_threads(latent_model_kind kind, int variant)
+{
+    const int64_t n = 400;
+    float *x = synthetic(n, 50, 1);
+    latent_model *ref = NULL;
+    for (int th = 1; th <= 3; th++) {
+        omp_set_num_threads(th);
+        latent_model *m = make(kind, variant);
+        train(m, x, n, 2);
+        if (!ref) {
+            ref = m;
+            continue;
+        }
+        for (int g = 0; g < m->n_groups; g++) {
+            cr_expect(memcmp(m->P[g].w, ref->P[g].w, sizeof(float) * (size_t)m->P[g].n) == 0,
+                      "weights differ with %d threads (group %d)", th, g);
+            cr_expect(memcmp(m->P[g].m, ref->P[g].m, sizeof(float) * (size_t)m->P[g].n) == 0,
+                      "moments differ with %d threads (group %d)", th, g);
+        }
+        latent_model_free(m);
+    }
+    latent_model_free(ref);
+    free(x);
+}
+
+Test(determinism, ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 0); }
+Test(determinism, sparse_denoising_ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 1); }
+Test(determinism, contractive_ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 2); }
+Test(determinism, vae_threads) { same_bytes_for_threads(LATENT_MODEL_VAE, 0); }
+Test(determinism, gan_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 0); }
+
+/* Save after 1 epoch (config strings + named tensors), rebuild, train on: equals 2 epochs. */
+static void resume_equals_straight(latent_model_kind kind, int variant)
+{
+    const int64_t n = 400;
+    float *x = synthetic(n, 50, 2);
+    latent_model *a = make(kind, variant), *b = make(kind, variant);
+    train(a, x, n, 2);
+    train(b, x, n, 1);
+    char keys[LATENT_CONFIG_MAX][32], vals[LATENT_CONFIG_MAX][96];
+    int nc = latent_model_config(b, keys, vals, LATENT_CONFIG_MAX);
+    const char *kp[LATENT_CONFIG_MAX], *vp[LATENT_CONFIG_MAX];
+    for (int i = 0; i < nc; i++) kp[i] = keys[i], vp[i] = vals[i];
+    latent_model *c;
+    cr_assert_eq(latent_model_from_config(nc, kp, vp, &c), LATENT_OK, "%s", latent_last_error());
+    latent_named_tensor tb[64], tc[64];
+    int nb = latent_model_tensors(b, 1, tb, 64), ncn = latent_model_tensors(c, 1, tc, 64);
+    cr_assert_eq(nb, ncn);
+    for (int i = 0; i < nb; i++) {
+        cr_assert_str_eq(tb[i].name, tc[i].name);
+        cr_assert_eq(tb[i].shape[0], tc[i].shape[0]);
+        int64_t numel = tb[i].shape[0] * (tb[i].ndim == 2 ? tb[i].shape[1] : 1);
+        memcpy(tc[i].data, tb[i].data, sizeof(float) * (size_t)numel);
+    }
+    train(c, x, n, 2);
+    for (int g = 0; g < a->n_groups; g++)
+        cr_expect(memcmp(a->P[g].w, c->P[g].w, sizeof(float) * (size_t)a->P[g].n) == 0,
+                  "resumed weights differ (group %d)", g);
+    latent_model_free(a), latent_model_free(b), latent_model_free(c);
+    free(x);
+}
+
+Test(resume, ae) { resume_equals_straight(LATENT_MODEL_AE, 1); }
+Test(resume, vae) { resume_equals_straight(LATENT_MODEL_VAE, 0); }
+Test(resume, gan) { resume_equals_straight(LATENT_MODEL_GAN, 0); }
+
+Test(checkpoint, pytorch_names)
+{
+    latent_ae_config c;
+    latent_ae_config_default(&c);
+    latent_model *m;
+    cr_assert_eq(latent_ae_create(&c, 1, &m), LATENT_OK);
+    latent_named_tensor t[16];
+    int n = latent_model_tensors(m, 1, t, 16);
+    cr_assert_eq(n, 8); /* no moments before training */
+    const char *names[] = {"encoder.0.weight", "encoder.0.bias", "encoder.2.weight", "encoder.2.bias",
+                           "decoder.0.weight", "decoder.0.bias", "decoder.2.weight", "decoder.2.bias"};
+    const int64_t rows[] = {128, 128, 32, 32, 128, 128, 784, 784};
+    for (int i = 0; i < 8; i++) {
+        cr_expect_str_eq(t[i].name, names[i]);
+        cr_expect_eq(t[i].shape[0], rows[i]);
+    }
+    cr_expect_eq(t[0].shape[1], 784);
+    cr_expect_eq(t[1].ndim, 1);
+    latent_model_free(m);
+
+    latent_vae_config v;
+    latent_vae_config_default(&v);
+    cr_assert_eq(latent_vae_create(&v, 1, &m), LATENT_OK);
+    n = latent_model_tensors(m, 0, t, 16);
+    const char *vn[] = {"encoder.0.weight", "encoder.0.bias", "fc_mu.weight", "fc_logvar.weight",
+                        "fc_mu.bias", "fc_logvar.bias", "decoder.0.weight", "decoder.0.bias",
+                        "decoder.2.weight", "decoder.2.bias"};
+    cr_assert_eq(n, 10);
+    for (int i = 0; i < 10; i++) cr_expect_str_eq(t[i].name, vn[i]);
+    cr_expect_eq(t[2].shape[0], 20);
+    cr_expect_eq(t[2].shape[1], 400);
+    cr_expect_eq(t[3].data, t[2].data + 20 * 400);
+    latent_model_free(m);
+
+    latent_gan_config g;
+    latent_gan_config_default(&g);
+    cr_assert_eq(latent_gan_create(&g, 1, &m), LATENT_OK);
+    n = latent_model_tensors(m, 0, t, 16);
+    cr_assert_eq(n, 12);
+    cr_expect_str_eq(t[4].name, "generator.4.weight");
+    cr_expect_eq(t[4].shape[0], 784);
+    cr_expect_str_eq(t[6].name, "discriminator.0.weight");
+    cr_expect_str_eq(t[10].name, "discriminator.4.weight");
+    cr_expect_eq(t[10].shape[0], 1);
+    latent_model_free(m);
+}
+
+Test(checkpoint, bad_config_refused)
+{
+    const char *k[] = {"kind", "layers"}, *v[] = {"ae", "784,abc"};
+    latent_model *m;
+    cr_expect_eq(latent_model_from_config(2, k, v, &m), LATENT_EFORMAT);
+    cr_expect(strstr(latent_last_error(), "layers") != NULL);
+    const char *v2[] = {"ufo", "1"};
+    cr_expect_eq(latent_model_from_config(2, k, v2, &m), LATENT_EFORMAT);
+    const char *v3[] = {"ae", "784,-3"};
+    cr_expect_eq(latent_model_from_config(2, k, v3, &m), LATENT_EINVAL);
+}
+
+Test(divergence, nan_in_data_names_step_and_tensor)
+{
+    const int64_t n = 400;
+    float *x = synthetic(n, 50, 3);
+    x[7 * 50 + 3] = NAN;
+    latent_model *m = make(LATENT_MODEL_AE, 0);
+    latent_train_options o;
+    latent_train_options_default(LATENT_MODEL_AE, &o);
+    o.epochs = 2, o.batch = 400;
+    cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_EDIVERGED);
+    const char *msg = latent_last_error();
+    cr_expect(strstr(msg, "epoch 1, step 1") != NULL, "%s", msg);
+    cr_expect(strstr(msg, "gradient of encoder.0.weight") != NULL, "%s", msg);
+    latent_model_free(m);
+    free(x);
+}
+
+Test(divergence, huge_learning_rate)
+{
+    const int64_t n = 400;
+    float *x = synthetic(n, 50, 3);
+    latent_model *m = make(LATENT_MODEL_AE, 0);
+    latent_train_options o;
+    latent_train_options_default(LATENT_MODEL_AE, &o);
+    o.epochs = 50, o.batch = 100;
+    o.optim.kind = LATENT_OPT_SGD, o.optim.lr = 1e30f;
+    cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_EDIVERGED);
+    cr_expect(strstr(latent_last_error(), "epoch ") != NULL, "%s", latent_last_error());
+    latent_model_free(m);
+    free(x);
+}
+
+Test(training, width_mismatch_is_an_error)
+{
+    float x[10] = {0};
+    latent_model *m = make(LATENT_MODEL_AE, 0);
+    latent_train_options o;
+    latent_train_options_default(LATENT_MODEL_AE, &o);
+    cr_expect_eq(latent_model_train(m, x, 1, 10, &o), LATENT_EINVAL);
+    cr_expect(strstr(latent_last_error(), "10 features") != NULL, "%s", latent_last_error());
+    latent_model_free(m);
+}

@@ -1,0 +1,95 @@
+/* Parameter groups and optimizers: PyTorch's update rules recomputed in double, clipping, the
+ * shard reduction and the finite checks. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include "latent/nn.h"
+
+static void group(latent_params *p, int64_t n)
+{
+    memset(p, 0, sizeof *p);
+    cr_assert_geq(latent_params_add(p, "layer.weight", n, 0), 0);
+    cr_assert_eq(latent_params_alloc(p), LATENT_OK);
+    for (int64_t i = 0; i < n; i++) p->w[i] = 0.1f * (float)i - 1.0f, p->g[i] = 0.3f * sinf((float)i);
+}
+
+Test(optim, adam_and_adamw_match_the_formula)
+{
+    for (int decoupled = 0; decoupled < 2; decoupled++) {
+        latent_params p;
+        group(&p, 37);
+        latent_optim_config c = {decoupled ? LATENT_OPT_ADAMW : LATENT_OPT_ADAM, 1e-2f, 0.9f,
+                                 0.999f, 1e-8f, 0.1f, 0.0f, 0.0};
+        double w[37], m[37] = {0}, v[37] = {0};
+        for (int i = 0; i < 37; i++) w[i] = p.w[i];
+        for (int t = 1; t <= 3; t++) {
+            cr_assert_eq(latent_optim_step(&p, &c), LATENT_OK);
+            for (int i = 0; i < 37; i++) {
+                double g = p.g[i];
+                if (decoupled) w[i] *= 1 - 1e-2 * 0.1; else g += 0.1 * w[i];
+                m[i] = 0.9 * m[i] + 0.1 * g;
+                v[i] = 0.999 * v[i] + 0.001 * g * g;
+                double mh = m[i] / (1 - pow(0.9, t)), vh = v[i] / (1 - pow(0.999, t));
+                w[i] -= 1e-2 * mh / (sqrt(vh) + 1e-8);
+                cr_expect(fabs(w[i] - p.w[i]) < 2e-6, "step %d [%d]: %g vs %g", t, i, w[i], p.w[i]);
+            }
+        }
+        cr_expect_eq(p.t, 3);
+        latent_params_free(&p);
+    }
+}
+
+Test(optim, sgd_momentum_and_clipping)
+{
+    latent_params p;
+    group(&p, 20);
+    double norm = 0;
+    for (int i = 0; i < 20; i++) norm += (double)p.g[i] * p.g[i];
+    norm = sqrt(norm);
+    float w0[20], g0[20];
+    memcpy(w0, p.w, sizeof w0), memcpy(g0, p.g, sizeof g0);
+    latent_optim_config c = {LATENT_OPT_SGD, 0.5f, 0, 0, 0, 0, 0.9f, norm / 4};
+    cr_assert_eq(latent_optim_step(&p, &c), LATENT_OK);
+    for (int i = 0; i < 20; i++)
+        cr_expect(fabs(p.w[i] - (w0[i] - 0.5 * g0[i] / 4)) < 1e-6, "[%d] clipped step", i);
+    latent_params_free(&p);
+}
+
+Test(params, reduce_adds_shards_in_order)
+{
+    latent_params p;
+    group(&p, 5000);
+    cr_assert_eq(latent_params_reserve_shards(&p, 3), LATENT_OK);
+    for (int s = 0; s < 3; s++)
+        for (int64_t i = 0; i < p.n; i++) p.shard_g[s * p.n + i] = (float)(s + 1) * 1e-3f * (float)(i % 97);
+    latent_params_reduce(&p, 3);
+    for (int64_t i = 0; i < 5000; i++) {
+        volatile float s0 = p.shard_g[i], s1 = p.shard_g[p.n + i], s2 = p.shard_g[2 * p.n + i];
+        volatile float partial = s0 + s1;
+        float expect = partial + s2;
+        cr_expect_eq(p.g[i], expect, "[%lld]", (long long)i);
+    }
+    latent_params_free(&p);
+}
+
+Test(params, finite_check_names_the_tensor)
+{
+    latent_params p;
+    memset(&p, 0, sizeof p);
+    latent_params_add(&p, "a.weight", 4, 3);
+    latent_params_add(&p, "a.bias", 4, 0);
+    cr_assert_eq(latent_params_alloc(&p), LATENT_OK);
+    cr_expect_eq(latent_params_check_finite(&p, p.w, "parameter", "here"), LATENT_OK);
+    p.w[latent_params_find(&p, "a.bias")->offset + 2] = INFINITY;
+    cr_expect_eq(latent_params_check_finite(&p, p.w, "parameter", "epoch 2, step 9"), LATENT_EDIVERGED);
+    cr_expect_str_eq(latent_last_error(), "epoch 2, step 9: parameter a.bias is not finite (NaN or Inf)");
+    latent_params_free(&p);
+}
+
+Test(params, bad_shapes_refused)
+{
+    latent_params p;
+    memset(&p, 0, sizeof p);
+    cr_expect_lt(latent_params_add(&p, "x", 0, 3), 0);
+    cr_expect_lt(latent_params_add(&p, "y", INT64_MAX / 2, 4), 0);
+}
