@@ -39,7 +39,7 @@ def ratio(task, peer):
     """How many times faster latent is than the peer: peer median / latent median."""
     key = task["primary"]
     lat, other = stat(task["contenders"].get("latent"), key), stat(task["contenders"].get(peer), key)
-    if not lat or not other or lat["median"] <= 0:
+    if not lat or not other or lat["median"] <= 0 or other["median"] <= 0:
         return None
     return other["median"] / lat["median"]
 
@@ -69,8 +69,14 @@ def load_line(res):
     if not loads:
         return "Load average: not recorded."
     loads.sort()
-    return (f"Load average (1 min) as runs started: median {loads[len(loads) // 2]:.1f}, "
-            f"max {loads[-1]:.1f}, on {res['machine']['usable_cpus']} CPUs.")
+    cpus = res["machine"]["usable_cpus"]
+    line = (f"Load average (1 min) as runs started: median {loads[len(loads) // 2]:.1f}, "
+            f"max {loads[-1]:.1f}, on {cpus} CPUs.")
+    if loads[len(loads) // 2] > cpus:
+        line += (" **The machine was busy with other work: absolute times are inflated, "
+                 "multi-thread runs most (OpenMP barriers wait for descheduled threads); "
+                 "read the side-by-side ratios.**")
+    return line
 
 
 def machine_lines(res):
@@ -98,14 +104,14 @@ def training_table(tasks):
         return []
     out = ["## Training (seconds per epoch, training only)", "",
            f"Architectures of the models issue; {rows[0]['rows']} training rows, "
-           "batch 256; the test metric is on the 10000 test images after the same epochs.", "",
-           "| model | thr | epochs | latent s/epoch | torch s/epoch | speedup | latent test | torch test | metric |",
+           "batch 256; test MSE and negative ELBO on the 10000 test images after the same epochs.", "",
+           "| model | thr | epochs | latent s/epoch | torch s/epoch | speedup | latent metric | torch metric | metric |",
            "|---|---|---|---|---|---|---|---|---|"]
     for t in rows:
         c = t["contenders"]
         out.append(f"| {t['model']} | {t['threads']} | {t['epochs']} | {cell(c.get('latent'), 'epoch_seconds')} "
                    f"| {cell(c.get('torch'), 'epoch_seconds')} | {fmt_ratio(ratio(t, 'torch'))} "
-                   f"| {value(c.get('latent'), 'test_loss')} | {value(c.get('torch'), 'test_loss')} "
+                   f"| {value(c.get('latent'), t['quality'])} | {value(c.get('torch'), t['quality'])} "
                    f"| {t['quality_name']} |")
     return out + [""]
 
@@ -118,8 +124,8 @@ def kmeans_table(tasks):
         out += ["## k-means (Lloyd, 60000 x 784 Fashion-MNIST, float32, same explicit init)", "",
                 f"max_iter {t0['max_iter']}, tol {t0['tol']}; init: {t0['init']}. FAISS runs the "
                 "iterations scikit-learn needed in the same repetition (it has no tol) and uses every "
-                "row (max_points_per_centroid large). Per-iteration time for scikit-learn is the "
-                "slope between a 1-iteration and a full fit (its fixed costs removed).", "",
+                "row (max_points_per_centroid large). scikit-learn's time per iteration is its Lloyd "
+                "step timed inside KMeans.fit; its time to converge is the whole fit.", "",
                 "| k | thr | latent ms/iter | sklearn ms/iter | faiss ms/iter | vs sklearn | vs faiss "
                 "| n_iter l/s/f | to converge s l/s/f | inertia latent | inertia sklearn | inertia faiss |",
                 "|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -51,7 +51,7 @@ TRAIN_TASKS = {
             "peer": "torch_vae.py", "metric": "test negative ELBO (nats/example)"},
     "gan": {"latent": ["train", "gan", "--z", "100", "--gen", "256,512", "--disc", "512,256",
                        "--optimizer", "adam", "--lr", "2e-4", "--batch", "256"],
-            "peer": "torch_gan.py", "metric": "test D loss"},
+            "peer": "torch_gan.py", "metric": "D loss, last epoch", "quality": "d_loss"},
 }
 
 
@@ -93,6 +93,14 @@ def run_json(cmd, env, timeout):
     if skipped:
         return {"status": "skipped", "reason": skipped[0].get("reason"), "cmd": cmd}
     return {"status": "ok", "events": events, "cmd": cmd, "wall_seconds": wall, "loadavg_1min": load}
+
+
+def unbuilt(run):
+    """A latent command the CLI parses but whose engine has not landed says so: that is a
+    skip (no figure exists), not a failure of latent."""
+    if run["status"] == "failed" and any(w in run["reason"] for w in ("not built yet", "not implemented")):
+        run.update(status="skipped", reason=f"latent says {run['reason']}")
+    return run
 
 
 def done_event(run):
@@ -148,10 +156,8 @@ def measure(task, contenders, reps):
                 continue
             cmd = build(context)
             run = run_json(cmd, env, timeout=task.get("timeout", 3600))
-            if name == "latent" and run["status"] == "failed" and any(
-                    w in run["reason"] for w in ("not built yet", "not implemented")):
-                # A command the CLI parses but whose engine has not landed yet: not a figure.
-                run.update(status="skipped", reason=f"latent says {run['reason']}")
+            if name == "latent":
+                unbuilt(run)
             if run["status"] != "ok":
                 c.update(status=run["status"], reason=run["reason"], failed_run=run)
                 log(f"  {task['name']}: {name} {run['status']}: {run['reason']}")
@@ -171,16 +177,19 @@ def measure(task, contenders, reps):
 
 
 def epoch_figures(run):
-    epochs = [e["seconds"] for e in run["events"] if e.get("event") == "epoch" and "seconds" in e]
+    """Median epoch time of one run, and the losses of its last epoch and of the test set."""
+    epochs = [e for e in run["events"] if e.get("event") == "epoch" and "seconds" in e]
+    last = epochs[-1] if epochs else {}
     done = done_event(run)
-    return {"epoch_seconds": statistics.median(epochs) if epochs else None,
-            "test_loss": done.get("test_loss"), "train_loss": next(
-                (e.get("train_loss") for e in reversed(run["events"]) if e.get("event") == "epoch"), None)}
+    return {"epoch_seconds": statistics.median(e["seconds"] for e in epochs) if epochs else None,
+            "test_loss": done.get("test_loss", last.get("test_loss")),
+            "train_loss": last.get("train_loss"),
+            "d_loss": last.get("d_loss"), "g_loss": last.get("g_loss")}
 
 
 class Suite:
-    def __init__(self, args, cfg):
-        self.args, self.cfg = args, cfg
+    def __init__(self, args, cfg, out):
+        self.args, self.cfg, self.out = args, cfg, out
         self.latent = Latent(args.latent)
         self.tasks = []
         self.work = tempfile.mkdtemp(prefix="latent-bench-", dir=args.work)
@@ -226,7 +235,7 @@ class Suite:
             for threads in threads_list:
                 task = {"section": "training", "name": f"{model} epoch, {threads} thr", "model": model,
                         "threads": threads, "epochs": epochs, "primary": "epoch_seconds",
-                        "quality": "test_loss", "quality_name": t["metric"],
+                        "quality": t.get("quality", "test_loss"), "quality_name": t["metric"],
                         "rows": self.cfg["train_limit"] or 60000}
                 common = ["--epochs", str(epochs), "--threads", str(threads),
                           "--seed", str(self.args.seed), "--json"]
@@ -238,7 +247,7 @@ class Suite:
                     PYTHON, os.path.join(PEERS, t["peer"]), "--data", spec, *common])
                 env = thread_env(threads)
                 log(f"training {model} at {threads} threads, {epochs} epoch(s)")
-                self.tasks.append(measure(task, {
+                self.add(measure(task, {
                     "latent": (latent_cmd, env, epoch_figures),
                     "torch": (peer_cmd, env, epoch_figures)}, self.cfg["reps"]))
 
@@ -281,7 +290,7 @@ class Suite:
                     "primary": "iter_seconds", "quality": "inertia", "quality_name": "inertia",
                     "init": "explicit: k training rows drawn by a seeded generator"}
             log(f"k-means Lloyd k={k} at {threads} threads, max_iter {max_iter}")
-            self.tasks.append(measure(task, {
+            self.add(measure(task, {
                 "latent": (lacks or (lambda ctx, common=common, fit=fit: [
                     self.latent.path, "train", "kmeans", *common, *fit]), env, latent_figures),
                 "sklearn": (lambda ctx, common=common, fit=fit: [
@@ -295,7 +304,7 @@ class Suite:
             task = {"section": "kmeans-init", "name": f"k-means++ init k={k}, {threads} thr",
                     "k": k, "threads": threads, "primary": "init_seconds"}
             log(f"k-means++ init k={k} at {threads} threads")
-            self.tasks.append(measure(task, {
+            self.add(measure(task, {
                 "latent": (lacks or (lambda ctx, common=common: [
                     self.latent.path, "train", "kmeans", *common, "--init", "kmeans++",
                     "--max-iter", "1"]), env, latent_figures),
@@ -326,11 +335,11 @@ class Suite:
         for rep in range(reps):
             if not lacks_kernels:
                 log(f"latent bench kernels rep {rep + 1}/{reps}")
-                task["runs"]["latent_bench_kernels"].append(
-                    run_json([self.latent.path, "bench", "kernels", "--json"], dict(os.environ), 1800))
+                task["runs"]["latent_bench_kernels"].append(unbuilt(
+                    run_json([self.latent.path, "bench", "kernels", "--json"], dict(os.environ), 1800)))
             if not lacks:
                 log(f"latent bench gemm rep {rep + 1}/{reps}")
-                run = run_json([self.latent.path, "bench", "gemm", "--json"], dict(os.environ), 1800)
+                run = unbuilt(run_json([self.latent.path, "bench", "gemm", "--json"], dict(os.environ), 1800))
                 task["runs"]["latent_bench_gemm"].append(run)
             if have_prog:
                 for ct in coretypes:
@@ -342,8 +351,8 @@ class Suite:
         for key in ("latent_bench_gemm", "latent_bench_kernels", "gemm_vs_openblas"):
             if key not in task and task["runs"][key]:
                 bad = [r for r in task["runs"][key] if r["status"] != "ok"]
-                task[key] = {"status": "failed", "reason": bad[0]["reason"]} if bad else {"status": "ok"}
-        self.tasks.append(task)
+                task[key] = {"status": bad[0]["status"], "reason": bad[0]["reason"]} if bad else {"status": "ok"}
+        self.add(task)
 
     def scaling(self):
         """latent alone from 1 thread to all cores: AE epoch and k-means iteration at k=256,
@@ -360,7 +369,7 @@ class Suite:
                             "model": model, "threads": threads, "primary": src["primary"],
                             "from": src["name"],
                             "contenders": {"latent": src["contenders"]["latent"]}}
-                    self.tasks.append(task)
+                    self.add(task)
                     continue
                 if model == "ae":
                     self.training_one_latent(threads)
@@ -373,7 +382,7 @@ class Suite:
                 "threads": threads, "primary": "epoch_seconds"}
         lacks = self.latent.lacks("train", "ae")
         log(f"scaling: ae at {threads} threads")
-        self.tasks.append(measure(task, {"latent": (lacks or (lambda ctx: [
+        self.add(measure(task, {"latent": (lacks or (lambda ctx: [
             self.latent.path, *t["latent"], "--data", spec, "--test", "fashion-mnist:test",
             "--epochs", str(epochs), "--threads", str(threads), "--seed", str(self.args.seed),
             "--json"]), thread_env(threads), epoch_figures)}, self.cfg["reps"]))
@@ -389,30 +398,41 @@ class Suite:
             iters = [e["seconds"] for e in run["events"] if e.get("event") == "iter"]
             return {"iter_seconds": sum(iters) / len(iters) if iters else None}
         log(f"scaling: k-means k={k} at {threads} threads")
-        self.tasks.append(measure(task, {"latent": (lacks or (lambda ctx: [
+        self.add(measure(task, {"latent": (lacks or (lambda ctx: [
             self.latent.path, "train", "kmeans", "--data", xpath, "--k", str(k), "--init",
             inits[k], "--max-iter", str(self.cfg["kmeans_max_iter"]), "--tol",
             repr(self.cfg["kmeans_tol"]), "--threads", str(threads), "--json"]),
             thread_env(threads), figures)}, self.cfg["reps"]))
 
+    def add(self, task):
+        """Keeps a finished task and rewrites results.json, so a run cut short keeps its figures."""
+        self.tasks.append(task)
+        with open(os.path.join(self.out, "results.json"), "w") as f:
+            json.dump(self.results(partial=True), f, indent=1)
+
+    def results(self, partial):
+        return {"suite": "latent peer suite", "mode": self.args.mode, "partial": partial,
+                "date": datetime.datetime.now().isoformat(timespec="seconds"),
+                "elapsed_seconds": time.time() - self.started, "config": self.cfg,
+                "sections": sorted(self.sections), "machine": self.machine,
+                "latent_binary": self.latent.path,
+                "latent_commands": self.latent.missing_reason, "tasks": self.tasks}
+
     def run(self, sections):
         log("describing the machine")
+        self.sections = sections
         self.machine = machine.describe(self.latent.path)
-        started = time.time()
+        self.started = time.time()
         if "kernels" in sections:
             self.kernels()
         if "training" in sections:
             self.training(self.args.threads or sorted({1, self.cores}))
         if "kmeans" in sections:
-            self.kmeans(self.cores)
+            for threads in self.args.kmeans_threads or [self.cores]:
+                self.kmeans(threads)
         if "scaling" in sections:
             self.scaling()
-        return {"suite": "latent peer suite", "mode": self.args.mode,
-                "date": datetime.datetime.now().isoformat(timespec="seconds"),
-                "elapsed_seconds": time.time() - started, "config": self.cfg,
-                "sections": sorted(sections), "machine": self.machine,
-                "latent_binary": self.latent.path,
-                "latent_commands": self.latent.missing_reason, "tasks": self.tasks}
+        return self.results(partial=False)
 
 
 def main():
@@ -431,6 +451,7 @@ def main():
     p.add_argument("--reps", type=int, help="repetitions of each measurement")
     p.add_argument("--threads", help="thread counts for the training section, e.g. 1,2")
     p.add_argument("--kmeans-k", help="k values for k-means, e.g. 10,256")
+    p.add_argument("--kmeans-threads", help="thread counts for the k-means section (default: all cores)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--work", default=None, help="scratch folder for shared data files (default: a temp folder)")
     args = p.parse_args()
@@ -442,6 +463,7 @@ def main():
         cfg["kmeans_k"] = [int(k) for k in args.kmeans_k.split(",")]
         cfg["init_k"] = [k for k in cfg["init_k"] if k in cfg["kmeans_k"]]
     args.threads = [int(t) for t in args.threads.split(",")] if args.threads else None
+    args.kmeans_threads = [int(t) for t in args.kmeans_threads.split(",")] if args.kmeans_threads else None
     sections = set(args.only.split(",")) if args.only else set(SECTIONS)
     unknown = sections - set(SECTIONS)
     if unknown:
@@ -449,7 +471,7 @@ def main():
     out = args.out or os.path.join(ROOT, "results", datetime.datetime.now().strftime("%Y-%m-%dT%H%M"))
     os.makedirs(out, exist_ok=True)
 
-    suite = Suite(args, cfg)
+    suite = Suite(args, cfg, out)
     try:
         results = suite.run(sections)
     finally:

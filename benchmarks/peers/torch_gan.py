@@ -18,7 +18,7 @@ def main():
                       nn.LeakyReLU(0.2), nn.Linear(256, 1))
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=args.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=args.betas)
-    last = {}
+    sums = {"d_loss": 0.0, "g_loss": 0.0, "batches": 0}
 
     def step(x01):
         x = x01 * 2 - 1  # the GAN's data lives in [-1, 1]
@@ -34,18 +34,26 @@ def main():
         g_loss = F.softplus(-D(G(torch.randn(m, zdim)))).mean()
         g_loss.backward()
         opt_g.step()
-        last["d_loss"], last["g_loss"] = d_loss.item(), g_loss.item()
-        return d_loss.item()
+        sums["d_loss"] += d_loss.item()
+        sums["g_loss"] += g_loss.item()
+        sums["batches"] += 1
+        return g_loss.item()  # latent's train_loss for a GAN is the generator's loss
+
+    def epoch_means():
+        n = max(sums.pop("batches"), 1)
+        means = {k: v / n for k, v in sums.items()}
+        sums.update(d_loss=0.0, g_loss=0.0, batches=0)
+        return means
 
     def evaluate():
-        # No likelihood for a GAN: report D's loss on the test images against fresh fakes.
+        # No likelihood for a GAN: D's loss on the test images against fresh fakes, for reference.
         xt = test * 2 - 1
         fake = G(torch.randn(xt.shape[0], zdim))
         d = F.softplus(-D(xt)).mean() + F.softplus(D(fake)).mean()
-        return {"test_loss": float(d), "test_metric": "d_loss", **last}
+        return {"test_d_loss": float(d)}
 
     torch_loop.run(args, torch, train, step, evaluate,
-                   {"model": "gan", "z": zdim, "gen": "256,512", "disc": "512,256"})
+                   {"model": "gan", "z": zdim, "gen": "256,512", "disc": "512,256"}, epoch_means)
 
 
 if __name__ == "__main__":

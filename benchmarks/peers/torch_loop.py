@@ -40,9 +40,10 @@ def setup(args):
     return torch, train, test
 
 
-def run(args, torch, train, step, evaluate, info):
+def run(args, torch, train, step, evaluate, info, epoch_extra=None):
     """Runs args.epochs epochs of step(batch) -> loss, timing only the training (shuffle
-    included, evaluation excluded), then prints the test metrics evaluate() returns."""
+    included, evaluation excluded), then prints the test metrics evaluate() returns.
+    epoch_extra(), when given, adds fields to each epoch line (and resets its own sums)."""
     emit("start", peer="torch", torch_version=torch.__version__, threads=torch.get_num_threads(),
          rows=int(train.shape[0]), **info)
     total = 0.0
@@ -57,7 +58,8 @@ def run(args, torch, train, step, evaluate, info):
             batches += 1
         seconds = time.perf_counter() - t0
         total += seconds
-        emit("epoch", epoch=epoch, seconds=seconds, train_loss=loss_sum / batches)
+        emit("epoch", epoch=epoch, seconds=seconds, train_loss=loss_sum / batches,
+             **(epoch_extra() if epoch_extra else {}))
     with torch.no_grad():
         metrics = evaluate()
     emit("done", seconds=total, epochs=args.epochs, **metrics)
