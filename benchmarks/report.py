@@ -171,7 +171,7 @@ def gemm_points(task):
                 if g is None:
                     continue
                 if all(k in e for k in ("m", "n", "k")):
-                    shape = f"{e['m']}x{e['k']}x{e['n']}"
+                    shape = f"{e['m']},{e['k']},{e['n']}"
                 else:
                     shape = str(e.get("shape", "?"))
                 impl = str(e.get("impl") or e.get("variant") or e.get("isa") or e.get("name") or source)
@@ -187,27 +187,51 @@ def gemm_points(task):
     return points, peak
 
 
+def peak_for(peak, isa, threads):
+    """The FMA peak of an ISA at a thread count: measured there, else the 1-thread peak times
+    the threads (the comparison program measures one thread)."""
+    if (isa, threads) in peak:
+        return peak[(isa, threads)]
+    if (isa, 1) in peak and isinstance(threads, int):
+        return peak[(isa, 1)] * threads
+    return None
+
+
 def gemm_table(tasks):
     ks = [t for t in tasks if t["section"] == "kernels"]
     if not ks:
         return [], [], {}
     points, peak = gemm_points(ks[0])
-    out = ["## SGEMM (GFLOP/s, M x K x N)", "",
-           f"OpenBLAS picks core type {ks[0]['openblas_picks']} here; measured with "
-           f"OPENBLAS_CORETYPE = {', '.join(ks[0]['coretypes'])}.", ""]
+    out = ["## SGEMM (GFLOP/s; shape M,K,N; C = op(A) op(B))", "",
+           f"OpenBLAS picks core type {ks[0]['openblas_picks']} on this CPU; it ran with "
+           f"OPENBLAS_CORETYPE = {', '.join(ks[0]['coretypes'])}. Medians over the runs.", ""]
     if peak:
         out.append("FMA peak measured in the same run: " + ", ".join(
-            f"{isa or 'peak'} {th} thr {p:.0f}" for (isa, th), p in sorted(peak.items(), key=str)) + " GFLOP/s.")
+            f"{isa} {th} thr {p:.0f}" for (isa, th), p in sorted(peak.items(), key=str)) + " GFLOP/s.")
         out.append("")
-    if points:
-        out += ["| source | impl | shape | layout | thr | GFLOP/s [min-max] |", "|---|---|---|---|---|---|"]
-        for p in sorted(points, key=lambda p: (str(p["threads"]), p["shape"], p["impl"])):
-            out.append(f"| {p['source']} | {p['impl']} | {p['shape']} | {p['layout']} | {p['threads']} "
-                       f"| {p['gflops']:.1f} [{p['min']:.1f}-{p['max']:.1f}] |")
-        out.append("")
-    else:
-        out += ["No GEMM figures in this run (see the notes).", ""]
-    return out, points, peak
+    if not points:
+        return out + ["No GEMM figures in this run (see the notes).", ""], points, peak
+    impls = sorted({p["impl"] for p in points}, key=lambda i: ("openblas" in i, i))
+    latent_impls = [i for i in impls if "openblas" not in i]
+    blas = [i for i in impls if "openblas" in i]
+    best = latent_impls[-1] if latent_impls else None  # the widest level sorts last (avx512)
+    # The widest level against each OpenBLAS core type, and AVX2 against OpenBLAS's AVX2 kernels.
+    pairs = [(best, b) for b in blas] + [("avx2", b) for b in blas if "Haswell" in b and best != "avx2"]
+    pairs = [(l, b) for l, b in pairs if l in latent_impls]
+    head = ["thr", "layout", "M,K,N"] + impls + [f"{l} / {b}" for l, b in pairs] + \
+        ([f"{best} % of peak"] if best and peak else [])
+    out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = sorted({(p["threads"], p["layout"], p["shape"]) for p in points}, key=str)
+    for th, lay, sh in rows:
+        at = {p["impl"]: p["gflops"] for p in points if (p["threads"], p["layout"], p["shape"]) == (th, lay, sh)}
+        line = [str(th), lay, sh] + [f"{at[i]:.1f}" if i in at else "-" for i in impls]
+        for l, b in pairs:
+            line.append(f"**{at[l] / at[b]:.2f}**" if l in at and b in at and at[b] > 0 else "-")
+        if best and peak:
+            pk = peak_for(peak, best, th)
+            line.append(f"{100 * at[best] / pk:.0f}%" if pk and best in at else "-")
+        out.append("| " + " | ".join(line) + " |")
+    return out + [""], points, peak
 
 
 def scaling_table(tasks):
@@ -306,10 +330,11 @@ def charts(res, outdir, points, peak):
                         xs.append(i + j * width)
                         ys.append(v[0])
                 ax.bar(xs, ys, width, label=impl)
-            for (isa, pth), p in peak.items():
-                if pth == th:
+            for isa in sorted({i for i, _ in peak}):
+                p = peak_for(peak, isa, th)
+                if p:
                     ax.axhline(p, ls="--", lw=1, color="black")
-                    ax.text(0, p, f" FMA peak {isa} {p:.0f}", va="bottom", fontsize=7)
+                    ax.text(0, p, f" FMA peak {isa} x {th} thr: {p:.0f}", va="bottom", fontsize=7)
             ax.set_xticks([i + 0.4 - width / 2 for i in range(len(shapes))], shapes, rotation=25,
                           ha="right", fontsize=7)
             ax.set_ylabel("GFLOP/s")

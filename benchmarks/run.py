@@ -66,8 +66,51 @@ def thread_env(threads):
     return env
 
 
-def run_json(cmd, env, timeout):
-    """Runs a command that prints one JSON object per line; returns its events or the failure."""
+def json_lines(stdout):
+    events = []
+    for line in stdout.splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            events.append(obj)
+    return events
+
+
+def gemm_table_lines(stdout):
+    """Events from gemm_vs_openblas's text table: a header `threads layout M,K,N name...`,
+    rows of GFLOP/s per contender (then ratios, ignored), and `FMA peak (1 thread): isa X ...`.
+    JSON lines, if the program prints them, are taken as they are."""
+    events = json_lines(stdout)
+    if events:
+        return events
+    names = None
+    for line in stdout.splitlines():
+        f = line.split()
+        if f[:3] == ["threads", "layout", "M,K,N"]:
+            # Contender columns end with openblas; the latent levels repeat after it as ratios.
+            cols = f[3:]
+            names = cols[:cols.index("openblas") + 1] if "openblas" in cols else None
+            continue
+        if line.startswith("FMA peak"):
+            head, _, rest = line.partition(":")
+            threads = int("".join(ch for ch in head if ch.isdigit()) or 1)
+            w = rest.replace("GFLOP/s", "").split()
+            for isa, val in zip(w[0::2], w[1::2]):
+                events.append({"event": "peak", "isa": isa, "threads": threads, "peak_gflops": float(val)})
+            continue
+        if names and len(f) >= 3 + len(names) and f[0].isdigit() and f[2].count(",") == 2:
+            m, k, n = (int(v) for v in f[2].split(","))
+            for nm, val in zip(names, f[3:3 + len(names)]):
+                events.append({"event": "gemm", "impl": nm, "layout": f[1], "m": m, "k": k, "n": n,
+                               "threads": int(f[0]), "gflops": float(val)})
+    return events
+
+
+def run_json(cmd, env, timeout, parse=json_lines):
+    """Runs a command that prints one JSON object per line (or what parse() reads); returns
+    its events or the failure."""
     t0 = time.perf_counter()
     load = os.getloadavg()[0]  # kept with every run: a busy machine explains an outlier
     try:
@@ -76,14 +119,7 @@ def run_json(cmd, env, timeout):
         return {"status": "failed", "reason": f"timed out after {timeout} s", "cmd": cmd}
     except OSError as e:
         return {"status": "failed", "reason": str(e), "cmd": cmd}
-    events = []
-    for line in p.stdout.splitlines():
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            events.append(obj)
+    events = parse(p.stdout)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         tail = (p.stderr.strip().splitlines() or ["(no message)"])[-1]
@@ -345,7 +381,10 @@ class Suite:
                 for ct in coretypes:
                     log(f"gemm_vs_openblas OPENBLAS_CORETYPE={ct} rep {rep + 1}/{reps}")
                     env = dict(os.environ, OPENBLAS_CORETYPE=ct)
-                    run = run_json([prog, "--json"], env, 1800)
+                    # arguments: repetitions inside (medians), max threads (the program does
+                    # 1 and 2), wall-clock timing
+                    run = run_json([prog, "9", str(min(2, self.cores)), "wall"], env, 1800,
+                                   parse=gemm_table_lines)
                     run["coretype"] = ct
                     task["runs"]["gemm_vs_openblas"].append(run)
         for key in ("latent_bench_gemm", "latent_bench_kernels", "gemm_vs_openblas"):
