@@ -33,10 +33,10 @@ SCALING_K = 256  # the k of the scaling section's k-means (falls back to the lar
 MODES = {
     "quick": {"reps": 3, "train_limit": 10000, "epochs": {"ae": 1, "vae": 1, "gan": 1},
               "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 10, "kmeans_tol": 1e-4,
-              "init_k": [10, 100], "gemm_reps": 3},
+              "init_k": [10, 100], "gemm_reps": 1},
     "full": {"reps": 5, "train_limit": 0, "epochs": {"ae": 10, "vae": 10, "gan": 2},
              "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 300, "kmeans_tol": 1e-4,
-             "init_k": [10, 100, 256, 1000], "gemm_reps": 5},
+             "init_k": [10, 100, 256, 1000], "gemm_reps": 3},
 }
 
 # The architectures of the models issue, as the latent CLI spells them and as the peers run them.
