@@ -47,43 +47,83 @@ static int64_t k_block(const lk_table *t, int64_t k)
 }
 
 /* ---- packing --------------------------------------------------------------------------------
- * op(A) rows [i0, i0+mb) x k [p0, p0+kb) into MR-row panels, k-major, alpha folded in, rows past
- * mb zero. op(A) = A (m x k, row-major) or A^T (A is k x m). */
+ * Every pack writes w-wide k-major panels: d[p*w + r] for r < w, alpha folded in, lanes past
+ * `rows` zero. The source is either k-major already (copy) or row-major in r (transpose); the
+ * transpose goes four by four through GCC/clang vector extensions, which compile to SSE on
+ * x86-64 and to NEON on aarch64, so the framework stays ISA-neutral and still packs at a few
+ * floats per cycle (a strided scalar gather here costs as much as the small training GEMMs). */
+typedef float v4f __attribute__((vector_size(16)));
+
+static v4f load4(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+
+/* d[p*w + r] = alpha * s[p*lds + r] */
+static void pack_copy(const float *s, int64_t lds, int64_t rows, int w, int64_t kb, float alpha,
+                      float *d)
+{
+    for (int64_t p = 0; p < kb; p++, s += lds, d += w) {
+        for (int64_t r = 0; r < rows; r++) d[r] = alpha * s[r];
+        for (int64_t r = rows; r < w; r++) d[r] = 0.0f;
+    }
+}
+
+/* d[p*w + r] = alpha * s[r*lds + p] */
+static void pack_transpose(const float *s, int64_t lds, int64_t rows, int w, int64_t kb,
+                           float alpha, float *d)
+{
+    const v4f va = {alpha, alpha, alpha, alpha};
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float *s0 = s + r * lds, *s1 = s0 + lds, *s2 = s1 + lds, *s3 = s2 + lds;
+        int64_t p = 0;
+        for (; p + 4 <= kb; p += 4) {
+            v4f r0 = load4(s0 + p), r1 = load4(s1 + p), r2 = load4(s2 + p), r3 = load4(s3 + p);
+            v4f t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
+            v4f t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+            v4f t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+            v4f t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+            float *dp = d + p * w + r;
+            store4(dp, va * __builtin_shufflevector(t0, t2, 0, 1, 4, 5));
+            store4(dp + w, va * __builtin_shufflevector(t0, t2, 2, 3, 6, 7));
+            store4(dp + 2 * w, va * __builtin_shufflevector(t1, t3, 0, 1, 4, 5));
+            store4(dp + 3 * w, va * __builtin_shufflevector(t1, t3, 2, 3, 6, 7));
+        }
+        for (; p < kb; p++) {
+            float *dp = d + p * w + r;
+            dp[0] = alpha * s0[p], dp[1] = alpha * s1[p], dp[2] = alpha * s2[p], dp[3] = alpha * s3[p];
+        }
+    }
+    for (; r < rows; r++)
+        for (int64_t p = 0; p < kb; p++) d[p * w + r] = alpha * s[r * lds + p];
+    for (int64_t p = 0; p < kb; p++)
+        for (int64_t q = rows; q < w; q++) d[p * w + q] = 0.0f;
+}
+
+/* op(A) rows [i0, i0+mb) x k [p0, p0+kb) into MR-row panels. op(A) = A (m x k, row-major) or
+ * A^T (A is k x m). */
 static void pack_a(int mr, int trans, const float *a, int64_t lda, int64_t i0, int64_t mb,
                    int64_t p0, int64_t kb, float alpha, float *dst)
 {
     for (int64_t ir = 0; ir < mb; ir += mr) {
         int64_t rows = min64(mr, mb - ir);
-        float *d = dst + ir * kb;
-        for (int64_t p = 0; p < kb; p++) {
-            float *dp = d + p * mr;
-            if (trans) {
-                const float *s = a + (p0 + p) * lda + i0 + ir;
-                for (int64_t i = 0; i < rows; i++) dp[i] = alpha * s[i];
-            } else {
-                const float *s = a + (i0 + ir) * lda + p0 + p;
-                for (int64_t i = 0; i < rows; i++) dp[i] = alpha * s[i * lda];
-            }
-            for (int64_t i = rows; i < mr; i++) dp[i] = 0.0f;
-        }
+        if (trans) pack_copy(a + p0 * lda + i0 + ir, lda, rows, mr, kb, alpha, dst + ir * kb);
+        else pack_transpose(a + (i0 + ir) * lda + p0, lda, rows, mr, kb, alpha, dst + ir * kb);
     }
 }
 
-/* op(B) k [p0, p0+kb) x columns [j0, j0+nb) into NR-column panels, columns past nb zero.
- * op(B) = B (k x n) or B^T (B is n x k). */
+/* op(B) k [p0, p0+kb) x `cols` columns from j0 into one NR-column panel. op(B) = B (k x n) or
+ * B^T (B is n x k). */
 static void pack_b_panel(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
                          int64_t j0, int64_t cols, float *d)
 {
-    for (int64_t p = 0; p < kb; p++) {
-        float *dp = d + p * nr;
-        if (trans) {
-            const float *s = b + j0 * ldb + p0 + p;
-            for (int64_t j = 0; j < cols; j++) dp[j] = s[j * ldb];
-        } else {
-            memcpy(dp, b + (p0 + p) * ldb + j0, (size_t)cols * sizeof(float));
-        }
-        for (int64_t j = cols; j < nr; j++) dp[j] = 0.0f;
-    }
+    if (trans) pack_transpose(b + j0 * ldb + p0, ldb, cols, nr, kb, 1.0f, d);
+    else pack_copy(b + p0 * ldb + j0, ldb, cols, nr, kb, 1.0f, d);
 }
 
 /* Panels [q0, q1) of the block of columns starting at j0 (nb of them). */

@@ -30,5 +30,5 @@ $latent train vae --data fashion-mnist --layers 784,400 --latent 20 --epochs "$e
 $latent sample "$out/vae.safetensors" --n 64 --png "$out/vae_samples.png"
 $latent reconstruct "$out/vae.safetensors" --data fashion-mnist:test --n 64 --png "$out/vae_reconstructions.png"
 echo
-echo "Written to $out/: ae.safetensors (loads in PyTorch), ae.safetensors.loss.png, ae_reconstructions.png,"
-echo "ae_clusters.npy, ae_anomaly_scores.npy, vae.safetensors, vae_samples.png, vae_reconstructions.png"
+echo "Written to $out/: ae.safetensors (loads in PyTorch), ae.loss.png, ae_reconstructions.png,"
+echo "ae_clusters.npy, ae_anomaly_scores.npy, vae.safetensors, vae.loss.png, vae_samples.png, vae_reconstructions.png"

@@ -7,5 +7,6 @@
 #include "latent/isa.h"
 #include "latent/memory.h"
 #include "latent/rng.h"
+#include "latent/topology.h"
 
 #endif

@@ -5,6 +5,13 @@
 #include <string.h>
 #include "kmeans_internal.h"
 #include "latent/memory.h"
+#include "simd/gemm.h"
+
+/* Relative margin on distances: Lloyd's expanded float form and the direct differences used
+ * here may rank two centers differently only when their distances agree this closely. Bounds
+ * prune only with this margin to spare, and rows whose best two distances fall within it are
+ * settled by Lloyd's own kernel, so Elkan's labels are Lloyd's. */
+#define ELKAN_TIE 1e-4f
 
 typedef struct elkan_state {
     const km_data *D;
@@ -14,6 +21,7 @@ typedef struct elkan_state {
     float *next;       /* k: half the distance to the nearest other center */
     float *upper;      /* n */
     float *lower;      /* n x k */
+    float *cnorm;      /* k: ||c_j||^2 for Lloyd's kernel */
 } elkan_state;
 
 static float dist(const elkan_state *s, int64_t i, int64_t j)
@@ -37,6 +45,19 @@ static void center_distances(elkan_state *s)
         }
         s->next[a] = m;
     }
+    s->D->t->sqnorm_rows(k, d, s->centers, d, s->cnorm);
+}
+
+/* A near tie: the label Lloyd's kernel gives this row, with its exact distance. */
+static int32_t settle(const elkan_state *s, int64_t i, float *u)
+{
+    int32_t label;
+    float md;
+    lk_kmeans_assign(s->D->t, 1, s->D->d, s->D->x + i * s->D->d, s->D->d, s->centers, s->k,
+                     s->cnorm, &label, &md);
+    *u = dist(s, i, label);
+    s->lower[i * s->k + label] = *u;
+    return label;
 }
 
 /* The first labels: every center is tried in order unless the current best rules it out. */
@@ -47,16 +68,18 @@ static void init_bounds(elkan_state *s, int32_t *labels)
     for (int64_t i = 0; i < s->D->n; i++) {
         float *lo = s->lower + i * k;
         int32_t label = 0;
-        float u = dist(s, i, 0);
+        float u = dist(s, i, 0), second = INFINITY;
         lo[0] = u;
         for (int64_t j = 1; j < k; j++) {
             lo[j] = 0.0f;
-            if (u > s->half[label * k + j]) {
+            if (u * (1.0f + ELKAN_TIE) > s->half[label * k + j]) {
                 float dj = dist(s, i, j);
                 lo[j] = dj;
-                if (dj < u) { label = (int32_t)j; u = dj; }
+                if (dj < u) { second = u; label = (int32_t)j; u = dj; }
+                else if (dj < second) second = dj;
             }
         }
+        if (second <= u * (1.0f + ELKAN_TIE)) label = settle(s, i, &u);
         labels[i] = label;
         s->upper[i] = u;
     }
@@ -67,21 +90,24 @@ static void assign_row(const elkan_state *s, int64_t i, int32_t *labels)
     const int64_t k = s->k;
     float *lo = s->lower + i * k;
     int32_t label = labels[i];
-    float u = s->upper[i];
-    if (s->next[label] < u) {
+    float u = s->upper[i], second = INFINITY;
+    const float m = 1.0f + ELKAN_TIE;
+    if (s->next[label] < u * m) {
         int tight = 0;
         for (int64_t j = 0; j < k; j++) {
-            if (j == label || u <= lo[j] || u <= s->half[label * k + j]) continue;
+            if (j == label || u * m <= lo[j] || u * m <= s->half[label * k + j]) continue;
             if (!tight) {
                 u = dist(s, i, label);
                 lo[label] = u;
                 tight = 1;
-                if (u <= lo[j] || u <= s->half[label * k + j]) continue;
+                if (u * m <= lo[j] || u * m <= s->half[label * k + j]) continue;
             }
             float dj = dist(s, i, j);
             lo[j] = dj;
-            if (dj < u) { label = (int32_t)j; u = dj; }
+            if (dj < u) { second = u; label = (int32_t)j; u = dj; }
+            else if (dj < second) second = dj;
         }
+        if (second <= u * m) label = settle(s, i, &u);
     }
     labels[i] = label;
     s->upper[i] = u;
@@ -94,7 +120,7 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
     km_acc acc;
     latent_status st = km_acc_init(&acc, n, k, d);
     if (st != LATENT_OK) return st;
-    elkan_state s = {D, k, centers, NULL, NULL, NULL, NULL};
+    elkan_state s = {D, k, centers, NULL, NULL, NULL, NULL, NULL};
     float *newc = latent_alloc((size_t)k, (size_t)d * sizeof(float), "elkan: centers");
     float *shift = latent_alloc((size_t)k, sizeof(float), "elkan: center shifts");
     int32_t *old = latent_alloc((size_t)n, sizeof(int32_t), "elkan: previous labels");
@@ -102,7 +128,8 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
     s.next = latent_alloc((size_t)k, sizeof(float), "elkan: nearest center distances");
     s.upper = latent_alloc((size_t)n, sizeof(float), "elkan: upper bounds");
     s.lower = latent_alloc((size_t)n, (size_t)k * sizeof(float), "elkan: lower bounds");
-    if (!newc || !shift || !old || !s.half || !s.next || !s.upper || !s.lower) {
+    s.cnorm = latent_alloc((size_t)k, sizeof(float), "elkan: center norms");
+    if (!newc || !shift || !old || !s.half || !s.next || !s.upper || !s.lower || !s.cnorm) {
         st = LATENT_ENOMEM;
         goto out;
     }
@@ -160,5 +187,6 @@ out:
     latent_free(s.next);
     latent_free(s.upper);
     latent_free(s.lower);
+    latent_free(s.cnorm);
     return st;
 }

@@ -39,9 +39,11 @@ static latent_status check_shape(const float *x, int64_t n, int64_t d, int64_t k
 }
 
 /* Fills D: the row norms and the absolute tolerance (tol times the mean feature variance, the
- * variance unweighted as scikit-learn takes it). */
+ * variance unweighted as scikit-learn takes it). With `shift` not NULL, D holds its own copy of
+ * the rows minus their (unweighted) mean, written to shift: scikit-learn clusters centered data,
+ * and the expanded distance ||x||^2 - 2 x.c + ||c||^2 loses less to rounding on it. */
 static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d, const float *w,
-                               double tol)
+                               double tol, float *shift)
 {
     memset(D, 0, sizeof *D);
     D->t = lk_active();
@@ -56,10 +58,23 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
         latent_free(D->xnorm); latent_free(mean); latent_free(var);
         return LATENT_ENOMEM;
     }
-    D->t->sqnorm_rows(n, d, x, d, D->xnorm);
     for (int64_t i = 0; i < n; i++)
         for (int64_t p = 0; p < d; p++) mean[p] += x[i * d + p];
     for (int64_t p = 0; p < d; p++) mean[p] /= (double)n;
+    if (shift) {
+        float *xc = latent_alloc((size_t)n, (size_t)d * sizeof(float), "kmeans: centered rows");
+        if (!xc) {
+            latent_free(D->xnorm); latent_free(mean); latent_free(var);
+            return LATENT_ENOMEM;
+        }
+        for (int64_t p = 0; p < d; p++) shift[p] = (float)mean[p];
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t p = 0; p < d; p++) xc[i * d + p] = x[i * d + p] - shift[p];
+        D->x = xc;
+        D->shift = shift;
+    }
+    D->t->sqnorm_rows(n, d, D->x, d, D->xnorm);
     for (int64_t i = 0; i < n; i++)
         for (int64_t p = 0; p < d; p++) {
             double e = x[i * d + p] - mean[p];
@@ -120,7 +135,9 @@ latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const floa
     if (o->init == LATENT_KMEANS_INIT_ARRAY) n_init = 1;
 
     km_data D;
-    if ((st = data_init(&D, x, n, d, w, o->tol)) != LATENT_OK) return st;
+    float *mean = latent_alloc((size_t)d, sizeof(float), "kmeans: feature means");
+    if (!mean) return LATENT_ENOMEM;
+    if ((st = data_init(&D, x, n, d, w, o->tol, mean)) != LATENT_OK) { latent_free(mean); return st; }
     float *centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: centers");
     int32_t *labels = latent_alloc((size_t)n, sizeof(int32_t), "kmeans: labels");
     int32_t *map = latent_alloc((size_t)k, sizeof(int32_t), "kmeans: label map");
@@ -140,7 +157,7 @@ latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const floa
         } else {
             double t0 = omp_get_wtime();
             if (o->init == LATENT_KMEANS_INIT_ARRAY)
-                memcpy(centers, o->init_centers, (size_t)(k * d) * sizeof(float));
+                for (int64_t e = 0; e < k * d; e++) centers[e] = o->init_centers[e] - mean[e % d];
             else if (o->init == LATENT_KMEANS_INIT_RANDOM)
                 st = km_init_random(&D, k, o->seed, run, centers);
             else
@@ -164,11 +181,14 @@ latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const floa
             memcpy(res->labels, labels, (size_t)n * sizeof(int32_t));
         }
     }
+    for (int64_t e = 0; e < k * d; e++) res->centers[e] += mean[e % d];
     res->n = n;
     res->d = d;
     res->k = k;
 out:
     latent_free(D.xnorm);
+    latent_free((void *)D.x);
+    latent_free(mean);
     latent_free(centers);
     latent_free(labels);
     latent_free(map);
@@ -205,7 +225,7 @@ latent_status latent_kmeans_plusplus(const float *x, int64_t n, int64_t d, const
     if ((st = check_shape(x, n, d, k)) != LATENT_OK) return st;
     if (!centers) return latent_fail(LATENT_EINVAL, "kmeans++: centers: NULL output");
     km_data D;
-    if ((st = data_init(&D, x, n, d, w, 0.0)) != LATENT_OK) return st;
+    if ((st = data_init(&D, x, n, d, w, 0.0, NULL)) != LATENT_OK) return st;
     st = km_init_plusplus(&D, k, n_local_trials, seed, run, centers, indices);
     latent_free(D.xnorm);
     return st;

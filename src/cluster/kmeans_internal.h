@@ -10,7 +10,8 @@
 /* The rows being clustered, with what every algorithm needs about them. */
 typedef struct km_data {
     const lk_table *t;
-    const float *x;      /* n x d, row-major */
+    const float *x;      /* n x d, row-major: the caller's rows minus shift */
+    const float *shift;  /* d: what was subtracted from every row (initial centers too) */
     const float *w;      /* n weights, or NULL for ones */
     int64_t n, d;
     float *xnorm;        /* ||x_i||^2 */

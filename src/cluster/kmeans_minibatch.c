@@ -75,7 +75,7 @@ latent_status km_run_minibatch(const km_data *D, const latent_kmeans_options *o,
         draw_rows(&r, n, m, idx);
         gather(D, idx, m, &S, xs, ws, ns);
         if (o->init == LATENT_KMEANS_INIT_ARRAY)
-            memcpy(cand, o->init_centers, (size_t)(k * d) * sizeof(float));
+            for (int64_t e = 0; e < k * d; e++) cand[e] = o->init_centers[e] - D->shift[e % d];
         else if (o->init == LATENT_KMEANS_INIT_RANDOM)
             st = km_init_random(&S, k, o->seed, run, cand);
         else

@@ -7,7 +7,7 @@
 
 /* Rows handed to one assignment call: small enough that the block stays in L2 for the
  * accumulation that follows. */
-#define KM_BLOCK_ROWS 256
+#define KM_BLOCK_ROWS 2048
 /* Chunks are what threads take; their number depends on the problem only (determinism). */
 #define KM_MAX_CHUNKS 16
 #define KM_MIN_CHUNK_ROWS 1024

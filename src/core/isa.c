@@ -41,7 +41,7 @@ latent_status latent_isa_init_from_env(void)
 {
     const char *env = getenv("LATENT_ISA");
     if (!env || !*env) return LATENT_OK;
-    latent_isa isa;
+    latent_isa isa = LATENT_ISA_SCALAR; /* set by the parse; initialized for gcc -Wmaybe-uninitialized */
     if (latent_isa_parse(env, &isa) != LATENT_OK)
         return latent_fail(LATENT_EINVAL,
                            "LATENT_ISA: unknown level '%s' (expected scalar, avx2, avx512 or neon)",

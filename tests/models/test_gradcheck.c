@@ -50,7 +50,7 @@ static void check_group(latent_model *m, int g, loss_fn f, const float *x, doubl
     double *w[2] = {to_double(&m->P[0]), m->n_groups > 1 ? to_double(&m->P[1]) : NULL};
     int checked = 0;
     for (int ti = 0; ti < p->n_tensors; ti++) {
-        const latent_tensor *t = &p->tensor[ti];
+        const latent_param_tensor *t = &p->tensor[ti];
         double gmax = 0;
         for (int64_t i = 0; i < t->numel; i++) gmax = fmax(gmax, fabs(p->g[t->offset + i]));
         int64_t stride = t->numel / 23 + 1;

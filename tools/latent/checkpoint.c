@@ -17,8 +17,9 @@ void ckpt_extra_set(ckpt_extra *e, const char *key, const char *val)
         e->val[i] = NULL;
         e->n++;
     }
+    char *copy = strdup(val ? val : ""); /* val may be the string being replaced */
     free(e->val[i]);
-    e->val[i] = strdup(val ? val : "");
+    e->val[i] = copy;
 }
 
 const char *ckpt_extra_get(const ckpt_extra *e, const char *key)

@@ -1,6 +1,10 @@
 /* latent bench gemm|kernels: timings of the kernel layer on this machine. */
+#include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "jsonl.h"
+#include "latent/bench.h"
+#include "latent/isa.h"
 #include "options.h"
 
 int cmd_bench(int argc, char **argv)
@@ -18,14 +22,15 @@ int cmd_bench(int argc, char **argv)
     if (which < 0)
         return cli_error("bench", EXIT_USAGE, "unknown benchmark '%.80s' (expected gemm or kernels)",
                          argv[0]);
-    int json = 0;
-    int64_t reps = 5, threads = 0;
-    double seconds = 0.2;
+    int json = 0, quick = 0;
+    int64_t reps = 0, threads = 0;
+    double seconds = 0;
     cli_option opts[] = {
         {"json", CLI_FLAG, &json, 0, 0, NULL, NULL, "JSON lines on stdout", 0},
-        {"reps", CLI_INT, &reps, 1, 1000, NULL, "N", "repetitions, the median reported (5)", 0},
-        {"seconds", CLI_REAL, &seconds, 0, 600, NULL, "X", "minimum time per repetition (0.2)", 0},
-        {"threads", CLI_INT, &threads, 0, 4096, NULL, "N", "threads (0: one per physical core)", 0},
+        {"reps", CLI_INT, &reps, 1, 1000, NULL, "N", "timed runs per point, the median kept (7; 3 for the big ones)", 0},
+        {"peak-seconds", CLI_REAL, &seconds, 0, 600, NULL, "X", "length of each FMA-peak measurement (0.2)", 0},
+        {"threads", CLI_INT, &threads, 0, 4096, NULL, "N", "the multi-threaded rows' thread count (2)", 0},
+        {"quick", CLI_FLAG, &quick, 0, 0, NULL, NULL, "leave out the 2048^3 and k-means points", 0},
     };
     char name[32];
     snprintf(name, sizeof name, "bench %s", what[which]);
@@ -35,5 +40,57 @@ int cmd_bench(int argc, char **argv)
                        NULL, opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc - 1, argv + 1);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
-    return cli_error(name, EXIT_FAIL, "not built yet");
+    if (which == 1)
+        return cli_error(name, EXIT_FAIL, "not available in this build yet (see latent bench gemm "
+                         "and latent selftest)");
+    latent_bench_gemm_options o = {(int)reps, (int)threads, quick, seconds};
+    latent_bench_gemm_result *r = calloc(1, sizeof *r);
+    if (!r) return cli_error(name, EXIT_FAIL, "out of memory");
+    if (latent_bench_gemm(&o, r) != LATENT_OK) {
+        free(r);
+        return cli_error(name, EXIT_FAIL, "%s", latent_last_error());
+    }
+    if (!json) {
+        printf("%-7s %7s %9s", "isa", "threads", "fma peak");
+        for (int s = 0; s < LATENT_BENCH_GEMM_SHAPES; s++)
+            for (int l = 0; l < LATENT_BENCH_GEMM_LAYOUTS; l++) {
+                if (r->rows[0].gflops[s][l] == 0 && r->rows[r->nrows > 1].gflops[s][l] == 0) continue;
+                char h[64];
+                snprintf(h, sizeof h, "%s %lldx%lldx%lld", r->layouts[l], (long long)r->shapes[s][0],
+                         (long long)r->shapes[s][1], (long long)r->shapes[s][2]);
+                printf(" %18s", h);
+            }
+        printf(" %10s   (GFLOP/s)\n", "kmeans");
+    }
+    for (int i = 0; i < r->nrows; i++) {
+        const latent_bench_gemm_row *row = &r->rows[i];
+        if (json) {
+            jsonl j;
+            jsonl_begin(&j, "gemm");
+            jsonl_str(&j, "isa", latent_isa_name(row->isa));
+            jsonl_int(&j, "threads", row->threads);
+            jsonl_num(&j, "fma_peak_gflops", row->fma_peak);
+            for (int s = 0; s < LATENT_BENCH_GEMM_SHAPES; s++)
+                for (int l = 0; l < LATENT_BENCH_GEMM_LAYOUTS; l++) {
+                    if (row->gflops[s][l] == 0) continue;
+                    char k[64];
+                    snprintf(k, sizeof k, "%s_%lldx%lldx%lld", r->layouts[l],
+                             (long long)r->shapes[s][0], (long long)r->shapes[s][1],
+                             (long long)r->shapes[s][2]);
+                    jsonl_num(&j, k, row->gflops[s][l]);
+                }
+            if (row->kmeans_gflops > 0) jsonl_num(&j, "kmeans_assign_gflops", row->kmeans_gflops);
+            jsonl_end(&j);
+            continue;
+        }
+        printf("%-7s %7d %9.1f", latent_isa_name(row->isa), row->threads, row->fma_peak);
+        for (int s = 0; s < LATENT_BENCH_GEMM_SHAPES; s++)
+            for (int l = 0; l < LATENT_BENCH_GEMM_LAYOUTS; l++) {
+                if (r->rows[0].gflops[s][l] == 0 && r->rows[r->nrows > 1].gflops[s][l] == 0) continue;
+                printf(" %18.1f", row->gflops[s][l]);
+            }
+        printf(" %10.1f\n", row->kmeans_gflops);
+    }
+    free(r);
+    return EXIT_OK;
 }

@@ -8,7 +8,7 @@
 
 static const char *kind_name(latent_model_kind k)
 {
-    return k == LATENT_MODEL_AE ? "ae" : k == LATENT_MODEL_VAE ? "vae" : "gan";
+    return k == LATENT_MODEL_AE ? "ae" : k == LATENT_MODEL_VAE ? "vae" : k == LATENT_MODEL_GAN ? "gan" : "other";
 }
 
 int use_open(const char *cmd, const char *path, const char *need, model_use *u)

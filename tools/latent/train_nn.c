@@ -54,8 +54,10 @@ static int epoch_terms(latent_model_kind kind, const double *loss, double *train
         keys[0] = "d_loss", vals[0] = loss[0];
         keys[1] = "g_loss", vals[1] = loss[1];
         return 2;
+    default:
+        *train = loss[0];
+        return 0;
     }
-    return 0;
 }
 
 static int save_model(run_ctx *c, const char *path)
@@ -68,7 +70,7 @@ static int on_epoch(void *user, const latent_epoch_report *r)
 {
     run_ctx *c = user;
     const char *keys[4];
-    double vals[4], train, test = NAN;
+    double vals[4], train = NAN, test = NAN;
     int nx = epoch_terms(c->kind, r->loss, &train, keys, vals);
     if (c->test && c->kind != LATENT_MODEL_GAN) {
         double tl[LATENT_LOSS_TERMS];

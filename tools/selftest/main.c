@@ -5,18 +5,11 @@
 #include "latent/isa.h"
 #include "simd/selftest.h"
 
-static const char *level_name(latent_isa isa)
-{
-    /* The kernel-only build has no src/ (latent_isa_name), so the names live here too. */
-    static const char *const names[LATENT_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
-    return (unsigned)isa < LATENT_ISA_COUNT ? names[isa] : "?";
-}
-
 static void print_row(const lk_selftest_row *row, void *ctx)
 {
     (void)ctx;
     const lk_case_report *r = &row->report;
-    printf("%-7s %-24s %6lld %11.3g %11.3g  %-4s", level_name(row->isa), row->kernel,
+    printf("%-7s %-24s %6lld %11.3g %11.3g  %-4s", latent_isa_name(row->isa), row->kernel,
            (long long)r->cases, r->worst_err, r->worst_bound, row->passed ? "pass" : "FAIL");
     if (!row->passed) {
         if (r->cases == 0) printf("  no cases ran");

@@ -1,0 +1,51 @@
+/* Kernel benchmarks the `latent bench` command reports: GEMM and fused k-means assignment rates
+ * per ISA level and thread count, beside the FMA peak measured in the same run. */
+#ifndef LATENT_BENCH_H
+#define LATENT_BENCH_H
+
+#include <stdint.h>
+#include "latent/error.h"
+#include "latent/isa.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The shapes (M, K, N): five from training a 784-128 autoencoder at batch 256, then 2048^3. */
+#define LATENT_BENCH_GEMM_SHAPES 6
+/* Layouts measured: NT (X W^T, forward), NN (dY W, input gradient), TN (dY^T X, weight
+ * gradient); 2048^3 is measured in NN only (the other entries are 0). */
+#define LATENT_BENCH_GEMM_LAYOUTS 3
+
+typedef struct latent_bench_gemm_options {
+    int repetitions;     /* timed runs per point, the median is kept; 0: 7 (3 for the big ones) */
+    int max_threads;     /* rows for 1 thread and for this many; 0: 2 */
+    int quick;           /* nonzero: leave out 2048^3 and the k-means point */
+    double peak_seconds; /* length of each FMA-peak measurement; 0: 0.2 */
+} latent_bench_gemm_options;
+
+typedef struct latent_bench_gemm_row {
+    latent_isa isa;
+    int threads;
+    double fma_peak;     /* GFLOP/s of independent FMA chains on `threads` threads */
+    double gflops[LATENT_BENCH_GEMM_SHAPES][LATENT_BENCH_GEMM_LAYOUTS]; /* 0: not measured */
+    double kmeans_gflops;/* fused assign, as 2 n k d flops per second / 1e9; 0: not measured */
+} latent_bench_gemm_row;
+
+typedef struct latent_bench_gemm_result {
+    int64_t shapes[LATENT_BENCH_GEMM_SHAPES][3];   /* M, K, N */
+    const char *layouts[LATENT_BENCH_GEMM_LAYOUTS];/* "NT", "NN", "TN" */
+    int64_t kmeans_n, kmeans_d, kmeans_k;          /* 60000, 784, 256 */
+    int nrows;
+    latent_bench_gemm_row rows[2 * LATENT_ISA_COUNT]; /* level by level, 1 thread then max */
+} latent_bench_gemm_result;
+
+/* Measures every level this CPU supports (interleaved, so a noisy machine hits all alike) and
+ * fills *out; LATENT_EINVAL for bad options, LATENT_ENOMEM when the buffers cannot be had. */
+latent_status latent_bench_gemm(const latent_bench_gemm_options *opt,
+                                latent_bench_gemm_result *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

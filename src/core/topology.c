@@ -1,0 +1,197 @@
+/* Machine topology from hwloc, thread count and per-core binding, and cache-derived GEMM blocking. */
+#include <hwloc.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "latent/topology.h"
+#include "simd/kernels.h"
+
+enum { MAX_THREADS = 4096 };
+
+static hwloc_topology_t topo;      /* NULL when hwloc could not read the machine */
+static latent_topology machine;    /* the static part, filled once */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int nthreads;               /* 0 until latent_set_threads or the first latent_threads */
+static int bound_core[MAX_THREADS];
+static int nbound;
+static char binding[160];
+
+static void read_cache(hwloc_obj_type_t type, latent_cache *c)
+{
+    hwloc_obj_t o = hwloc_get_obj_by_type(topo, type, 0);
+    if (!o || !o->attr) return;
+    c->size = (int64_t)o->attr->cache.size;
+    c->instances = hwloc_get_nbobjs_by_type(topo, type);
+    c->pus_sharing = o->cpuset ? hwloc_bitmap_weight(o->cpuset) : 0;
+    c->cores_sharing = o->cpuset ? hwloc_get_nbobjs_inside_cpuset_by_type(topo, o->cpuset,
+                                                                            HWLOC_OBJ_CORE)
+                                 : 0;
+}
+
+static void load(void)
+{
+    latent_topology *m = &machine;
+    if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
+        m->from_hwloc = 1;
+        m->packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+        m->cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+        m->pus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+        m->numa_nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+        for (int i = 0; i < m->numa_nodes; i++) {
+            hwloc_obj_t n = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)i);
+            if (n && n->attr) m->numa_memory += (int64_t)n->attr->numanode.local_memory;
+        }
+        hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
+        const char *model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
+        if (!model) model = hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo), "CPUModel");
+        if (model) snprintf(m->cpu_model, sizeof m->cpu_model, "%s", model);
+        read_cache(HWLOC_OBJ_L1CACHE, &m->l1d);
+        read_cache(HWLOC_OBJ_L2CACHE, &m->l2);
+        read_cache(HWLOC_OBJ_L3CACHE, &m->l3);
+    } else {
+        /* hwloc failed (a restricted container): count what the OS says, bind nothing */
+        if (topo) hwloc_topology_destroy(topo);
+        topo = NULL;
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        m->packages = 1;
+        m->cores = m->pus = n > 0 ? (int)n : 1;
+        m->numa_nodes = 1;
+    }
+    if (m->packages < 1) m->packages = 1;
+    if (m->cores < 1) m->cores = m->pus > 0 ? m->pus : 1;
+    if (m->pus < m->cores) m->pus = m->cores;
+    if (m->numa_nodes < 1) m->numa_nodes = 1;
+    m->smt = m->pus / m->cores;
+}
+
+static void ensure(void) { pthread_once(&once, load); }
+
+int latent_threads_default(void)
+{
+    ensure();
+    return machine.cores;
+}
+
+int latent_threads(void)
+{
+    pthread_mutex_lock(&lock);
+    int n = nthreads;
+    pthread_mutex_unlock(&lock);
+    return n > 0 ? n : latent_threads_default();
+}
+
+int latent_thread_core(int t)
+{
+    pthread_mutex_lock(&lock);
+    int c = t >= 0 && t < nbound ? bound_core[t] : -1;
+    pthread_mutex_unlock(&lock);
+    return c;
+}
+
+/* Binds the calling OpenMP thread t to core t mod cores: the core's whole PU set, so SMT
+ * siblings stay free for the OS to use, and each thread keeps its own core's caches. */
+static int bind_self(int t)
+{
+    int core = t % machine.cores;
+    hwloc_obj_t c = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)core);
+    if (!c || !c->cpuset) return -1;
+    if (hwloc_set_cpubind(topo, c->cpuset, HWLOC_CPUBIND_THREAD) != 0) return -1;
+    return core;
+}
+
+latent_status latent_set_threads(int n)
+{
+    if (n < 1 || n > MAX_THREADS)
+        return latent_fail(LATENT_EINVAL, "threads: %d is out of range (1 to %d)", n, MAX_THREADS);
+    ensure();
+    pthread_mutex_lock(&lock);
+    nthreads = n;
+    nbound = 0;
+    omp_set_num_threads(n);
+    const char *pb = getenv("OMP_PROC_BIND"), *pl = getenv("OMP_PLACES");
+    if ((pb && *pb) || (pl && *pl)) {
+        snprintf(binding, sizeof binding, "by the OpenMP runtime (OMP_PROC_BIND=%s OMP_PLACES=%s)",
+                 pb ? pb : "", pl ? pl : "");
+    } else if (!topo) {
+        snprintf(binding, sizeof binding, "not bound (hwloc could not read the machine)");
+    } else {
+        /* libgomp and libomp keep their worker threads between regions of the same size, so
+         * binding them once here holds for every later region with n threads. */
+        int failed = 0;
+        int got = n;
+#pragma omp parallel num_threads(n) reduction(+ : failed)
+        {
+            int t = omp_get_thread_num();
+            int core = bind_self(t);
+            if (t < MAX_THREADS) bound_core[t] = core;
+            failed += core < 0;
+#pragma omp single
+            got = omp_get_num_threads();
+        }
+        nbound = got;
+        if (failed) {
+            for (int t = 0; t < got; t++) bound_core[t] = -1;
+            snprintf(binding, sizeof binding, "not bound (hwloc_set_cpubind refused for %d of %d "
+                     "threads)", failed, got);
+        } else {
+            snprintf(binding, sizeof binding, "hwloc_set_cpubind: thread i on core i mod %d "
+                     "(all PUs of that core), %d thread%s", machine.cores, got, got == 1 ? "" : "s");
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return LATENT_OK;
+}
+
+static int64_t clamp_multiple(int64_t v, int64_t unit, int64_t lo, int64_t hi)
+{
+    if (v > hi) v = hi;
+    v -= v % unit;
+    return v < lo ? lo : v;
+}
+
+void latent_blocking_for_caches(int64_t l1d, int64_t l2, int64_t l3, int mr, int nr,
+                                int64_t *kc, int64_t *mc, int64_t *nc)
+{
+    const int64_t f = (int64_t)sizeof(float);
+    if (mr < 1) mr = 1;
+    if (nr < 1) nr = 1;
+    int64_t k = l1d > 0 ? clamp_multiple(l1d / (2 * f * nr), 16, 64, 512) : 0;
+    /* mc and nc are sized for a kc: the derived one, or a typical 256 when L1d is unknown */
+    int64_t kk = k ? k : 256;
+    *kc = k;
+    *mc = l2 > 0 ? clamp_multiple(l2 / (2 * f * kk), mr, mr, 4096 - 4096 % mr) : 0;
+    *nc = l3 > 0 ? clamp_multiple(l3 / (2 * f * kk), nr, nr, 8192 - 8192 % nr) : 0;
+}
+
+latent_status latent_apply_cache_blocking(void)
+{
+    ensure();
+    const lk_table *t = lk_active();
+    int64_t kc, mc, nc;
+    latent_blocking_for_caches(machine.l1d.size, machine.l2.size, machine.l3.size, t->mr, t->nr,
+                               &kc, &mc, &nc);
+    lk_set_blocking(kc, mc, nc);
+    return LATENT_OK;
+}
+
+latent_status latent_topology_get(latent_topology *out)
+{
+    ensure();
+    *out = machine;
+    out->threads = latent_threads();
+    pthread_mutex_lock(&lock);
+    out->bound = nbound > 0 && bound_core[0] >= 0;
+    if (nthreads == 0)
+        snprintf(out->binding, sizeof out->binding, "not bound yet (latent_set_threads binds)");
+    else
+        snprintf(out->binding, sizeof out->binding, "%s", binding);
+    pthread_mutex_unlock(&lock);
+    const lk_table *t = lk_active();
+    out->mr = t->mr, out->nr = t->nr;
+    out->kc = t->kc, out->mc = t->mc, out->nc = t->nc;
+    return LATENT_OK;
+}
