@@ -3,6 +3,7 @@
 """Usage: /usr/bin/python3 benchmarks/report.py RESULTS_DIR  (rewrites table.md and the PNGs)"""
 import json
 import os
+import re
 import sys
 
 PEER_ORDER = ("torch", "sklearn", "faiss", "openblas")
@@ -161,6 +162,18 @@ def gemm_points(task):
             if run.get("status") != "ok":
                 continue
             for e in run.get("events", []):
+                if "fma_peak_gflops" in e:
+                    # `latent bench gemm --json`: one line per (isa, threads), one key per
+                    # LAYOUT_MxKxN, the FMA peak and the fused k-means assignment rate.
+                    isa, th = e.get("isa", "?"), e.get("threads")
+                    peaks.setdefault((isa, th), []).append(e["fma_peak_gflops"])
+                    for key, v in e.items():
+                        m = re.match(r"^(NN|NT|TN)_(\d+)x(\d+)x(\d+)$", key)
+                        if m:
+                            groups.setdefault((source, isa, ",".join(m.groups()[1:]), m.group(1), th), []).append(v)
+                        elif key == "kmeans_assign_gflops":
+                            groups.setdefault((source, isa, "k-means assign", "", th), []).append(v)
+                    continue
                 g = next((e[k] for k in ("gflops", "GFLOPS", "gflop_s") if k in e), None)
                 threads = e.get("threads")
                 if "peak" in str(e.get("event", "")) or "peak_gflops" in e:
@@ -197,6 +210,22 @@ def peak_for(peak, isa, threads):
     return None
 
 
+def latent_bench_table(points, peak):
+    """`latent bench gemm`: GFLOP/s per level and thread count, and % of that level's peak."""
+    cols = sorted({(p["impl"], p["threads"]) for p in points}, key=str)
+    head = ["layout", "M,K,N"] + [f"{i} {t} thr" for i, t in cols]
+    out = ["`latent bench gemm` (GFLOP/s, % of the FMA peak of that level and thread count):", "",
+           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for lay, sh in sorted({(p["layout"], p["shape"]) for p in points}, key=lambda r: (r[1] == "k-means assign", r)):
+        line = [lay, sh]
+        for i, t in cols:
+            v = [p["gflops"] for p in points if (p["impl"], p["threads"], p["layout"], p["shape"]) == (i, t, lay, sh)]
+            pk = peak.get((i, t))
+            line.append(f"{v[0]:.1f} ({100 * v[0] / pk:.0f}%)" if v and pk else (f"{v[0]:.1f}" if v else "-"))
+        out.append("| " + " | ".join(line) + " |")
+    return out + [""]
+
+
 def gemm_table(tasks):
     ks = [t for t in tasks if t["section"] == "kernels"]
     if not ks:
@@ -211,6 +240,14 @@ def gemm_table(tasks):
         out.append("")
     if not points:
         return out + ["No GEMM figures in this run (see the notes).", ""], points, peak
+    bench = [p for p in points if p["source"] == "latent_bench_gemm"]
+    versus = [p for p in points if p["source"] == "gemm_vs_openblas"]
+    if bench:
+        out += latent_bench_table(bench, peak)
+    if not versus:
+        return out + ["No OpenBLAS comparison in this run (see the notes).", ""], bench, peak
+    points = versus
+    out += ["latent beside OpenBLAS (gemm_vs_openblas, timed alternately):", ""]
     impls = sorted({p["impl"] for p in points}, key=lambda i: ("openblas" in i, i))
     latent_impls = [i for i in impls if "openblas" not in i]
     blas = [i for i in impls if "openblas" in i]

@@ -134,7 +134,7 @@ def run_json(cmd, env, timeout, parse=json_lines):
 def unbuilt(run):
     """A latent command the CLI parses but whose engine has not landed says so: that is a
     skip (no figure exists), not a failure of latent."""
-    if run["status"] == "failed" and any(w in run["reason"] for w in ("not built yet", "not implemented")):
+    if run["status"] == "failed" and any(w in run["reason"] for w in ("not built yet", "not implemented", "not available in this build")):
         run.update(status="skipped", reason=f"latent says {run['reason']}")
     return run
 
