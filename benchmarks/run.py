@@ -404,7 +404,8 @@ class Suite:
                     (t["section"] == "kmeans" and t.get("k") == SCALING_K))]
                 if done:
                     src = done[0]
-                    task = {"section": "scaling", "name": f"{model} scaling, {threads} thr",
+                    label = f"kmeans k={SCALING_K}" if model == "kmeans" else model
+                    task = {"section": "scaling", "name": f"{label} scaling, {threads} thr",
                             "model": model, "threads": threads, "primary": src["primary"],
                             "from": src["name"],
                             "contenders": {"latent": src["contenders"]["latent"]}}
