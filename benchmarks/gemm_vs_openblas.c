@@ -1,10 +1,14 @@
 /* latent's lk_sgemm per level beside OpenBLAS's cblas_sgemm, timed alternately (medians), on 1
  * and 2 threads, at the training shapes and 2048^3; the only program that links a BLAS.
- * Usage: gemm_vs_openblas [repetitions]   (OPENBLAS_CORETYPE picks OpenBLAS's kernels) */
+ * Usage: gemm_vs_openblas [repetitions [max threads [wall|cpu]]]   (OPENBLAS_CORETYPE picks
+ * OpenBLAS's kernels). `cpu` times by the process's CPU time divided by the thread count: on a
+ * machine shared with other jobs it leaves out the time the scheduler gave to others, while a
+ * thread spinning at a barrier still counts against the program that made it wait. */
 #include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "latent/isa.h"
 #include "latent/memory.h"
@@ -20,10 +24,13 @@ static const int64_t shapes[][3] = {{256, 784, 128}, {256, 128, 784}, {128, 784,
 #define NSHAPES ((int)(sizeof shapes / sizeof shapes[0]))
 static const char *const layouts[] = {"NT", "NN", "TN"};
 
+static clockid_t clock_id = CLOCK_MONOTONIC;
+static int clock_div = 1;
+
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock_id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -57,13 +64,17 @@ static double seconds_per_call(int who, const point *p, int calls)
 {
     double t0 = now_s();
     for (int i = 0; i < calls; i++) run(who, p);
-    return (now_s() - t0) / calls;
+    return (now_s() - t0) / calls / clock_div;
 }
 
 int main(int argc, char **argv)
 {
     int reps = argc > 1 ? atoi(argv[1]) : 9;
     if (reps < 1 || reps > 64) reps = 9;
+    int tmax = argc > 2 ? atoi(argv[2]) : 2;
+    if (tmax < 1 || tmax > 2) tmax = 2;
+    int cpu = argc > 3 && strcmp(argv[3], "cpu") == 0;
+    if (cpu) clock_id = CLOCK_PROCESS_CPUTIME_ID;
     if (latent_isa_init_from_env() != LATENT_OK) {
         fprintf(stderr, "gemm_vs_openblas: %s\n", latent_last_error());
         return 1;
@@ -89,10 +100,12 @@ int main(int argc, char **argv)
     printf("%-7s %-6s %-16s", "threads", "layout", "M,K,N");
     for (int w = 0; w < nwho; w++) printf(" %9s", who[w] < 0 ? "openblas" : latent_isa_name((latent_isa)who[w]));
     for (int w = 0; w + 1 < nwho; w++) printf(" %9s", who[w] < 0 ? "" : latent_isa_name((latent_isa)who[w]));
-    printf("   (GFLOP/s, medians of %d; last columns: ratio to openblas)\n", reps);
-    for (int nt = 1; nt <= 2; nt++) {
+    printf("   (GFLOP/s by %s time, medians of %d; last columns: ratio to openblas)\n",
+           cpu ? "CPU" : "wall", reps);
+    for (int nt = 1; nt <= tmax; nt++) {
         omp_set_num_threads(nt);
         openblas_set_num_threads(nt);
+        clock_div = cpu ? nt : 1;
         for (int s = 0; s < NSHAPES; s++) {
             int big = s == NSHAPES - 1;
             for (int ly = 0; ly < (big ? 1 : 3); ly++) {

@@ -63,13 +63,44 @@ static v4f load4(const float *p)
 
 static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-/* d[p*w + r] = alpha * s[p*lds + r] */
-static void pack_copy(const float *s, int64_t lds, int64_t rows, int w, int64_t kb, float alpha,
+/* One source row across whole panels of width w: d[q*w*kb + r] = alpha s[q*w + r]. */
+static inline __attribute__((always_inline)) void copy_rows(const float *s, float *d,
+                                                            int64_t full, int w, int64_t kb, v4f va)
+{
+    for (int64_t q0 = 0; q0 < full; q0 += w, s += w, d += w * kb) {
+        int r = 0;
+        for (; r + 4 <= w; r += 4) store4(d + r, va * load4(s + r));
+        for (; r < w; r++) d[r] = va[0] * s[r];
+    }
+}
+
+/* Panels of `total` lanes (w per panel, panel q at d + q*w*kb): d[q*w*kb + p*w + r] =
+ * alpha * s[p*lds + q*w + r]. Row p of the source is walked once across every panel, so the
+ * reads stay sequential whatever lds is. */
+static void pack_copy(const float *s, int64_t lds, int64_t total, int w, int64_t kb, float alpha,
                       float *d)
 {
-    for (int64_t p = 0; p < kb; p++, s += lds, d += w) {
-        for (int64_t r = 0; r < rows; r++) d[r] = alpha * s[r];
-        for (int64_t r = rows; r < w; r++) d[r] = 0.0f;
+    const v4f va = {alpha, alpha, alpha, alpha};
+    const int64_t full = total - total % w;
+    for (int64_t p = 0; p < kb; p++, s += lds) {
+        /* whole panels of a width the tiles use, unrolled by the compiler */
+        switch (w) {
+        case 4: copy_rows(s, d + p * w, full, 4, kb, va); break;
+        case 6: copy_rows(s, d + p * w, full, 6, kb, va); break;
+        case 8: copy_rows(s, d + p * w, full, 8, kb, va); break;
+        case 12: copy_rows(s, d + p * w, full, 12, kb, va); break;
+        case 16: copy_rows(s, d + p * w, full, 16, kb, va); break;
+        case 32: copy_rows(s, d + p * w, full, 32, kb, va); break;
+        default: copy_rows(s, d + p * w, full, w, kb, va); break;
+        }
+        for (int64_t q0 = full; q0 < total; q0 += w) {
+            const float *sp = s + q0;
+            float *dp = d + q0 * kb + p * w;
+            int64_t rows = min64(w, total - q0), r = 0;
+            for (; r + 4 <= rows; r += 4) store4(dp + r, va * load4(sp + r));
+            for (; r < rows; r++) dp[r] = alpha * sp[r];
+            for (; r < w; r++) dp[r] = 0.0f;
+        }
     }
 }
 
@@ -110,29 +141,29 @@ static void pack_transpose(const float *s, int64_t lds, int64_t rows, int w, int
 static void pack_a(int mr, int trans, const float *a, int64_t lda, int64_t i0, int64_t mb,
                    int64_t p0, int64_t kb, float alpha, float *dst)
 {
-    for (int64_t ir = 0; ir < mb; ir += mr) {
-        int64_t rows = min64(mr, mb - ir);
-        if (trans) pack_copy(a + p0 * lda + i0 + ir, lda, rows, mr, kb, alpha, dst + ir * kb);
-        else pack_transpose(a + (i0 + ir) * lda + p0, lda, rows, mr, kb, alpha, dst + ir * kb);
+    if (trans) {
+        pack_copy(a + p0 * lda + i0, lda, mb, mr, kb, alpha, dst);
+        return;
     }
+    for (int64_t ir = 0; ir < mb; ir += mr)
+        pack_transpose(a + (i0 + ir) * lda + p0, lda, min64(mr, mb - ir), mr, kb, alpha,
+                       dst + ir * kb);
 }
 
-/* op(B) k [p0, p0+kb) x `cols` columns from j0 into one NR-column panel. op(B) = B (k x n) or
- * B^T (B is n x k). */
-static void pack_b_panel(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
-                         int64_t j0, int64_t cols, float *d)
-{
-    if (trans) pack_transpose(b + j0 * ldb + p0, ldb, cols, nr, kb, 1.0f, d);
-    else pack_copy(b + p0 * ldb + j0, ldb, cols, nr, kb, 1.0f, d);
-}
-
-/* Panels [q0, q1) of the block of columns starting at j0 (nb of them). */
+/* op(B) k [p0, p0+kb) x columns [j0, j0+nb) into NR-column panels; only panels [q0, q1).
+ * op(B) = B (k x n) or B^T (B is n x k). */
 static void pack_b(int nr, int trans, const float *b, int64_t ldb, int64_t p0, int64_t kb,
                    int64_t j0, int64_t nb, int64_t q0, int64_t q1, float *dst)
 {
+    if (q1 <= q0) return;
+    int64_t c0 = q0 * nr, cols = min64(nb, q1 * nr) - c0;
+    if (!trans) {
+        pack_copy(b + p0 * ldb + j0 + c0, ldb, cols, nr, kb, 1.0f, dst + c0 * kb);
+        return;
+    }
     for (int64_t q = q0; q < q1; q++)
-        pack_b_panel(nr, trans, b, ldb, p0, kb, j0 + q * nr, min64(nr, nb - q * nr),
-                     dst + q * nr * kb);
+        pack_transpose(b + (j0 + q * nr) * ldb + p0, ldb, min64(nr, nb - q * nr), nr, kb, 1.0f,
+                       dst + q * nr * kb);
 }
 
 /* ---- the macro-kernel -----------------------------------------------------------------------
@@ -255,7 +286,7 @@ typedef struct gemm_job {
     float *c;
     const lk_epilogue *ep; /* bias at column 0, or NULL */
     int tm, tn;
-    float *bpack;
+    float *bpack[2];       /* packed B, alternating between k blocks (one barrier per block) */
     float *apack;          /* per thread, apack_stride floats apart */
     size_t apack_stride;
 } gemm_job;
@@ -267,14 +298,18 @@ static void gemm_thread(const gemm_job *g, int id, int nth)
     const int64_t mtiles = ceil_div(g->m, mr);
     const int64_t row_lo = mtiles * r / g->tm * mr, row_hi = min64(g->m, mtiles * (r + 1) / g->tm * mr);
     float *apack = g->apack + (size_t)id * g->apack_stride;
+    int it = 0;
     for (int64_t jc = 0; jc < g->n; jc += g->nc) {
         int64_t nb = min64(g->nc, g->n - jc), npan = ceil_div(nb, nr);
         int64_t q_lo = npan * s / g->tn, q_hi = npan * (s + 1) / g->tn;
         for (int64_t pc = 0; pc < g->k; pc += g->kc) {
             int64_t kb = min64(g->kc, g->k - pc);
-            /* every thread packs an equal share of B's panels, then all wait for the rest */
+            /* Every thread packs an equal share of B's panels, then all wait for the rest. The
+             * buffer alternates, so a thread may pack the next block while others still compute
+             * on this one: whoever passed this barrier finished the block before last. */
+            float *bpack = g->bpack[it++ & 1];
             pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, jc, nb, npan * id / nth,
-                   npan * (id + 1) / nth, g->bpack);
+                   npan * (id + 1) / nth, bpack);
             if (nth > 1) {
 #pragma omp barrier
             }
@@ -288,13 +323,10 @@ static void gemm_thread(const gemm_job *g, int id, int nth)
             for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
                 int64_t mb = min64(g->mc, row_hi - ic);
                 pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
-                block bk = {kb, apack, g->bpack + q_lo * nr * kb, mb,
+                block bk = {kb, apack, bpack + q_lo * nr * kb, mb,
                             min64(nb, q_hi * nr) - q_lo * nr,
                             g->c + ic * g->ldc + jc + q_lo * nr, g->ldc, pc == 0, g->beta, ep};
                 if (bk.nb > 0) macro_kernel(g->t, &bk);
-            }
-            if (nth > 1) {
-#pragma omp barrier
             }
         }
     }
@@ -338,15 +370,16 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
     g.mc = round_up(g.mc, mr);
     size_t bsz = seg(g.kc * g.nc);
     g.apack_stride = seg(g.kc * g.mc);
-    float *w = workspace(bsz + (size_t)nth * g.apack_stride);
+    int nbuf = nth > 1 ? 2 : 1;
+    float *w = workspace(nbuf * bsz + (size_t)nth * g.apack_stride);
     float bstack[KC_MAX * NR_MAX] __attribute__((aligned(64)));
     float astack[KC_MAX * MR_MAX] __attribute__((aligned(64)));
     if (!w) {
         /* Out of memory: one thread, one tile at a time on the stack, the same k split. */
         g.nc = nr, g.mc = mr, g.tm = g.tn = 1, nth = 1;
-        g.bpack = bstack, g.apack = astack, g.apack_stride = 0;
+        g.bpack[0] = g.bpack[1] = bstack, g.apack = astack, g.apack_stride = 0;
     } else {
-        g.bpack = w, g.apack = w + bsz;
+        g.bpack[0] = w, g.bpack[1] = w + (nbuf - 1) * bsz, g.apack = w + nbuf * bsz;
     }
     if (nth == 1) {
         gemm_thread(&g, 0, 1);

@@ -22,6 +22,9 @@ typedef struct latent_bench_gemm_options {
     int max_threads;     /* rows for 1 thread and for this many; 0: 2 */
     int quick;           /* nonzero: leave out 2048^3 and the k-means point */
     double peak_seconds; /* length of each FMA-peak measurement; 0: 0.2 */
+    int cpu_time;        /* nonzero: time by the process's CPU time / threads instead of the wall
+                          * clock, for machines shared with other jobs (the FMA peak is always
+                          * timed by its thread's CPU time) */
 } latent_bench_gemm_options;
 
 typedef struct latent_bench_gemm_row {
