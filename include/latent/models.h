@@ -73,7 +73,8 @@ typedef struct latent_gan_config {
     int64_t gen[LATENT_MAX_SIZES], disc[LATENT_MAX_SIZES];
     latent_act g_act;            /* relu or leaky_relu */
     float g_slope, d_slope;
-    int d_steps;                 /* D updates per G update */
+    int d_steps;                 /* D updates per G update: each D update takes its own
+                                  * minibatch; G updates after every d_steps-th */
 } latent_gan_config;
 
 /* Defaults: ae 784,128,32 ReLU, sigmoid output, MSE; vae 784,400 latent 20 ReLU beta 1
@@ -106,8 +107,9 @@ typedef struct latent_train_options {
 
 void latent_train_options_default(latent_model_kind kind, latent_train_options *o);
 
-/* Trains from the model's training state (epoch 0 for a new model, where a checkpoint left off
- * after latent_model_set_state). Epoch report losses: ae [objective, reconstruction, penalty],
+/* Trains from the model's training state (epoch 0 for a new model; where a checkpoint left off
+ * for a loaded one) until o->epochs epochs are done in all (a total, not a count to add), so a
+ * run resumed with the same options and seed ends in the same bytes. Epoch report losses: ae [objective, reconstruction, penalty],
  * vae [negative ELBO per example, reconstruction, KL, objective], gan [D loss, G loss]. The
  * same seed gives the same bytes for any thread count. LATENT_EDIVERGED on NaN/Inf. */
 latent_status latent_model_train(latent_model *m, const float *x, int64_t n, int64_t d,
@@ -189,6 +191,14 @@ int latent_model_config(const latent_model *m, char keys[][32], char vals[][96],
  * latent_model_tensors (names and shapes must match). */
 latent_status latent_model_from_config(int n, const char *const *keys, const char *const *vals,
                                        latent_model **out);
+
+/* Writes the model as safetensors at path (crash-safe): the tensors above (with the training
+ * state when with_state) and the configuration map as __metadata__. */
+latent_status latent_model_save(latent_model *m, const char *path, int with_state);
+
+/* Reads a checkpoint written by latent_model_save: builds the model from its metadata and fills
+ * every tensor, checking names, dtype (F32) and shapes. LATENT_EFORMAT names what is wrong. */
+latent_status latent_model_load(const char *path, latent_model **out);
 
 #ifdef __cplusplus
 }

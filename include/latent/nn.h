@@ -18,6 +18,9 @@ extern "C" {
  * independent of the thread count, so the reduction order never depends on threads. */
 #define LATENT_SHARD_ROWS 64
 #define LATENT_LOSS_TERMS 4
+/* Elementwise passes over fewer parameters than this (the reduction, the optimizer step) run on
+ * one thread: below it a parallel region's barrier costs more than it saves. */
+#define LATENT_PARALLEL_MIN (1 << 21)
 
 /* ---- parameter groups ------------------------------------------------------------------ */
 

@@ -1,5 +1,6 @@
 /* Numeric CSV: one pass to count and validate, one to fill an exactly-sized matrix. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,15 +166,14 @@ static latent_status scan(latent_stream *s, float *x, int64_t *rows, int64_t *co
                                  s->name, (long long)r->number, (long long)j + 1, fields[j]);
                 break;
             }
-            float f = (float)v;
-            if (!isfinite(f)) {
+            if (!isfinite(v) || fabs(v) > FLT_MAX) {  /* beyond float's range the cast is undefined */
                 st = latent_fail(LATENT_EFORMAT, "%s: line %lld, column %lld: '%.40s' is %s",
                                  s->name, (long long)r->number, (long long)j + 1, fields[j],
                                  isnan(v) ? "NaN (values must be finite)"
                                  : isinf(v) ? "infinite (values must be finite)" : "out of float32 range");
                 break;
             }
-            if (x) x[n * d + j] = f;
+            if (x) x[n * d + j] = (float)v;
         }
         if (st != LATENT_OK) break;
         n++;

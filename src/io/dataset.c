@@ -5,6 +5,7 @@
 #include "latent/memory.h"
 #include "src/io/readers.h"
 
+/* Debian's dataset-fashion-mnist; LATENT_FASHION_MNIST_DIR overrides it (a copy elsewhere). */
 #define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 
 latent_status latent_dataset_alloc(latent_dataset *ds, int64_t n, int64_t d, const char *name)

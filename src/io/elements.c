@@ -1,4 +1,5 @@
 /* Element decoding shared by the IDX, .npy and safetensors readers: one loop, one set of checks. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "src/io/elements.h"
@@ -72,8 +73,10 @@ latent_status latent_read_elements(latent_stream *s, const latent_elements *e, v
             case LATENT_U8: iv = *p; v = *p; break;
             }
             if (mode == LATENT_CONVERT_DATA) {
-                float f = e->dtype == LATENT_U8 ? (float)iv / by255 : (float)v;
-                if (!isfinite(f))
+                /* Converting a double beyond float's range is undefined: check before. */
+                int ok = isfinite(v) && fabs(v) <= FLT_MAX;
+                float f = !ok ? 0.0f : e->dtype == LATENT_U8 ? (float)iv / by255 : (float)v;
+                if (!ok)
                     return latent_fail(LATENT_EFORMAT,
                                        "%s: %s: row %llu, column %llu is %s%s", s->name, what,
                                        (unsigned long long)(at / cols), (unsigned long long)(at % cols),

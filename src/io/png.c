@@ -165,6 +165,15 @@ static double nice_step(double range, int want)
     return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
+/* A coordinate in pixels, clamped just outside [lo, hi] so that no line runs for billions of
+ * steps whatever the data (NaN lands on lo). */
+static int to_px(double v, int lo, int hi)
+{
+    if (!(v >= lo - 1)) return lo - 1;
+    if (v > hi + 1) return hi + 1;
+    return (int)lrint(v);
+}
+
 latent_status latent_png_write_plot(const char *path, const latent_curve *curves, int n_curves,
                                     const char *title, int width, int height)
 {
@@ -200,16 +209,18 @@ latent_status latent_png_write_plot(const char *path, const latent_curve *curves
     int left = 90, right = width - 20, top = 40, bottom = height - 45;
     double ystep = nice_step(ymax - ymin, 6), xstep = fmax(1, nice_step(xmax - xmin, 8));
     char label[64];
-#define PX(x) (left + (int)lrint(((x) - xmin) / (xmax - xmin) * (right - left)))
-#define PY(y) (bottom - (int)lrint(((y) - ymin) / (ymax - ymin) * (bottom - top)))
-    for (double y = ceil(ymin / ystep) * ystep; y <= ymax; y += ystep) {
+#define PX(x) to_px(left + ((x) - xmin) / (xmax - xmin) * (right - left), left, right)
+#define PY(y) to_px(bottom - ((y) - ymin) / (ymax - ymin) * (bottom - top), top, bottom)
+    int ticks = 0;
+    for (double y = ceil(ymin / ystep) * ystep; y <= ymax && ystep > 0 && ticks < 40; y += ystep, ticks++) {
         int py = PY(y);
         line(&c, left, py, right, py, grid, 0);
         line(&c, left - 5, py, left, py, black, 0);
         snprintf(label, sizeof label, "%.4g", fabs(y) < ystep * 1e-6 ? 0.0 : y);
         text(&c, left - 10 - text_width(label), py - 5, label, black);
     }
-    for (double x = ceil(xmin / xstep) * xstep; x <= xmax + 1e-9; x += xstep) {
+    ticks = 0;
+    for (double x = ceil(xmin / xstep) * xstep; x <= xmax + 1e-9 && ticks < 40; x += xstep, ticks++) {
         int px = PX(x);
         line(&c, px, top, px, bottom, grid, 0);
         line(&c, px, bottom, px, bottom + 5, black, 0);

@@ -34,7 +34,7 @@ latent_status latent_optim_step(latent_params *p, const latent_optim_config *cfg
                          cfg->kind == LATENT_OPT_ADAMW};
     lk_sgd_params sp = {cfg->lr, cfg->momentum, cfg->weight_decay};
     const int64_t n = p->n, nchunks = (n + OPT_CHUNK - 1) / OPT_CHUNK;
-#pragma omp parallel for schedule(static) if (nchunks > 4)
+#pragma omp parallel for schedule(static) if (n >= LATENT_PARALLEL_MIN)
     for (int64_t c = 0; c < nchunks; c++) {
         int64_t o = c * OPT_CHUNK, len = n - o < OPT_CHUNK ? n - o : OPT_CHUNK;
         if (cfg->kind == LATENT_OPT_SGD)

@@ -16,8 +16,9 @@ int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int6
         latent_fail(LATENT_EINVAL, "params: tensor name too long: %s", name);
         return -1;
     }
-    int64_t numel = rows * (cols > 0 ? cols : 1);
-    if (rows <= 0 || cols < 0 || numel <= 0 || (cols > 0 && numel / cols != rows)) {
+    int64_t numel;
+    if (rows <= 0 || cols < 0 || __builtin_mul_overflow(rows, cols > 0 ? cols : 1, &numel) ||
+        numel > INT64_MAX / 2 - p->n) {
         latent_fail(LATENT_EINVAL, "params: %s: bad shape [%lld, %lld]", name, (long long)rows,
                     (long long)cols);
         return -1;
@@ -87,7 +88,7 @@ void latent_params_reduce(latent_params *p, int n_shards)
 {
     const lk_table *t = lk_active();
     const int64_t n = p->n, nchunks = (n + REDUCE_CHUNK - 1) / REDUCE_CHUNK;
-#pragma omp parallel for schedule(static) if (nchunks > 4)
+#pragma omp parallel for schedule(static) if (n >= LATENT_PARALLEL_MIN)
     for (int64_t c = 0; c < nchunks; c++) {
         int64_t o = c * REDUCE_CHUNK, len = n - o < REDUCE_CHUNK ? n - o : REDUCE_CHUNK;
         memcpy(p->g + o, p->shard_g + o, (size_t)len * sizeof(float));

@@ -5,10 +5,10 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 import numpy as np
 import torch
-from PIL import Image
 
 tool = sys.argv[1]
 passed = failed = 0
@@ -63,6 +63,48 @@ def write_safetensors(path, tensors, meta):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
+def read_png(path):
+    """8-bit gray or RGB, non-interlaced PNG, decoded by the specification (no imaging library)."""
+    raw = open(path, "rb").read()
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n", "PNG signature"
+    at, idat, ihdr = 8, b"", None
+    while at < len(raw):
+        (n,) = struct.unpack(">I", raw[at:at + 4])
+        kind, body = raw[at + 4:at + 8], raw[at + 8:at + 8 + n]
+        assert zlib.crc32(kind + body) == struct.unpack(">I", raw[at + 8 + n:at + 12 + n])[0], "chunk CRC"
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + n
+    w, h, depth, color, _, _, interlace = ihdr
+    assert depth == 8 and color in (0, 2) and interlace == 0
+    ch = 1 if color == 0 else 3
+    data, stride = zlib.decompress(idat), w * ch
+    out, prev = np.zeros((h, stride), np.uint8), np.zeros(stride, np.int32)
+    for y in range(h):
+        f, line = data[y * (stride + 1)], np.frombuffer(data, np.uint8, stride, y * (stride + 1) + 1).astype(np.int32)
+        cur = np.zeros(stride, np.int32)
+        for x in range(stride):
+            a = cur[x - ch] if x >= ch else 0
+            b, c = prev[x], (prev[x - ch] if x >= ch else 0)
+            if f == 0:
+                pred = 0
+            elif f == 1:
+                pred = a
+            elif f == 2:
+                pred = b
+            elif f == 3:
+                pred = (a + b) // 2
+            else:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            cur[x] = (line[x] + pred) & 255
+        out[y], prev = cur, cur
+    return out.reshape(h, w, ch) if ch == 3 else out
+
+
 def run(*args):
     r = subprocess.run([tool, *args], capture_output=True, text=True)
     if r.returncode != 0:
@@ -102,11 +144,13 @@ with tempfile.TemporaryDirectory() as d:
         (hl,) = struct.unpack("<H", f.read(2))
     check((10 + hl) % 64 == 0, "npy header aligned to 64")
 
-    g = np.asarray(Image.open(d + "/grid.png"))
+    g = read_png(d + "/grid.png")
     check(g.shape == (2 * 6 + 2, 3 * 7 + 2), "grid size %r" % (g.shape,))
     check(g[2, 2] == 0 and g[2, 3] == round(1 / 19 * 255) and g[0, 0] == 128, "grid pixels")
-    p = Image.open(d + "/loss.png")
-    check(p.size == (400, 300) and p.mode == "RGB", "plot size")
+    p = read_png(d + "/loss.png")
+    check(p.shape == (300, 400, 3), "plot size %r" % (p.shape,))
+    check(((p == [31, 119, 180]).all(axis=2)).sum() > 100, "plot has the first curve's color")
+    check(((p == [255, 255, 255]).all(axis=2)).sum() > 300 * 400 // 2, "plot background white")
 
     # Python -> latent: numpy's own files, including the variants latent must accept.
     rng = np.random.default_rng(0)

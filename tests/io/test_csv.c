@@ -1,4 +1,5 @@
 /* CSV: headers, blank lines, CRLF, and the refusals (ragged rows, NaN, Inf, words). */
+#include <zlib.h>
 #include "io_test.h"
 #include "latent/dataset.h"
 
@@ -54,4 +55,26 @@ Test(csv, refusals_name_line_and_column)
     st = load_text(dir, "", &ds, path);
     expect_refusal(st, path, "no data rows");
     cr_expect_null(ds.x);
+}
+
+Test(csv, gzip_members_and_trailing_garbage)
+{
+    char dir[256], path[300];
+    scratch_dir(dir);
+    snprintf(path, sizeof path, "%s/d.csv.gz", dir);
+    /* Two gzip members one after the other: the rows of both, in order. */
+    for (int k = 0; k < 2; k++) {
+        gzFile g = gzopen(path, k ? "ab" : "wb");
+        gzputs(g, k ? "3,4\n" : "x,y\n1,2\n");
+        gzclose(g);
+    }
+    latent_dataset ds;
+    cr_assert_eq(latent_dataset_load(path, &ds), LATENT_OK, "%s", latent_last_error());
+    cr_expect_eq(ds.n, 2);
+    cr_expect_eq(ds.x[3], 4.0f);
+    latent_dataset_free(&ds);
+    FILE *f = fopen(path, "ab");
+    fputs("garbage!", f);
+    fclose(f);
+    expect_refusal(latent_dataset_load(path, &ds), path, "gzip: corrupt data");
 }

@@ -119,7 +119,7 @@ static double mean(const latent_dataset *ds)
     return s / (double)(ds->n * ds->d);
 }
 
-Test(dataset, fashion_mnist_train_and_test, .timeout = 120)
+Test(dataset, fashion_mnist_train_and_test)
 {
     latent_dataset ds;
     cr_assert_eq(latent_dataset_load("fashion-mnist", &ds), LATENT_OK, "%s", latent_last_error());
@@ -146,7 +146,7 @@ Test(dataset, fashion_mnist_train_and_test, .timeout = 120)
     latent_dataset_free(&ds);
 }
 
-Test(dataset, mnist_like_folder_gunzipped_equals_fashion_test, .timeout = 120)
+Test(dataset, mnist_like_folder_gunzipped_equals_fashion_test)
 {
     char dir[256], path[300], spec[300];
     scratch_dir(dir);

@@ -69,3 +69,16 @@ Test(png, loss_plot_has_curves_in_their_colors)
     cr_expect_gt(black, 800);
     free(p);
 }
+
+Test(png, plot_survives_extreme_values)
+{
+    char dir[256], path[300];
+    scratch_dir(dir);
+    snprintf(path, sizeof path, "%s/x.png", dir);
+    double tiny[2] = {1e-310, 2e-310}, huge[3] = {-1e308, 1e308, 0}, nan2[2] = {NAN, INFINITY}, one[1] = {3};
+    latent_curve c[4] = {{"tiny", tiny, 2}, {"huge", huge, 3}, {"nan", nan2, 2}, {"one", one, 1}};
+    for (int i = 0; i < 4; i++)
+        cr_expect_eq(latent_png_write_plot(path, &c[i], 1, NULL, 300, 200), LATENT_OK, "%d: %s", i, latent_last_error());
+    cr_expect_eq(latent_png_write_plot(path, c, 4, "all", 0, 0), LATENT_OK);
+    cr_expect_eq(latent_png_write_plot(path, c, 0, "none", 0, 0), LATENT_EINVAL);
+}

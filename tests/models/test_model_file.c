@@ -1,0 +1,103 @@
+/* Checkpoint files: save and load give the same model, and PyTorch's equivalent modules load
+ * the file (strict state_dict names) and reconstruct within 1e-5. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "latent/io.h"
+#include "src/models/model.h"
+#include "synthetic.h"
+
+#define N 300
+#define D 40
+
+static latent_model *trained(int vae)
+{
+    latent_model *m;
+    if (vae) {
+        latent_vae_config c;
+        latent_vae_config_default(&c);
+        c.n_sizes = 3, c.sizes[0] = D, c.sizes[1] = 24, c.sizes[2] = 12, c.latent = 5;
+        c.act = LATENT_ACT_LEAKY_RELU, c.slope = 0.1f;
+        cr_assert_eq(latent_vae_create(&c, 2, &m), LATENT_OK);
+    } else {
+        latent_ae_config c;
+        latent_ae_config_default(&c);
+        c.n_sizes = 4, c.sizes[0] = D, c.sizes[1] = 24, c.sizes[2] = 12, c.sizes[3] = 6;
+        c.act = LATENT_ACT_TANH, c.loss = LATENT_LOSS_BCE, c.sparse_beta = 0.1f;
+        cr_assert_eq(latent_ae_create(&c, 2, &m), LATENT_OK);
+    }
+    float *x = synthetic(N, D, 8);
+    latent_train_options o;
+    latent_train_options_default(m->kind, &o);
+    o.epochs = 1, o.batch = 100;
+    cr_assert_eq(latent_model_train(m, x, N, D, &o), LATENT_OK, "%s", latent_last_error());
+    free(x);
+    return m;
+}
+
+static void round_trip(int vae)
+{
+    char path[] = "/tmp/latent_ckpt_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    latent_model *m = trained(vae), *l;
+    cr_assert_eq(latent_model_save(m, path, 1), LATENT_OK, "%s", latent_last_error());
+    cr_assert_eq(latent_model_load(path, &l), LATENT_OK, "%s", latent_last_error());
+    for (int g = 0; g < m->n_groups; g++) {
+        cr_expect(memcmp(m->P[g].w, l->P[g].w, sizeof(float) * (size_t)m->P[g].n) == 0);
+        cr_expect(memcmp(m->P[g].m, l->P[g].m, sizeof(float) * (size_t)m->P[g].n) == 0);
+        cr_expect_eq(m->P[g].t, l->P[g].t);
+    }
+    cr_expect_eq(l->state.epoch, 1);
+    cr_expect_eq(l->state.step, 3);
+
+    /* PyTorch loads it */
+    if (system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) {
+        unlink(path);
+        cr_skip_test("python3-torch is not installed");
+    }
+    float *x = synthetic(50, D, 9), *r = malloc(sizeof(float) * 50 * D);
+    cr_assert_eq(latent_model_reconstruct(m, x, 50, D, r), LATENT_OK);
+    char xp[64], rp[64], cmd[512];
+    snprintf(xp, sizeof xp, "%s.x.npy", path);
+    snprintf(rp, sizeof rp, "%s.r.npy", path);
+    int64_t shape[2] = {50, D};
+    cr_assert_eq(latent_npy_write(xp, LATENT_F32, 2, shape, x), LATENT_OK);
+    cr_assert_eq(latent_npy_write(rp, LATENT_F32, 2, shape, r), LATENT_OK);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/models/pytorch_check.py %s %s %s",
+             LATENT_SOURCE_ROOT, path, xp, rp);
+    cr_expect_eq(system(cmd), 0, "PyTorch disagrees: %s", cmd);
+    unlink(path), unlink(xp), unlink(rp);
+    free(x), free(r);
+    latent_model_free(m), latent_model_free(l);
+}
+
+Test(model_file, ae_round_trip_and_pytorch) { round_trip(0); }
+Test(model_file, vae_round_trip_and_pytorch) { round_trip(1); }
+
+Test(model_file, wrong_shape_refused)
+{
+    char path[] = "/tmp/latent_ckpt_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    latent_model *m = trained(0), *l = NULL;
+    cr_assert_eq(latent_model_save(m, path, 0), LATENT_OK);
+    latent_safetensors f;
+    memset(&f, 0, sizeof f);
+    cr_assert_eq(latent_safetensors_read(path, &f), LATENT_OK);
+    /* rewrite with a config claiming a wider code layer */
+    latent_meta meta[64];
+    for (int i = 0; i < f.n_meta; i++) {
+        meta[i] = f.meta[i];
+        if (strcmp(meta[i].key, "layers") == 0) meta[i].value = "40,24,12,7";
+    }
+    cr_assert_eq(latent_safetensors_write(path, f.tensors, f.n_tensors, meta, f.n_meta), LATENT_OK);
+    latent_safetensors_free(&f);
+    cr_expect_eq(latent_model_load(path, &l), LATENT_EFORMAT);
+    cr_expect(strstr(latent_last_error(), "encoder.4.weight") != NULL, "%s", latent_last_error());
+    unlink(path);
+    latent_model_free(m);
+}
