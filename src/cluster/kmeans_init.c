@@ -4,10 +4,10 @@
 #include "kmeans_internal.h"
 #include "latent/memory.h"
 #include "latent/rng.h"
-#include "simd/gemm.h"
 
-/* Row blocks for the candidate distances: each one a small GEMM whose n x trials products stay
- * in cache while they are folded into the potentials. Fixed, so sums do not depend on threads. */
+/* Row blocks for the candidate distances: X streams once per step through rows_dot, and the
+ * block's n x trials products stay in cache while they are folded into the potentials. Fixed,
+ * so sums do not depend on threads. */
 #define KM_PP_BLOCK 2048
 #define KM_PP_MAX_TRIALS 64
 
@@ -43,8 +43,7 @@ static void candidate_pass(const km_data *D, int T, const float *cx, const float
     for (int64_t b = 0; b < nblocks; b++) {
         int64_t r0 = b * KM_PP_BLOCK, nb = n - r0 < KM_PP_BLOCK ? n - r0 : KM_PP_BLOCK;
         float *dt = dots + r0 * T;
-        lk_sgemm(D->t, 0, 1, nb, T, d, 1.0f, D->x + r0 * d, d, cx, d, 0.0f, dt, T, NULL,
-                 LATENT_ACT_IDENTITY, 0.0f);
+        D->t->rows_dot(nb, T, d, D->x + r0 * d, d, cx, d, dt, T);
         double *p = parts + b * T;
         for (int j = 0; j < T; j++) p[j] = 0.0;
         for (int64_t i = 0; i < nb; i++) {
