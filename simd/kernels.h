@@ -103,6 +103,12 @@ typedef void (*lk_sqnorm_rows_fn)(int64_t n, int64_t d, const float *x, int64_t 
 typedef void (*lk_kmeans_accumulate_fn)(int64_t n, int64_t d, const float *x, int64_t ldx,
                                         const int32_t *labels, const float *w, double *sums,
                                         double *wsum);
+/* rows_dot: out[i*ldo + j] = x_i . c_j for n rows x_i (ldx apart) and m rows c_j (ldc apart),
+ *   each product summed in the level's fixed order, which depends on d alone (never on n, m or
+ *   where a pair falls in the kernel's register tile). For a few c_j against many rows (the
+ *   k-means++ candidates, small-k assignment): X streams once, the c_j stay in L1. */
+typedef void (*lk_rows_dot_fn)(int64_t n, int64_t m, int64_t d, const float *x, int64_t ldx,
+                               const float *c, int64_t ldc, float *out, int64_t ldo);
 
 /* Measures this level's peak FMA rate on the calling thread for about `seconds`: GFLOP/s
  * (2 flops per lane per FMA). */
@@ -130,6 +136,7 @@ typedef struct lk_table {
     /* k-means */
     lk_sqnorm_rows_fn sqnorm_rows;
     lk_kmeans_accumulate_fn kmeans_accumulate;
+    lk_rows_dot_fn rows_dot;
     /* benchmark support */
     lk_fma_peak_fn fma_peak;
 } lk_table;

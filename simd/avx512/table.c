@@ -5,6 +5,7 @@ void lk_avx512_fill_gemm(lk_table *t);
 void lk_avx512_fill_activation(lk_table *t);
 void lk_avx512_fill_loss(lk_table *t);
 void lk_avx512_fill_optim(lk_table *t);
+void lk_avx512_fill_rows_dot(lk_table *t);
 
 void lk_fill_avx512(lk_table *t)
 {
@@ -12,4 +13,5 @@ void lk_fill_avx512(lk_table *t)
     lk_avx512_fill_activation(t);
     lk_avx512_fill_loss(t);
     lk_avx512_fill_optim(t);
+    lk_avx512_fill_rows_dot(t);
 }

@@ -300,11 +300,65 @@ static void run_kmeans(const lk_table *ref, const lk_table *var, lk_case_report 
     run_kmeans_case(var, 2049, 20, 600, 1, 1, 1, 93, r);
 }
 
+/* rows_dot against dot products in double: |out - ref| <= (d + 8) u sum_p |x_p c_p| (one
+ * rounding per multiply-add along d, a few for the lane sum). Also: the column past each row
+ * of out is never written, and every pair gives the same bytes computed alone (n = m = 1) as
+ * inside the whole call, whatever its place in the register tile. */
+static void run_rows_dot(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    static const int64_t ns[] = {1, 3, 4, 5, 9}, ms[] = {1, 2, 5, 6, 7, 13};
+    char what[128];
+    int idx = 0;
+    for (int in = 0; in < 5; in++)
+        for (int im = 0; im < 6; im++)
+            for (int id = 0; id < N_AWKWARD; id += 2, idx++) {
+                const int64_t n = ns[in], m = ms[im], d = awkward[id] + (id == 12 ? 529 : 0);
+                const int64_t ldx = d + idx % 3, ldc = d + 1, ldo = m + 1;
+                const int off = idx % 2;
+                buf X = buf_new(n * ldx, off), CE = buf_new(m * ldc, off), O = buf_new(n * ldo, off);
+                if (!X.base || !CE.base || !O.base) {
+                    lk_report_case(r, 1.0, 0.0, "out of memory");
+                    free(X.base), free(CE.base), free(O.base);
+                    return;
+                }
+                lk_fill_uniform(X.p, n * ldx, 3000 + (uint64_t)idx, -1.0f, 1.0f);
+                lk_fill_uniform(CE.p, m * ldc, 4000 + (uint64_t)idx, -1.0f, 1.0f);
+                for (int64_t i = 0; i < n * ldo; i++) O.p[i] = -7.0f;
+                var->rows_dot(n, m, d, X.p, ldx, CE.p, ldc, O.p, ldo);
+                double worst_err = 0.0, worst_bound = 1.0, worst = 0.0;
+                int64_t guard = 0, alone = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    guard += O.p[i * ldo + m] != -7.0f;
+                    for (int64_t j = 0; j < m; j++) {
+                        double s = 0.0, mag = 0.0;
+                        for (int64_t p = 0; p < d; p++) {
+                            double v = (double)X.p[i * ldx + p] * CE.p[j * ldc + p];
+                            s += v;
+                            mag += fabs(v);
+                        }
+                        double err = fabs(O.p[i * ldo + j] - s), bound = (double)(d + 8) * U * mag + 1e-30;
+                        if (!(err / bound <= worst)) worst = err / bound, worst_err = err, worst_bound = bound;
+                        float one;
+                        var->rows_dot(1, 1, d, X.p + i * ldx, ldx, CE.p + j * ldc, ldc, &one, 1);
+                        alone += memcmp(&one, &O.p[i * ldo + j], sizeof one) != 0;
+                    }
+                }
+                snprintf(what, sizeof what, "rows_dot n=%lld m=%lld d=%lld ldx=%lld off=%d",
+                         (long long)n, (long long)m, (long long)d, (long long)ldx, off);
+                lk_report_case(r, worst_err, worst_bound, what);
+                lk_report_case(r, (double)guard, 0.0, what);
+                lk_report_case(r, (double)alone, 0.0, what);
+                free(X.base), free(CE.base), free(O.base);
+            }
+}
+
 const lk_conformance_kernel lk_conformance_gemm[] = {
     {"sgemm_nn", run_nn},
     {"sgemm_nt", run_nt},
     {"sgemm_tn", run_tn},
     {"sgemm_bias_act", run_bias_act},
     {"kmeans_assign", run_kmeans},
+    {"rows_dot", run_rows_dot},
 };
 const int lk_conformance_gemm_count = (int)(sizeof lk_conformance_gemm / sizeof lk_conformance_gemm[0]);

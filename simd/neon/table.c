@@ -5,6 +5,7 @@ void lk_neon_fill_gemm(lk_table *t);
 void lk_neon_fill_activation(lk_table *t);
 void lk_neon_fill_loss(lk_table *t);
 void lk_neon_fill_optim(lk_table *t);
+void lk_neon_fill_rows_dot(lk_table *t);
 
 void lk_fill_neon(lk_table *t)
 {
@@ -12,4 +13,5 @@ void lk_fill_neon(lk_table *t)
     lk_neon_fill_activation(t);
     lk_neon_fill_loss(t);
     lk_neon_fill_optim(t);
+    lk_neon_fill_rows_dot(t);
 }

@@ -4,10 +4,10 @@
 #include "kmeans_internal.h"
 #include "latent/memory.h"
 #include "latent/rng.h"
-#include "simd/gemm.h"
 
-/* Row blocks for the candidate distances: each one a small GEMM whose n x trials products stay
- * in cache while they are folded into the potentials. Fixed, so sums do not depend on threads. */
+/* Row blocks for the candidate distances: X streams once per step through rows_dot, and the
+ * block's n x trials products stay in cache while they are folded into the potentials. Fixed,
+ * so sums do not depend on threads. */
 #define KM_PP_BLOCK 2048
 #define KM_PP_MAX_TRIALS 64
 
@@ -43,8 +43,7 @@ static void candidate_pass(const km_data *D, int T, const float *cx, const float
     for (int64_t b = 0; b < nblocks; b++) {
         int64_t r0 = b * KM_PP_BLOCK, nb = n - r0 < KM_PP_BLOCK ? n - r0 : KM_PP_BLOCK;
         float *dt = dots + r0 * T;
-        lk_sgemm(D->t, 0, 1, nb, T, d, 1.0f, D->x + r0 * d, d, cx, d, 0.0f, dt, T, NULL,
-                 LATENT_ACT_IDENTITY, 0.0f);
+        D->t->rows_dot(nb, T, d, D->x + r0 * d, d, cx, d, dt, T);
         double *p = parts + b * T;
         for (int j = 0; j < T; j++) p[j] = 0.0;
         for (int64_t i = 0; i < nb; i++) {
@@ -64,15 +63,19 @@ static void candidate_pass(const km_data *D, int T, const float *cx, const float
     }
 }
 
-/* d2 = min(d2, distance to candidate `best`), from the products candidate_pass left. */
+/* d2 = min(d2, distance to candidate `best`), from the products candidate_pass left, and the
+ * prefix sums of w d2 for the next draw, in one serial sweep: a parallel loop here would cost a
+ * second fork and join per step for a few hundred microseconds of work. */
 static void lower_distances(const km_data *D, int T, int best, const float *cn,
-                            const float *dots, float *d2)
+                            const float *dots, float *d2, double *cum)
 {
-#pragma omp parallel for schedule(static)
+    double s = 0.0;
     for (int64_t i = 0; i < D->n; i++) {
         float v = D->xnorm[i] + cn[best] - 2.0f * dots[i * T + best];
         if (v < 0.0f) v = 0.0f;
         if (v < d2[i]) d2[i] = v;
+        s += D->w ? (double)D->w[i] * d2[i] : (double)d2[i];
+        cum[i] = s;
     }
 }
 
@@ -110,10 +113,9 @@ latent_status km_init_plusplus(const km_data *D, int64_t k, int n_local_trials, 
     memcpy(cx, centers, (size_t)d * sizeof(float));
     D->t->sqnorm_rows(1, d, cx, d, cn);
     candidate_pass(D, 1, cx, cn, d2, pot, dots, parts, nblocks);
-    lower_distances(D, 1, 0, cn, dots, d2);
+    lower_distances(D, 1, 0, cn, dots, d2, cum);
 
     for (int64_t c = 1; c < k; c++) {
-        prefix_sums(D, d2, cum);
         double total = cum[n - 1];
         latent_rng_init(&r, seed, LATENT_STREAM_KMEANS, (uint64_t)run, (uint32_t)c);
         for (int j = 0; j < T; j++) {
@@ -126,7 +128,7 @@ latent_status km_init_plusplus(const km_data *D, int64_t k, int n_local_trials, 
         candidate_pass(D, T, cx, cn, d2, pot, dots, parts, nblocks);
         int best = 0;
         for (int j = 1; j < T; j++) if (pot[j] < pot[best]) best = j;
-        lower_distances(D, T, best, cn, dots, d2);
+        lower_distances(D, T, best, cn, dots, d2, cum);
         memcpy(centers + c * d, cx + best * d, (size_t)d * sizeof(float));
         if (indices) indices[c] = cand[best];
     }

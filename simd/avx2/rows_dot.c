@@ -1,0 +1,68 @@
+/* AVX2 rows_dot: a register tile of up to 4 rows x 2 centers (with the row vectors, 13 of the 16
+ * registers), one 8-lane float accumulator per pair, elements p taken in order into lane p % 8
+ * (a masked vector for the tail), then the lanes summed in a fixed pattern: the order depends
+ * on d alone. */
+#include <immintrin.h>
+#include "../kernels.h"
+#include "vmath.h"
+
+#define RT 4
+#define CT 2
+
+/* (l0+l4) + (l2+l6) + ((l1+l5) + (l3+l7)), in float. */
+LK_AVX2_INLINE float hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+LK_AVX2_INLINE void tile(const int R, const int C, int64_t d, const float *x, int64_t ldx,
+                         const float *c, int64_t ldc, float *out, int64_t ldo)
+{
+    __m256 acc[RT][CT];
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < C; j++) acc[r][j] = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 8 <= d; p += 8) {
+        __m256 xv[RT];
+        for (int r = 0; r < R; r++) xv[r] = _mm256_loadu_ps(x + r * ldx + p);
+        for (int j = 0; j < C; j++) {
+            __m256 cv = _mm256_loadu_ps(c + j * ldc + p);
+            for (int r = 0; r < R; r++) acc[r][j] = _mm256_fmadd_ps(xv[r], cv, acc[r][j]);
+        }
+    }
+    if (p < d) {
+        __m256i mk = lk_avx2_tail_mask(d - p);
+        __m256 xv[RT];
+        for (int r = 0; r < R; r++) xv[r] = _mm256_maskload_ps(x + r * ldx + p, mk);
+        for (int j = 0; j < C; j++) {
+            __m256 cv = _mm256_maskload_ps(c + j * ldc + p, mk);
+            for (int r = 0; r < R; r++) acc[r][j] = _mm256_fmadd_ps(xv[r], cv, acc[r][j]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < C; j++) out[r * ldo + j] = hsum(acc[r][j]);
+}
+
+LK_AVX2_INLINE void row_group(const int R, int64_t m, int64_t d, const float *x, int64_t ldx,
+                              const float *c, int64_t ldc, float *out, int64_t ldo)
+{
+    int64_t j = 0;
+    for (; j + CT <= m; j += CT) tile(R, CT, d, x, ldx, c + j * ldc, ldc, out + j, ldo);
+    if (j < m) tile(R, 1, d, x, ldx, c + j * ldc, ldc, out + j, ldo);
+}
+
+static void rows_dot_avx2(int64_t n, int64_t m, int64_t d, const float *x, int64_t ldx,
+                          const float *c, int64_t ldc, float *out, int64_t ldo)
+{
+    int64_t i = 0;
+    for (; i + RT <= n; i += RT) row_group(RT, m, d, x + i * ldx, ldx, c, ldc, out + i * ldo, ldo);
+    for (; i < n; i++) row_group(1, m, d, x + i * ldx, ldx, c, ldc, out + i * ldo, ldo);
+}
+
+void lk_avx2_fill_rows_dot(lk_table *t)
+{
+    t->rows_dot = rows_dot_avx2;
+}
