@@ -103,6 +103,7 @@ typedef struct latent_train_options {
     latent_optim_config optim;
     latent_epoch_fn on_epoch;    /* optional; losses per family in latent_model_train */
     void *user;
+    latent_step_fn on_step;      /* optional: after each minibatch (progress bars) */
 } latent_train_options;
 
 void latent_train_options_default(latent_model_kind kind, latent_train_options *o);

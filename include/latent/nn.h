@@ -181,6 +181,10 @@ typedef struct latent_epoch_report {
 /* Called after each epoch; a nonzero return stops training (with LATENT_OK). */
 typedef int (*latent_epoch_fn)(void *user, const latent_epoch_report *r);
 
+/* Called after each minibatch, on the calling thread, for progress displays: the epoch under
+ * way (1-based), rows done in it, and the row-weighted mean of its first loss so far. */
+typedef void (*latent_step_fn)(void *user, int64_t epoch, int64_t rows_done, double mean_loss);
+
 /* A model's minibatch: compute gradients over the shards and update (returns its status). */
 typedef latent_status (*latent_batch_fn)(void *model, latent_batch *b);
 
@@ -195,6 +199,7 @@ typedef struct latent_loop_config {
     uint64_t seed;
     latent_epoch_fn on_epoch;
     void *user;
+    latent_step_fn on_step;      /* optional */
 } latent_loop_config;
 
 /* Trains for cfg->epochs epochs from *state (updated as it goes): shuffles each epoch with the

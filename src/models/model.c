@@ -106,7 +106,7 @@ latent_status latent_model_train(latent_model *m, const float *x, int64_t n, int
         if ((st = latent_params_alloc_state(&m->P[g]))) return st;
     m->opt = o->optim;
     m->train_seed = o->seed;
-    latent_loop_config lc = {o->epochs, o->batch, o->seed, o->on_epoch, o->user};
+    latent_loop_config lc = {o->epochs, o->batch, o->seed, o->on_epoch, o->user, o->on_step};
     return latent_loop_run(&lc, m, m->batch, x, n, d, &m->state);
 }
 

@@ -85,6 +85,8 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
                 sum[i] += b.loss[i] * (double)b.rows;
             }
             rows_done += (double)b.rows;
+            if (cfg->on_step)
+                cfg->on_step(cfg->user, state->epoch + 1, (int64_t)rows_done, sum[0] / rows_done);
             state->step++;
             state->batch_in_epoch = k + 1;
         }

@@ -89,7 +89,15 @@ static int on_epoch(void *user, const latent_epoch_report *r)
             return 1;
         }
     }
+    /* The next epoch's rate and ETA count from here, after evaluation and checkpoint. */
+    progress_epoch_begin(&c->p, r->epoch + 1);
     return 0;
+}
+
+static void on_step(void *user, int64_t epoch, int64_t rows_done, double mean_loss)
+{
+    run_ctx *c = user;
+    progress_step(&c->p, epoch, rows_done, mean_loss);
 }
 
 static int build_model(const char *cmd, train_args *a, int64_t d, latent_model **m)
@@ -268,6 +276,7 @@ int train_nn(train_args *a, const cli_command *unused)
     c.last_train = c.last_test = NAN;
     progress_init(&c.p, a->json, a->quiet, s0.epoch + 1, a->epochs - s0.epoch, ds.n);
     o.on_epoch = on_epoch;
+    o.on_step = on_step;
     o.user = &c;
     double t0 = progress_now();
     latent_status st = latent_model_train(m, ds.x, ds.n, ds.d, &o);
