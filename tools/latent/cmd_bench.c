@@ -42,6 +42,7 @@ int cmd_bench(int argc, char **argv)
                        NULL, opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc - 1, argv + 1);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
+    if (cli_parse_only) return EXIT_OK;
     if (which == 1)
         return cli_error(name, EXIT_FAIL, "not available in this build yet (see latent bench gemm "
                          "and latent selftest)");
