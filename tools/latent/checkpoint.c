@@ -17,8 +17,8 @@ void ckpt_extra_set(ckpt_extra *e, const char *key, const char *val)
         e->val[i] = NULL;
         e->n++;
     }
-    /* A caller's string may point at the value stored here (--resume takes settings from the
-     * checkpoint): setting it again must not free what the caller still reads. */
+    /* Options taken from a checkpoint point into this map, and are recorded again before the
+     * run: an unchanged value keeps its string alive. */
     if (e->val[i] && strcmp(e->val[i], val ? val : "") == 0) return;
     char *copy = strdup(val ? val : ""); /* val may be the string being replaced */
     free(e->val[i]);
