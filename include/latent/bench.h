@@ -1,5 +1,6 @@
 /* Kernel benchmarks the `latent bench` command reports: GEMM and fused k-means assignment rates
- * per ISA level and thread count, beside the FMA peak measured in the same run. */
+ * per ISA level and thread count beside the FMA peak, and the elementwise kernels' GB/s beside
+ * a memory-bandwidth reference, all measured in the same run. */
 #ifndef LATENT_BENCH_H
 #define LATENT_BENCH_H
 
@@ -47,6 +48,47 @@ typedef struct latent_bench_gemm_result {
  * fills *out; LATENT_EINVAL for bad options, LATENT_ENOMEM when the buffers cannot be had. */
 latent_status latent_bench_gemm(const latent_bench_gemm_options *opt,
                                 latent_bench_gemm_result *out);
+
+/* Kernels timed by latent_bench_kernels: act_fwd and act_bwd of every activation, vexp, vlog,
+ * mse, bce_logits, gauss_kl, sum, col_sum, axpy, adam, sgd, sqnorm_rows, kmeans_accumulate
+ * (the elementwise ones, each at a cache-resident and a memory-resident size); the fused k-means
+ * assignment is timed besides. */
+#define LATENT_BENCH_KERNELS (2 * 6 + 12)
+
+typedef struct latent_bench_kernels_options {
+    int repetitions; /* timed rounds per point, the median is kept; 0: 7 (3 when quick) */
+    int quick;       /* nonzero: 3 rounds of ~5 ms, a 4M-float large size (may partly fit in
+                      * the last-level cache) and a smaller k-means point */
+    double peak_seconds; /* length of each FMA-peak measurement; 0: 0.2 */
+    int cpu_time;    /* nonzero: time by the process's CPU time (one thread), for shared machines */
+} latent_bench_kernels_options;
+
+typedef struct latent_bench_kernels_row {
+    latent_isa isa;
+    const char *kernel;  /* "relu_fwd", "adam", ..., "kmeans_assign" */
+    int64_t n;           /* floats per operand (kmeans_assign: rows) */
+    int memory_resident; /* 1: the large size, whose operands far exceed the caches */
+    double bytes;        /* bytes the kernel must read + write per call (0 for kmeans_assign) */
+    double gbps;         /* bytes / median seconds / 1e9 (0 for kmeans_assign) */
+    double mem_fraction; /* memory-resident rows: gbps / the result's triad_gbps, else 0 */
+    double gflops;       /* kmeans_assign: 2 n k d flops / median seconds / 1e9, else 0 */
+    double fma_peak;     /* kmeans_assign: this level's one-thread FMA peak in GFLOP/s, else 0 */
+} latent_bench_kernels_row;
+
+typedef struct latent_bench_kernels_result {
+    int64_t small_n, large_n;          /* the cache- and memory-resident sizes, in floats */
+    int64_t kmeans_n, kmeans_d, kmeans_k;
+    double copy_gbps;  /* plain copy of large_n floats (8 bytes per float moved) */
+    double triad_gbps; /* a = b + s c over large_n floats (12 bytes per float): the reference */
+    int nrows;
+    latent_bench_kernels_row rows[LATENT_ISA_COUNT * (2 * LATENT_BENCH_KERNELS + 1)];
+} latent_bench_kernels_result;
+
+/* Times every kernel of every level this CPU supports on one thread (levels interleaved), and the
+ * copy/triad reference, and fills *out; rows go level by level, each kernel small then large.
+ * LATENT_EINVAL for bad options, LATENT_ENOMEM when the buffers cannot be had. */
+latent_status latent_bench_kernels(const latent_bench_kernels_options *opt,
+                                   latent_bench_kernels_result *out);
 
 #ifdef __cplusplus
 }

@@ -3,42 +3,16 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "latent/bench.h"
 #include "latent/memory.h"
 #include "simd/conformance.h"
 #include "simd/gemm.h"
+#include "bench_timing.h"
 
 static const int64_t shapes[LATENT_BENCH_GEMM_SHAPES][3] = {
     {256, 784, 128}, {256, 128, 784}, {128, 784, 256}, {784, 128, 256}, {256, 128, 32},
     {2048, 2048, 2048}};
 static const char *const layout_names[LATENT_BENCH_GEMM_LAYOUTS] = {"NT", "NN", "TN"};
-
-/* Seconds on the benchmark's clock: the wall clock, or the process's CPU time shared out over
- * the threads in use. */
-typedef struct bench_clock {
-    clockid_t id;
-    int div;
-} bench_clock;
-
-static double now_s(const bench_clock *ck)
-{
-    struct timespec ts;
-    clock_gettime(ck->id, &ts);
-    return ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec) / ck->div;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 typedef struct gemm_point {
     int ta, tb;
@@ -47,8 +21,9 @@ typedef struct gemm_point {
     float *c;
 } gemm_point;
 
-static void run_gemm(const lk_table *t, const gemm_point *p)
+static void run_gemm(const lk_table *t, const void *ctx)
 {
+    const gemm_point *p = ctx;
     lk_sgemm(t, p->ta, p->tb, p->m, p->n, p->k, 1.0f, p->a, p->ta ? p->m : p->k, p->b,
              p->tb ? p->k : p->n, 0.0f, p->c, p->n, NULL, LATENT_ACT_IDENTITY, 0.0f);
 }
@@ -59,36 +34,10 @@ typedef struct kmeans_point {
     int32_t *labels;
 } kmeans_point;
 
-static void run_kmeans(const lk_table *t, const kmeans_point *p)
+static void run_kmeans(const lk_table *t, const void *ctx)
 {
+    const kmeans_point *p = ctx;
     lk_kmeans_assign(t, p->n, p->d, p->x, p->d, p->centers, p->k, p->cnorm, p->labels, NULL);
-}
-
-/* Seconds per call of one level at one point: enough calls to fill ~20 ms. */
-static double time_calls(const bench_clock *ck, const lk_table *t, const gemm_point *g,
-                         const kmeans_point *km, int calls)
-{
-    double t0 = now_s(ck);
-    for (int i = 0; i < calls; i++) {
-        if (g) run_gemm(t, g);
-        else run_kmeans(t, km);
-    }
-    return (now_s(ck) - t0) / calls;
-}
-
-/* Times every level at one point, interleaved rep by rep; rates[l] = flops / median seconds. */
-static void measure(const bench_clock *ck, const lk_table *const *lv, int nlv, const gemm_point *g,
-                    const kmeans_point *km, double flops, int reps, double *rates)
-{
-    int calls[LATENT_ISA_COUNT];
-    double secs[LATENT_ISA_COUNT][64];
-    for (int l = 0; l < nlv; l++) {
-        double once = time_calls(ck, lv[l], g, km, 1); /* warms caches, threads and workspace */
-        calls[l] = once > 0.02 ? 1 : (int)(0.02 / (once > 1e-7 ? once : 1e-7)) + 1;
-    }
-    for (int r = 0; r < reps; r++)
-        for (int l = 0; l < nlv; l++) secs[l][r] = time_calls(ck, lv[l], g, km, calls[l]);
-    for (int l = 0; l < nlv; l++) rates[l] = flops / median(secs[l], reps) * 1e-9;
 }
 
 static double peak_on(const lk_table *t, int threads, double seconds)
@@ -168,8 +117,7 @@ latent_status latent_bench_gemm(const latent_bench_gemm_options *opt,
     for (int ti = 0; ti < ntc; ti++) {
         int nt = tcounts[ti];
         omp_set_num_threads(nt);
-        bench_clock ck = {o.cpu_time ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC,
-                          o.cpu_time ? nt : 1};
+        bench_clock ck = bench_clock_for(o.cpu_time, nt);
         latent_bench_gemm_row *rows = out->rows + out->nrows;
         for (int l = 0; l < nlv; l++) {
             rows[l].isa = lv[l]->isa;
@@ -183,13 +131,14 @@ latent_status latent_bench_gemm(const latent_bench_gemm_options *opt,
                 int lay = big ? 1 : ly; /* 2048^3: NN only */
                 gemm_point g = {lay == 2, lay == 0, shapes[s][0], shapes[s][1], shapes[s][2],
                                 a, b, c};
-                measure(&ck, lv, nlv, &g, NULL, 2.0 * (double)(g.m * g.k * g.n), big ? big_reps : reps,
-                        rates);
+                bench_measure(&ck, lv, nlv, run_gemm, &g, 2e-9 * (double)(g.m * g.k * g.n),
+                              big ? big_reps : reps, 0.02, rates);
                 for (int l = 0; l < nlv; l++) rows[l].gflops[s][lay] = rates[l];
             }
         }
         if (!o.quick) {
-            measure(&ck, lv, nlv, NULL, &km, 2.0 * (double)(km.n * km.k * km.d), big_reps, rates);
+            bench_measure(&ck, lv, nlv, run_kmeans, &km, 2e-9 * (double)(km.n * km.k * km.d),
+                          big_reps, 0.02, rates);
             for (int l = 0; l < nlv; l++) rows[l].kmeans_gflops = rates[l];
         }
         out->nrows += nlv;

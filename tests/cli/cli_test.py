@@ -181,6 +181,31 @@ def info_plain_and_json():
     assert json.loads(p.stdout)["isa_used"] == "scalar"
 
 
+@case("usage")
+def bench_kernels_quick_json():
+    objs = json_lines(ok("bench", "kernels", "--quick", "--json", "--cpu-time", timeout=280).stdout)
+    mem = [o for o in objs if o["event"] == "bench_memory"]
+    rows = [o for o in objs if o["event"] == "bench_kernel"]
+    assert len(mem) == 1 and mem[0]["triad_gbps"] > 0 and mem[0]["copy_gbps"] > 0, mem
+    levels = {o["isa"] for o in rows}
+    assert "scalar" in levels, levels
+    for isa in levels:
+        mine = [o for o in rows if o["isa"] == isa]
+        kernels = {o["kernel"] for o in mine}
+        for k in ("relu_fwd", "softplus_bwd", "vexp", "vlog", "mse", "bce_logits", "gauss_kl",
+                  "sum", "col_sum", "axpy", "adam", "sgd", "sqnorm_rows", "kmeans_accumulate",
+                  "kmeans_assign"):
+            assert k in kernels, (isa, k)
+        assert len(mine) == 2 * 24 + 1, (isa, len(mine))
+    for o in rows:
+        if o["kernel"] == "kmeans_assign":
+            assert o["gflops"] > 0 and o["fma_peak_gflops"] > 0, o
+        else:
+            assert o["gbps"] > 0 and o["bytes"] >= 4 * o["n"], o
+            assert (o["resident"] == "memory") == ("mem_fraction" in o), o
+    fails(2, "--threads", "bench", "kernels", "--threads", "2")
+
+
 # ---------------------------------------------------------------- helpers for files
 def np():
     import numpy

@@ -55,23 +55,38 @@ static void fit_from_init(const skcase *c, latent_kmeans_algorithm algo, latent_
                  latent_last_error());
 }
 
-/* Same labels, inertia within relative 1e-5, same n_iter, centers within float rounding. */
+/* Labels equal to scikit-learn's up to near-ties, inertia within relative 1e-5, the same n_iter,
+ * centers within float rounding plus what the differing rows can move them.
+ * Both sides compute ||x||^2 - 2 x.c + ||c||^2 in float32 with different summation orders, so a
+ * row whose two best centers are equally far to within that rounding may go either way in some
+ * iteration, and the runs then settle a row or two apart (seen at k=50: one row of 5000, the
+ * centers 1/256 apart where that row's pixel is 1). So at most one label in a thousand may
+ * differ, and inertia and n_iter must still agree. */
 static void expect_sklearn(const skcase *c, const latent_kmeans_result *r, const char *what)
 {
     int64_t diff = 0;
     for (int64_t i = 0; i < c->n; i++) diff += r->labels[i] != c->labels[i];
-    cr_expect_eq(diff, 0, "%s: %lld of %lld labels differ from scikit-learn's", what,
-                 (long long)diff, (long long)c->n);
+    cr_expect(diff * 1000 <= c->n, "%s: %lld of %lld labels differ from scikit-learn's (near-ties)",
+              what, (long long)diff, (long long)c->n);
     cr_expect(fabs(r->inertia - c->inertia) <= 1e-5 * c->inertia,
               "%s: inertia %.9g, scikit-learn %.9g", what, r->inertia, c->inertia);
     cr_expect_eq(r->n_iter, c->n_iter, "%s: n_iter %d, scikit-learn %d", what, r->n_iter,
                  c->n_iter);
+    /* A row that changes cluster moves each center coordinate by at most max|x - c| / count;
+     * pixels lie in [0, 1], so by at most 1 / (the smallest cluster's size). */
+    int64_t *count = calloc((size_t)c->k, sizeof *count), smallest = c->n;
+    for (int64_t i = 0; i < c->n; i++) count[c->labels[i]]++;
+    for (int64_t j = 0; j < c->k; j++)
+        if (count[j] > 0 && count[j] < smallest) smallest = count[j];
+    free(count);
+    double allowed = 1e-4 + (double)diff * 2.0 / (double)smallest;
     double worst = 0.0;
     for (int64_t e = 0; e < c->k * c->d; e++) {
         double dv = fabs((double)r->centers[e] - c->centers[e]);
         if (dv > worst) worst = dv;
     }
-    cr_expect(worst < 1e-4, "%s: centers differ from scikit-learn's by up to %g", what, worst);
+    cr_expect(worst < allowed, "%s: centers differ from scikit-learn's by up to %g (allowed %g "
+              "with %lld near-tie rows)", what, worst, allowed, (long long)diff);
 }
 
 static void against_sklearn(const char *name, const char *extra)

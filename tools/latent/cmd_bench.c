@@ -7,6 +7,68 @@
 #include "latent/isa.h"
 #include "options.h"
 
+/* latent bench kernels: one row per level, kernel and size. */
+static int bench_kernels(const char *name, int json, int quick, int reps, double seconds,
+                         int cpu_time)
+{
+    latent_bench_kernels_options o = {reps, quick, seconds, cpu_time};
+    latent_bench_kernels_result *r = calloc(1, sizeof *r);
+    if (!r) return cli_error(name, EXIT_FAIL, "out of memory");
+    if (latent_bench_kernels(&o, r) != LATENT_OK) {
+        free(r);
+        return cli_error(name, EXIT_FAIL, "%s", latent_last_error());
+    }
+    if (json) {
+        jsonl j;
+        jsonl_begin(&j, "bench_memory");
+        jsonl_int(&j, "n", r->large_n);
+        jsonl_num(&j, "copy_gbps", r->copy_gbps);
+        jsonl_num(&j, "triad_gbps", r->triad_gbps);
+        jsonl_end(&j);
+    } else {
+        printf("memory reference, one thread, %lld floats: copy %.1f GB/s, triad %.1f GB/s\n",
+               (long long)r->large_n, r->copy_gbps, r->triad_gbps);
+        printf("%-7s %-18s %10s %10s %10s %7s   (GB/s: bytes read + written)\n", "isa", "kernel",
+               "n", "bytes", "GB/s", "of mem");
+    }
+    for (int i = 0; i < r->nrows; i++) {
+        const latent_bench_kernels_row *row = &r->rows[i];
+        int assign = row->gflops > 0;
+        if (json) {
+            jsonl j;
+            jsonl_begin(&j, "bench_kernel");
+            jsonl_str(&j, "isa", latent_isa_name(row->isa));
+            jsonl_str(&j, "kernel", row->kernel);
+            jsonl_int(&j, "n", row->n);
+            if (assign) {
+                jsonl_int(&j, "d", r->kmeans_d);
+                jsonl_int(&j, "k", r->kmeans_k);
+                jsonl_num(&j, "gflops", row->gflops);
+                jsonl_num(&j, "fma_peak_gflops", row->fma_peak);
+                jsonl_num(&j, "peak_fraction", row->gflops / row->fma_peak);
+            } else {
+                jsonl_str(&j, "resident", row->memory_resident ? "memory" : "cache");
+                jsonl_num(&j, "bytes", row->bytes);
+                jsonl_num(&j, "gbps", row->gbps);
+                if (row->memory_resident) jsonl_num(&j, "mem_fraction", row->mem_fraction);
+            }
+            jsonl_end(&j);
+        } else if (assign) {
+            printf("%-7s %-18s %10lld   d=%lld k=%lld: %.1f GFLOP/s, %.0f%% of the FMA peak %.1f\n",
+                   latent_isa_name(row->isa), row->kernel, (long long)row->n,
+                   (long long)r->kmeans_d, (long long)r->kmeans_k, row->gflops,
+                   100.0 * row->gflops / row->fma_peak, row->fma_peak);
+        } else {
+            printf("%-7s %-18s %10lld %10.0f %10.1f", latent_isa_name(row->isa), row->kernel,
+                   (long long)row->n, row->bytes, row->gbps);
+            if (row->memory_resident) printf(" %6.0f%%", 100.0 * row->mem_fraction);
+            printf("\n");
+        }
+    }
+    free(r);
+    return EXIT_OK;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const char *const what[] = {"gemm", "kernels"};
@@ -42,10 +104,10 @@ int cmd_bench(int argc, char **argv)
                        NULL, opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc - 1, argv + 1);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
+    if (which == 1 && threads)
+        return cli_error(name, EXIT_USAGE, "--threads: the kernels are timed on one thread");
     if (cli_parse_only) return EXIT_OK;
-    if (which == 1)
-        return cli_error(name, EXIT_FAIL, "not available in this build yet (see latent bench gemm "
-                         "and latent selftest)");
+    if (which == 1) return bench_kernels(name, json, quick, (int)reps, seconds, cpu_time);
     latent_bench_gemm_options o = {(int)reps, (int)threads, quick, seconds, cpu_time};
     latent_bench_gemm_result *r = calloc(1, sizeof *r);
     if (!r) return cli_error(name, EXIT_FAIL, "out of memory");

@@ -1,0 +1,57 @@
+# PyTorch peer: the VAE 784-400-20 with a Bernoulli (logits) decoder, Adam 1e-3.
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_loop  # noqa: E402
+
+
+def main():
+    args = torch_loop.parse("PyTorch VAE epoch benchmark", lr=1e-3)
+    torch, train, test = torch_loop.setup(args)
+    nn = torch.nn
+    F = nn.functional
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Linear(784, 400)
+            self.mu = nn.Linear(400, 20)
+            self.logvar = nn.Linear(400, 20)
+            self.dec = nn.Sequential(nn.Linear(20, 400), nn.ReLU(), nn.Linear(400, 784))
+
+        def forward(self, x):
+            h = F.relu(self.enc(x))
+            mu, logvar = self.mu(h), self.logvar(h)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            return self.dec(z), mu, logvar
+
+    def neg_elbo_sum(x):
+        """Negative ELBO summed over the examples: BCE over pixels + KL to N(0, I)."""
+        logits, mu, logvar = model(x)
+        rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        kl = -0.5 * torch.sum(1 + logvar - mu * mu - logvar.exp())
+        return rec + kl
+
+    model = VAE()
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=args.betas)
+
+    def step(x):
+        opt.zero_grad(set_to_none=True)
+        loss = neg_elbo_sum(x) / x.shape[0]
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    def evaluate():
+        # One reparameterized sample per test example, nats per example.
+        torch.manual_seed(args.seed + 1)
+        total = sum(float(neg_elbo_sum(xb)) for xb in test.split(1000))
+        return {"test_loss": total / test.shape[0], "test_metric": "neg_elbo_nats"}
+
+    torch_loop.run(args, torch, train, step, evaluate,
+                   {"model": "vae", "layers": "784,400", "latent": 20})
+
+
+if __name__ == "__main__":
+    main()
