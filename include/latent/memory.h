@@ -18,6 +18,10 @@ void *latent_calloc(size_t count, size_t size, const char *what);
 
 void latent_free(void *p);
 
+/* This machine's physical memory in bytes (0 when unknown): what sizes are refused against
+ * before a large allocation, so a run that cannot fit fails up front instead of swapping. */
+uint64_t latent_physical_memory(void);
+
 /* Nonzero (and *out = a * b) when the product fits in a size_t. */
 int latent_mul_ok(size_t a, size_t b, size_t *out);
 

@@ -108,6 +108,18 @@ latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const floa
     if (st != LATENT_OK) return st;
     if (!o) return latent_fail(LATENT_EINVAL, "kmeans: options: NULL");
     if ((st = check_shape(x, n, d, o->k)) != LATENT_OK) return st;
+    /* The working set, refused up front when it cannot fit: three k x d center copies, the
+     * centered rows, and Elkan's k x k center distances and n x k lower bounds. */
+    double floats = 3.0 * (double)o->k * (double)d + (double)n * (double)d;
+    if (o->algorithm == LATENT_KMEANS_ELKAN) floats += (double)o->k * (double)(o->k + n);
+    uint64_t mem = latent_physical_memory();
+    if (mem && floats * sizeof(float) > (double)mem)
+        return latent_fail(LATENT_ENOMEM, "kmeans: k: %lld clusters of %lld x %lld rows need "
+                           "%.1f GiB of working memory%s but this machine has %.1f GiB",
+                           (long long)o->k, (long long)n, (long long)d,
+                           floats * sizeof(float) / 1073741824.0,
+                           o->algorithm == LATENT_KMEANS_ELKAN ? " (elkan's bounds)" : "",
+                           (double)mem / 1073741824.0);
     if (o->max_iter < 1)
         return latent_fail(LATENT_EINVAL, "kmeans: max_iter: %d must be at least 1", o->max_iter);
     if (!(o->tol >= 0.0)) return latent_fail(LATENT_EINVAL, "kmeans: tol: %g must be >= 0", o->tol);

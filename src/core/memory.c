@@ -1,8 +1,15 @@
 /* Aligned allocation with the size product checked before anything is asked of the system. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "latent/error.h"
 #include "latent/memory.h"
+
+uint64_t latent_physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
 
 int latent_mul_ok(size_t a, size_t b, size_t *out)
 {

@@ -17,11 +17,11 @@ latent_status latent_dataset_alloc(latent_dataset *ds, int64_t n, int64_t d, con
     if (!latent_mul_ok((size_t)n, (size_t)d, &count) || count > SIZE_MAX / sizeof(float))
         return latent_fail(LATENT_ENOMEM, "%s: %lld x %lld floats overflow", name, (long long)n,
                            (long long)d);
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0 && count * sizeof(float) / (uint64_t)page > (uint64_t)pages)
+    uint64_t mem = latent_physical_memory();
+    if (mem && count > mem / sizeof(float))
         return latent_fail(LATENT_ENOMEM, "%s: %lld x %lld floats need %.1f GiB but this machine "
                            "has %.1f GiB of memory", name, (long long)n, (long long)d,
-                           (double)count * 4 / 1073741824.0, (double)pages * page / 1073741824.0);
+                           (double)count * 4 / 1073741824.0, (double)mem / 1073741824.0);
     ds->x = latent_alloc((size_t)count, sizeof(float), name);
     if (!ds->x) return LATENT_ENOMEM;
     ds->n = n;

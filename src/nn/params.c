@@ -34,6 +34,14 @@ int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int6
 
 latent_status latent_params_alloc(latent_params *p)
 {
+    /* Training keeps four floats per parameter (weights, gradient, two optimizer moments):
+     * refuse a model whose parameters alone would not fit, before touching any of it. */
+    uint64_t mem = latent_physical_memory();
+    if (mem && (uint64_t)p->n > mem / (4 * sizeof(float)))
+        return latent_fail(LATENT_ENOMEM, "model: %lld parameters need %.1f GiB for weights, "
+                           "gradients and optimizer moments but this machine has %.1f GiB of "
+                           "memory", (long long)p->n, (double)p->n * 16 / 1073741824.0,
+                           (double)mem / 1073741824.0);
     p->w = latent_calloc((size_t)p->n, sizeof(float), "parameters");
     p->g = latent_calloc((size_t)p->n, sizeof(float), "gradient");
     if (!p->w || !p->g) return LATENT_ENOMEM;

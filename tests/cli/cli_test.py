@@ -450,6 +450,37 @@ def resume_equals_uninterrupted():
 
 
 @case("resume")
+def rerunning_the_same_command_resumes():
+    # The same command line again, with --resume: family options equal to the checkpoint's
+    # are accepted (and the run still ends where an uninterrupted one does) ...
+    for fam, extra in (("ae", ["--layers", "784,32,8", "--act", "tanh", "--sparse", "3,0.05"]),
+                       ("vae", ["--layers", "784,32", "--latent", "4", "--beta", "0.5"]),
+                       ("gan", ["--z", "8", "--gen", "32", "--disc", "32", "--d-steps", "2"])):
+        whole, part = tmp(f"same-{fam}-2.safetensors"), tmp(f"same-{fam}-1.safetensors")
+        ok("train", fam, *FM, "--epochs", "2", *extra, "--save", whole, "--quiet")
+        ok("train", fam, *FM, "--epochs", "1", *extra, "--save", part, "--quiet")
+        ok("train", fam, *FM, "--epochs", "2", *extra, "--save", part, "--resume", part, "--quiet")
+        tensors_equal(whole, part)
+    # ... and one that differs is refused, naming the option and both values.
+    part = tmp("same-ae-1.safetensors")
+    p = fails(2, "--layers", "train", "ae", "--layers", "784,32,4", "--resume", part)
+    assert "784,32,4" in p.stderr and "784,32,8" in p.stderr, p.stderr
+    p = fails(2, "--act", "train", "ae", "--act", "relu", "--resume", part)
+    assert "relu" in p.stderr and "tanh" in p.stderr, p.stderr
+    p = fails(2, "--latent", "train", "vae", "--latent", "5", "--resume",
+              tmp("same-vae-1.safetensors"))
+    assert "5" in p.stderr and "4" in p.stderr, p.stderr
+    fails(2, "--gen", "train", "gan", "--gen", "64", "--resume", tmp("same-gan-1.safetensors"))
+
+
+@case("resume")
+def a_model_too_large_is_refused_up_front():
+    # 784 -> 2^20 -> 2^20 is 1.1e12 parameters (16 TB to train): refused before any allocation.
+    fails(2, "--layers", "train", "ae", *FM, "--layers", "784,1048576,1048576", "--epochs", "1")
+    fails(2, "--gen/--disc", "train", "gan", *FM, "--gen", "1048576,1048576", "--epochs", "1")
+
+
+@case("resume")
 def divergence_stops_and_keeps_the_checkpoint():
     numpy = np()
     x = numpy.full((256, 8), 0.5, numpy.float32)

@@ -24,6 +24,7 @@ int cmd_anomaly(int argc, char **argv)
     int rc = cli_parse(&cmd, argc, argv);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
     if (!out) return cli_error("anomaly", EXIT_USAGE, "--out SCORES.npy is required");
+    if (cli_parse_only) return EXIT_OK;
     model_use u;
     if (use_open("anomaly", cmd.pos[0], "ae|vae", &u)) return EXIT_FAIL;
     rc = EXIT_FAIL;

@@ -104,11 +104,10 @@ int cmd_bench(int argc, char **argv)
                        NULL, opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc - 1, argv + 1);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
-    if (which == 1) {
-        if (threads)
-            return cli_error(name, EXIT_USAGE, "--threads: the kernels are timed on one thread");
-        return bench_kernels(name, json, quick, (int)reps, seconds, cpu_time);
-    }
+    if (which == 1 && threads)
+        return cli_error(name, EXIT_USAGE, "--threads: the kernels are timed on one thread");
+    if (cli_parse_only) return EXIT_OK;
+    if (which == 1) return bench_kernels(name, json, quick, (int)reps, seconds, cpu_time);
     latent_bench_gemm_options o = {(int)reps, (int)threads, quick, seconds, cpu_time};
     latent_bench_gemm_result *r = calloc(1, sizeof *r);
     if (!r) return cli_error(name, EXIT_FAIL, "out of memory");

@@ -36,6 +36,7 @@ int cmd_cluster(int argc, char **argv)
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
     if (!k) return cli_error("cluster", EXIT_USAGE, "--k N is required");
     if (!out) return cli_error("cluster", EXIT_USAGE, "--out LABELS.npy is required");
+    if (cli_parse_only) return EXIT_OK;
     model_use u;
     if (use_open("cluster", cmd.pos[0], "ae|vae", &u)) return EXIT_FAIL;
     rc = EXIT_FAIL;

@@ -89,6 +89,7 @@ int cmd_eval(int argc, char **argv)
     int rc = cli_parse(&cmd, argc, argv);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
 
+    if (cli_parse_only) return EXIT_OK;
     char kind[32];
     if (ckpt_kind("eval", cmd.pos[0], kind, sizeof kind)) return EXIT_FAIL;
     if (strcmp(kind, "kmeans") == 0) return eval_kmeans(cmd.pos[0], data, labels, limit, json);

@@ -19,6 +19,7 @@ int cmd_info(int argc, char **argv)
                        NULL, opts, 1, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
+    if (cli_parse_only) return EXIT_OK;
 
     const char *supported[LATENT_ISA_COUNT];
     int nsup = 0;

@@ -27,6 +27,7 @@ int cmd_reconstruct(int argc, char **argv)
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
     if (!cli_given(&cmd, "n")) return cli_error("reconstruct", EXIT_USAGE, "--n N is required");
     if (!png) return cli_error("reconstruct", EXIT_USAGE, "--png OUT.png is required");
+    if (cli_parse_only) return EXIT_OK;
     model_use u;
     if (use_open("reconstruct", cmd.pos[0], "ae|vae", &u)) return EXIT_FAIL;
     rc = EXIT_FAIL;

@@ -26,6 +26,7 @@ int cmd_sample(int argc, char **argv)
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
     if (!cli_given(&cmd, "n")) return cli_error("sample", EXIT_USAGE, "--n N is required");
     if (!png) return cli_error("sample", EXIT_USAGE, "--png OUT.png is required");
+    if (cli_parse_only) return EXIT_OK;
     model_use u;
     if (use_open("sample", cmd.pos[0], "vae|gan", &u)) return EXIT_FAIL;
     rc = EXIT_FAIL;

@@ -46,6 +46,7 @@ int cmd_selftest(int argc, char **argv)
                        NULL, opts, 1, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
+    if (cli_parse_only) return EXIT_OK;
     int n = lk_selftest_count();
     lk_selftest_row *rows = calloc(n > 0 ? (size_t)n : 1, sizeof *rows);
     if (!rows) return cli_error("selftest", EXIT_FAIL, "out of memory");

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "options.h"
 
+int cli_parse_only;
+
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 {
     char msg[1024];

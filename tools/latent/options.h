@@ -51,6 +51,10 @@ typedef struct cli_command {
     int npos;
 } cli_command;
 
+/* When set (by the option-parser fuzz harness), every command returns EXIT_OK once its options
+ * are parsed and checked, before it opens a file or does any work. */
+extern int cli_parse_only;
+
 /* Parses argv (the arguments after the command words) against cmd. Prints --help to stdout and
  * returns CLI_HELPED; prints one line to stderr and returns EXIT_USAGE on any bad usage. */
 int cli_parse(cli_command *cmd, int argc, char **argv);

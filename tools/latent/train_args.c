@@ -188,10 +188,11 @@ int train_args_parse(train_args *a, int argc, char **argv)
     a->given_clip = cli_given(&cmd, "clip");
     a->given_layers = cli_given(&cmd, "layers");
     for (int i = (int)(sizeof common / sizeof *common); i < n; i++)
-        if (all[i].given && !a->family_option) a->family_option = fam_opts[fam][i - (int)(sizeof common / sizeof *common)].name;
-    if (a->resume && a->family_option)
+        if (all[i].given) a->family_options[a->n_family_options++] = all[i].name;
+    /* k-means has no resumable state: its options cannot be checked against a checkpoint. */
+    if (a->resume && a->n_family_options && fam == FAMILY_KMEANS)
         return cli_error(name, EXIT_USAGE, "--%s: the model's configuration comes from --resume "
-                         "and cannot change", a->family_option);
+                         "and cannot change", a->family_options[0]);
     if (a->layers.n == 1 && (fam == FAMILY_AE))
         return cli_error(name, EXIT_USAGE,
                          "--layers: needs the input size and at least one encoder layer");

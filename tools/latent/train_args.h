@@ -37,7 +37,10 @@ typedef struct train_args {
     /* which options were typed: --resume takes the rest from the checkpoint */
     int given_data, given_test, given_limit, given_epochs, given_batch, given_lr, given_optimizer,
         given_seed, given_clip, given_layers;
-    const char *family_option;           /* a family option typed, or NULL */
+    /* the family options typed (names without "--"): with --resume each must equal the
+     * checkpoint's configuration */
+    const char *family_options[8];
+    int n_family_options;
 } train_args;
 
 /* Parses `latent train FAMILY ...` (argv starts after "train"). Returns CLI_PARSED, CLI_HELPED

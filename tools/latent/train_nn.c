@@ -157,7 +157,48 @@ static int build_model(const char *cmd, train_args *a, int64_t d, latent_model *
         }
         st = latent_gan_create(&c, (uint64_t)a->seed, m);
     }
+    /* A model too large for this machine: name the options that sized it. */
+    if (st == LATENT_ENOMEM)
+        return cli_error(cmd, EXIT_USAGE, "%s: %s",
+                         a->family == FAMILY_GAN   ? "--gen/--disc/--z"
+                         : a->family == FAMILY_VAE ? "--layers/--latent"
+                                                   : "--layers",
+                         latent_last_error());
     if (st != LATENT_OK) return cli_error(cmd, EXIT_USAGE, "%s", latent_last_error());
+    return EXIT_OK;
+}
+
+/* --resume with family options typed (the same command run again after a kill): each must
+ * equal the checkpoint's configuration. The typed options build a model of their own so that
+ * both sides are formatted by the library's configuration map, whose keys are the option
+ * names with '_' for '-'. */
+static int check_family_options(const char *cmd, train_args *a, latent_model *m)
+{
+    if (!a->n_family_options) return EXIT_OK;
+    latent_model *typed = NULL;
+    int64_t d = a->given_layers ? a->layers.v[0] : latent_model_input_dim(m);
+    int rc = build_model(cmd, a, d, &typed);
+    if (rc) return rc;
+    char ck[LATENT_CONFIG_MAX][32], cv[LATENT_CONFIG_MAX][96];
+    char tk[LATENT_CONFIG_MAX][32], tv[LATENT_CONFIG_MAX][96];
+    int nc = latent_model_config(m, ck, cv, LATENT_CONFIG_MAX);
+    int nt = latent_model_config(typed, tk, tv, LATENT_CONFIG_MAX);
+    latent_model_free(typed);
+    for (int o = 0; o < a->n_family_options; o++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s", a->family_options[o]);
+        for (char *p = key; *p; p++)
+            if (*p == '-') *p = '_';
+        const char *was = NULL, *now = NULL;
+        for (int i = 0; i < nc; i++)
+            if (strcmp(ck[i], key) == 0) was = cv[i];
+        for (int i = 0; i < nt; i++)
+            if (strcmp(tk[i], key) == 0) now = tv[i];
+        if (!was || !now || strcmp(was, now) != 0)
+            return cli_error(cmd, EXIT_USAGE, "--%s: %s differs from %s's %s (the model's "
+                             "configuration comes from --resume)", a->family_options[o],
+                             now ? now : "?", a->resume, was ? was : "?");
+    }
     return EXIT_OK;
 }
 
@@ -214,6 +255,8 @@ int train_nn(train_args *a, const cli_command *unused)
             rc = cli_error(cmd, EXIT_USAGE, "--resume: %s holds another kind of model", a->resume);
             goto out;
         }
+        if ((rc = check_family_options(cmd, a, m)) != EXIT_OK) goto out;
+        rc = EXIT_FAIL;
         if (take_from_checkpoint(cmd, a, &extra)) goto out;
         loss_history_load(&c.hist, &extra);
     }
