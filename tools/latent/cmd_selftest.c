@@ -4,7 +4,7 @@
 #include "jsonl.h"
 #include "latent/latent.h"
 #include "options.h"
-#include "simd/selftest.h"
+#include "../selftest/selftest_table.h"
 
 static void print_row(const lk_selftest_row *row, void *ctx)
 {
@@ -24,14 +24,7 @@ static void print_row(const lk_selftest_row *row, void *ctx)
         jsonl_end(&j);
         return;
     }
-    printf("%-7s %-24s %6lld %11.3g %11.3g  %-4s", latent_isa_name(row->isa), row->kernel,
-           (long long)r->cases, r->worst_err, r->worst_bound, row->passed ? "pass" : "FAIL");
-    if (!row->passed) {
-        if (r->cases == 0) printf("  no cases ran");
-        else printf("  %lld over bound; worst: %s", (long long)r->failures, r->worst_case);
-    }
-    printf("\n");
-    fflush(stdout);
+    selftest_print_row(row);
 }
 
 int cmd_selftest(int argc, char **argv)
@@ -50,9 +43,7 @@ int cmd_selftest(int argc, char **argv)
     int n = lk_selftest_count();
     lk_selftest_row *rows = calloc(n > 0 ? (size_t)n : 1, sizeof *rows);
     if (!rows) return cli_error("selftest", EXIT_FAIL, "out of memory");
-    if (!json)
-        printf("%-7s %-24s %6s %11s %11s  %s\n", "level", "kernel", "cases", "worst err", "bound",
-               "result");
+    if (!json) selftest_print_header();
     int failed = lk_selftest_run(rows, print_row, &json);
     if (json) {
         jsonl j;
@@ -61,7 +52,7 @@ int cmd_selftest(int argc, char **argv)
         jsonl_int(&j, "failed", failed);
         jsonl_end(&j);
     } else {
-        printf("selftest: %d passed, %d failed\n", n - failed, failed);
+        selftest_print_summary(n - failed, failed);
     }
     free(rows);
     if (failed) return cli_error("selftest", EXIT_FAIL, "%d kernel(s) failed", failed);

@@ -3,20 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "latent/isa.h"
-#include "simd/selftest.h"
+#include "selftest_table.h"
 
 static void print_row(const lk_selftest_row *row, void *ctx)
 {
     (void)ctx;
-    const lk_case_report *r = &row->report;
-    printf("%-7s %-24s %6lld %11.3g %11.3g  %-4s", latent_isa_name(row->isa), row->kernel,
-           (long long)r->cases, r->worst_err, r->worst_bound, row->passed ? "pass" : "FAIL");
-    if (!row->passed) {
-        if (r->cases == 0) printf("  no cases ran");
-        else printf("  %lld over bound; worst: %s", (long long)r->failures, r->worst_case);
-    }
-    printf("\n");
-    fflush(stdout);
+    selftest_print_row(row);
 }
 
 int main(void)
@@ -27,10 +19,9 @@ int main(void)
         fprintf(stderr, "latent-selftest: out of memory\n");
         return 1;
     }
-    printf("%-7s %-24s %6s %11s %11s  %s\n", "level", "kernel", "cases", "worst err", "bound",
-           "result");
+    selftest_print_header();
     int failed = lk_selftest_run(rows, print_row, NULL);
-    printf("selftest: %d passed, %d failed\n", n - failed, failed);
+    selftest_print_summary(n - failed, failed);
     free(rows);
     return failed ? 1 : 0;
 }
