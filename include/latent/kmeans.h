@@ -65,6 +65,12 @@ void latent_kmeans_options_default(latent_kmeans_options *o, int64_t k);
 latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const float *w,
                                 const latent_kmeans_options *o, latent_kmeans_result *res);
 
+/* As latent_kmeans_fit, but centers the rows of x in place (x is left holding each row minus
+ * the feature means) instead of in a copy: one copy of the data in memory, for callers that own
+ * it. The result is the same as latent_kmeans_fit's. */
+latent_status latent_kmeans_fit_inplace(float *x, int64_t n, int64_t d, const float *w,
+                                        const latent_kmeans_options *o, latent_kmeans_result *res);
+
 /* As latent_kmeans_fit for float64 rows and weights: converts them to float32 first (init_centers
  * stay float32). */
 latent_status latent_kmeans_fit_f64(const double *x, int64_t n, int64_t d, const double *w,

@@ -41,9 +41,10 @@ static latent_status check_shape(const float *x, int64_t n, int64_t d, int64_t k
 /* Fills D: the row norms and the absolute tolerance (tol times the mean feature variance, the
  * variance unweighted as scikit-learn takes it). With `shift` not NULL, D holds its own copy of
  * the rows minus their (unweighted) mean, written to shift: scikit-learn clusters centered data,
- * and the expanded distance ||x||^2 - 2 x.c + ||c||^2 loses less to rounding on it. */
+ * and the expanded distance ||x||^2 - 2 x.c + ||c||^2 loses less to rounding on it. With
+ * `inplace` (== x) the rows are centered where they are instead of in a copy. */
 static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d, const float *w,
-                               double tol, float *shift)
+                               double tol, float *shift, float *inplace)
 {
     memset(D, 0, sizeof *D);
     D->t = lk_active();
@@ -61,8 +62,16 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
     for (int64_t i = 0; i < n; i++)
         for (int64_t p = 0; p < d; p++) mean[p] += x[i * d + p];
     for (int64_t p = 0; p < d; p++) mean[p] /= (double)n;
+    /* The variances from the rows as given, before any centering in place. */
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t p = 0; p < d; p++) {
+            double e = x[i * d + p] - mean[p];
+            var[p] += e * e;
+        }
     if (shift) {
-        float *xc = latent_alloc((size_t)n, (size_t)d * sizeof(float), "kmeans: centered rows");
+        float *xc = inplace ? inplace
+                            : latent_alloc((size_t)n, (size_t)d * sizeof(float),
+                                           "kmeans: centered rows");
         if (!xc) {
             latent_free(D->xnorm); latent_free(mean); latent_free(var);
             return LATENT_ENOMEM;
@@ -75,11 +84,6 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
         D->shift = shift;
     }
     D->t->sqnorm_rows(n, d, D->x, d, D->xnorm);
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t p = 0; p < d; p++) {
-            double e = x[i * d + p] - mean[p];
-            var[p] += e * e;
-        }
     double mv = 0.0;
     for (int64_t p = 0; p < d; p++) mv += var[p] / (double)n;
     D->tol = tol * mv / (double)d;
@@ -100,8 +104,9 @@ static int same_clustering(const int32_t *a, const int32_t *b, int64_t n, int64_
     return 1;
 }
 
-latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const float *w,
-                                const latent_kmeans_options *o, latent_kmeans_result *res)
+/* The fit, on a centered copy of x or (inplace == x) on x centered where it is. */
+static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, const float *w,
+                         const latent_kmeans_options *o, latent_kmeans_result *res)
 {
     memset(res, 0, sizeof *res);
     latent_status st = latent_isa_init_from_env();
@@ -149,7 +154,10 @@ latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const floa
     km_data D;
     float *mean = latent_alloc((size_t)d, sizeof(float), "kmeans: feature means");
     if (!mean) return LATENT_ENOMEM;
-    if ((st = data_init(&D, x, n, d, w, o->tol, mean)) != LATENT_OK) { latent_free(mean); return st; }
+    if ((st = data_init(&D, x, n, d, w, o->tol, mean, inplace)) != LATENT_OK) {
+        latent_free(mean);
+        return st;
+    }
     float *centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: centers");
     int32_t *labels = latent_alloc((size_t)n, sizeof(int32_t), "kmeans: labels");
     int32_t *map = latent_alloc((size_t)k, sizeof(int32_t), "kmeans: label map");
@@ -199,13 +207,25 @@ latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const floa
     res->k = k;
 out:
     latent_free(D.xnorm);
-    latent_free((void *)D.x);
+    if (D.x != inplace) latent_free((void *)D.x);
     latent_free(mean);
     latent_free(centers);
     latent_free(labels);
     latent_free(map);
     if (st != LATENT_OK) latent_kmeans_result_free(res);
     return st;
+}
+
+latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const float *w,
+                                const latent_kmeans_options *o, latent_kmeans_result *res)
+{
+    return fit(x, NULL, n, d, w, o, res);
+}
+
+latent_status latent_kmeans_fit_inplace(float *x, int64_t n, int64_t d, const float *w,
+                                        const latent_kmeans_options *o, latent_kmeans_result *res)
+{
+    return fit(x, x, n, d, w, o, res);
 }
 
 latent_status latent_kmeans_fit_f64(const double *x, int64_t n, int64_t d, const double *w,
@@ -221,7 +241,7 @@ latent_status latent_kmeans_fit_f64(const double *x, int64_t n, int64_t d, const
     if (!xf || (w && !wf)) { st = LATENT_ENOMEM; goto out; }
     for (int64_t i = 0; i < n * d; i++) xf[i] = (float)x[i];
     for (int64_t i = 0; w && i < n; i++) wf[i] = (float)w[i];
-    st = latent_kmeans_fit(xf, n, d, wf, o, res);
+    st = latent_kmeans_fit_inplace(xf, n, d, wf, o, res); /* xf is ours: no third copy */
 out:
     latent_free(xf);
     latent_free(wf);
@@ -237,7 +257,7 @@ latent_status latent_kmeans_plusplus(const float *x, int64_t n, int64_t d, const
     if ((st = check_shape(x, n, d, k)) != LATENT_OK) return st;
     if (!centers) return latent_fail(LATENT_EINVAL, "kmeans++: centers: NULL output");
     km_data D;
-    if ((st = data_init(&D, x, n, d, w, 0.0, NULL)) != LATENT_OK) return st;
+    if ((st = data_init(&D, x, n, d, w, 0.0, NULL, NULL)) != LATENT_OK) return st;
     st = km_init_plusplus(&D, k, n_local_trials, seed, run, centers, indices);
     latent_free(D.xnorm);
     return st;

@@ -388,3 +388,32 @@ Test(kmeans, bad_input_is_a_clear_error)
     cr_expect_eq(latent_kmeans_fit(x, 3, 2, NULL, &o, &r), LATENT_EINVAL);
     cr_expect_eq(latent_kmeans_fit(NULL, 3, 2, NULL, &o, &r), LATENT_EINVAL);
 }
+
+/* Centering in place (one copy of the data) gives the same bytes as centering a copy. */
+Test(kmeans, inplace_equals_copy, .timeout = 300)
+{
+    skcase keep;
+    const int64_t n = 3000, d = 784, k = 8;
+    float *x = fashion_rows(n, &keep);
+    float *mine = malloc((size_t)(n * d) * sizeof(float));
+    memcpy(mine, x, (size_t)(n * d) * sizeof(float));
+    latent_kmeans_options o;
+    latent_kmeans_options_default(&o, k);
+    o.seed = 3;
+    latent_kmeans_result a, b;
+    cr_assert_eq(latent_kmeans_fit(x, n, d, NULL, &o, &a), LATENT_OK, "%s", latent_last_error());
+    cr_assert_eq(latent_kmeans_fit_inplace(mine, n, d, NULL, &o, &b), LATENT_OK, "%s",
+                 latent_last_error());
+    cr_expect_eq(memcmp(a.labels, b.labels, (size_t)n * 4), 0, "labels differ");
+    cr_expect_eq(memcmp(a.centers, b.centers, (size_t)(k * d) * 4), 0, "centers differ");
+    cr_expect_eq(a.inertia, b.inertia);
+    cr_expect_eq(a.n_iter, b.n_iter);
+    /* the rows are left centered: column means near zero */
+    double m0 = 0;
+    for (int64_t i = 0; i < n; i++) m0 += mine[i * d + 400];
+    cr_expect(fabs(m0 / (double)n) < 1e-4, "column mean %g after centering", m0 / (double)n);
+    latent_kmeans_result_free(&a);
+    latent_kmeans_result_free(&b);
+    free(mine);
+    unload(&keep);
+}

@@ -61,7 +61,7 @@ int cmd_cluster(int argc, char **argv)
     o.max_iter = (int)max_iter;
     o.tol = tol;
     if (strcmp(algorithm, "elkan") == 0) o.algorithm = LATENT_KMEANS_ELKAN;
-    if (latent_kmeans_fit(codes, u.ds.n, c, NULL, &o, &res) != LATENT_OK) {
+    if (latent_kmeans_fit_inplace(codes, u.ds.n, c, NULL, &o, &res) != LATENT_OK) {
         cli_error("cluster", EXIT_FAIL, "%s", latent_last_error());
         goto out;
     }

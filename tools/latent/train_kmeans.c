@@ -88,7 +88,8 @@ int train_kmeans(const train_args *a)
 
     latent_kmeans_result res;
     double t0 = progress_now();
-    latent_status st = latent_kmeans_fit(ds.x, ds.n, ds.d, NULL, &o, &res);
+    /* The rows are ours and not needed after the fit: centered in place, one copy in memory. */
+    latent_status st = latent_kmeans_fit_inplace(ds.x, ds.n, ds.d, NULL, &o, &res);
     double seconds = progress_now() - t0;
     latent_free(init);
     if (st != LATENT_OK) {
