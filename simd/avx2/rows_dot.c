@@ -19,7 +19,7 @@ LK_AVX2_INLINE float hsum(__m256 v)
 }
 
 LK_AVX2_INLINE void tile(const int R, const int C, int64_t d, const float *x, int64_t ldx,
-                         const float *c, int64_t ldc, float *out, int64_t ldo)
+                         const float *c, int64_t ldc, float *out, int64_t ldo, const float *next)
 {
     __m256 acc[RT][CT];
     for (int r = 0; r < R; r++)
@@ -28,6 +28,9 @@ LK_AVX2_INLINE void tile(const int R, const int C, int64_t d, const float *x, in
     for (; p + 8 <= d; p += 8) {
         __m256 xv[RT];
         for (int r = 0; r < R; r++) xv[r] = _mm256_loadu_ps(x + r * ldx + p);
+        if (next && (p & 15) == 0)
+            for (int r = 0; r < RT; r++)
+                _mm_prefetch((const char *)(next + r * ldx + p), _MM_HINT_T0);
         for (int j = 0; j < C; j++) {
             __m256 cv = _mm256_loadu_ps(c + j * ldc + p);
             for (int r = 0; r < R; r++) acc[r][j] = _mm256_fmadd_ps(xv[r], cv, acc[r][j]);
@@ -46,20 +49,26 @@ LK_AVX2_INLINE void tile(const int R, const int C, int64_t d, const float *x, in
         for (int j = 0; j < C; j++) out[r * ldo + j] = hsum(acc[r][j]);
 }
 
+/* As on AVX-512: the first center group's pass fetches the next group's rows (next, NULL for
+ * the last), a line every two vectors. */
 LK_AVX2_INLINE void row_group(const int R, int64_t m, int64_t d, const float *x, int64_t ldx,
-                              const float *c, int64_t ldc, float *out, int64_t ldo)
+                              const float *c, int64_t ldc, float *out, int64_t ldo,
+                              const float *next)
 {
     int64_t j = 0;
-    for (; j + CT <= m; j += CT) tile(R, CT, d, x, ldx, c + j * ldc, ldc, out + j, ldo);
-    if (j < m) tile(R, 1, d, x, ldx, c + j * ldc, ldc, out + j, ldo);
+    for (; j + CT <= m; j += CT, next = NULL)
+        tile(R, CT, d, x, ldx, c + j * ldc, ldc, out + j, ldo, next);
+    if (j < m) tile(R, 1, d, x, ldx, c + j * ldc, ldc, out + j, ldo, next);
 }
 
 static void rows_dot_avx2(int64_t n, int64_t m, int64_t d, const float *x, int64_t ldx,
                           const float *c, int64_t ldc, float *out, int64_t ldo)
 {
     int64_t i = 0;
-    for (; i + RT <= n; i += RT) row_group(RT, m, d, x + i * ldx, ldx, c, ldc, out + i * ldo, ldo);
-    for (; i < n; i++) row_group(1, m, d, x + i * ldx, ldx, c, ldc, out + i * ldo, ldo);
+    for (; i + RT <= n; i += RT)
+        row_group(RT, m, d, x + i * ldx, ldx, c, ldc, out + i * ldo, ldo,
+                  i + 2 * RT <= n ? x + (i + RT) * ldx : NULL);
+    for (; i < n; i++) row_group(1, m, d, x + i * ldx, ldx, c, ldc, out + i * ldo, ldo, NULL);
 }
 
 void lk_avx2_fill_rows_dot(lk_table *t)

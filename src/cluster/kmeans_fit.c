@@ -43,6 +43,49 @@ static latent_status check_shape(const float *x, int64_t n, int64_t d, int64_t k
  * the rows minus their (unweighted) mean, written to shift: scikit-learn clusters centered data,
  * and the expanded distance ||x||^2 - 2 x.c + ||c||^2 loses less to rounding on it. With
  * `inplace` (== x) the rows are centered where they are instead of in a copy. */
+/* Row chunks for the feature moments: fixed, so the sums do not depend on the thread count. */
+#define KM_MOMENT_CHUNKS 16
+
+/* Per-feature means and, when var is not NULL, sums of squared deviations of the rows, in
+ * double: each fixed chunk of rows in its own partial, the partials added in chunk order. */
+static latent_status feature_moments(const float *x, int64_t n, int64_t d, double *mean,
+                                     double *var)
+{
+    const int64_t nc = n < KM_MOMENT_CHUNKS ? n : KM_MOMENT_CHUNKS, rows = (n + nc - 1) / nc;
+    double *part = latent_alloc((size_t)nc, (size_t)d * sizeof(double), "kmeans: feature sums");
+    if (!part) return LATENT_ENOMEM;
+    for (int pass = 0; pass < (var ? 2 : 1); pass++) {
+#pragma omp parallel for schedule(static)
+        for (int64_t c = 0; c < nc; c++) {
+            double *s = part + c * d;
+            for (int64_t p = 0; p < d; p++) s[p] = 0.0;
+            int64_t r1 = (c + 1) * rows < n ? (c + 1) * rows : n;
+            for (int64_t i = c * rows; i < r1; i++) {
+                const float *xi = x + i * d;
+                if (pass == 0) {
+                    for (int64_t p = 0; p < d; p++) s[p] += xi[p];
+                } else {
+                    for (int64_t p = 0; p < d; p++) {
+                        double e = xi[p] - mean[p];
+                        s[p] += e * e;
+                    }
+                }
+            }
+        }
+        double *out = pass == 0 ? mean : var;
+        for (int64_t p = 0; p < d; p++) {
+            double t = 0.0;
+            for (int64_t c = 0; c < nc; c++) t += part[c * d + p];
+            out[p] = pass == 0 ? t / (double)n : t;
+        }
+    }
+    latent_free(part);
+    return LATENT_OK;
+}
+
+/* The rows, their norms and, for a fit (shift not NULL), the rows centered on the feature means
+ * and tol scaled by the mean feature variance; k-means++ alone (shift NULL, tol 0) needs only
+ * the norms, and skips both passes over the rows. */
 static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d, const float *w,
                                double tol, float *shift, float *inplace)
 {
@@ -53,42 +96,40 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
     D->n = n;
     D->d = d;
     D->xnorm = latent_alloc((size_t)n, sizeof(float), "kmeans: row norms");
-    double *mean = latent_calloc((size_t)d, sizeof(double), "kmeans: feature means");
-    double *var = latent_calloc((size_t)d, sizeof(double), "kmeans: feature variances");
-    if (!D->xnorm || !mean || !var) {
-        latent_free(D->xnorm); latent_free(mean); latent_free(var);
-        return LATENT_ENOMEM;
-    }
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t p = 0; p < d; p++) mean[p] += x[i * d + p];
-    for (int64_t p = 0; p < d; p++) mean[p] /= (double)n;
-    /* The variances from the rows as given, before any centering in place. */
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t p = 0; p < d; p++) {
-            double e = x[i * d + p] - mean[p];
-            var[p] += e * e;
+    if (!D->xnorm) return LATENT_ENOMEM;
+    if (shift || tol > 0.0) {
+        double *mean = latent_alloc((size_t)d, sizeof(double), "kmeans: feature means");
+        double *var = latent_alloc((size_t)d, sizeof(double), "kmeans: feature variances");
+        /* The variances from the rows as given, before any centering in place. */
+        latent_status st = mean && var ? feature_moments(x, n, d, mean, tol > 0.0 ? var : NULL)
+                                       : LATENT_ENOMEM;
+        float *xc = NULL;
+        if (st == LATENT_OK && shift) {
+            xc = inplace ? inplace
+                         : latent_alloc((size_t)n, (size_t)d * sizeof(float), "kmeans: centered rows");
+            if (!xc) st = LATENT_ENOMEM;
         }
-    if (shift) {
-        float *xc = inplace ? inplace
-                            : latent_alloc((size_t)n, (size_t)d * sizeof(float),
-                                           "kmeans: centered rows");
-        if (!xc) {
+        if (st != LATENT_OK) {
             latent_free(D->xnorm); latent_free(mean); latent_free(var);
-            return LATENT_ENOMEM;
+            return st;
         }
-        for (int64_t p = 0; p < d; p++) shift[p] = (float)mean[p];
+        if (shift) {
+            for (int64_t p = 0; p < d; p++) shift[p] = (float)mean[p];
 #pragma omp parallel for schedule(static)
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t p = 0; p < d; p++) xc[i * d + p] = x[i * d + p] - shift[p];
-        D->x = xc;
-        D->shift = shift;
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t p = 0; p < d; p++) xc[i * d + p] = x[i * d + p] - shift[p];
+            D->x = xc;
+            D->shift = shift;
+        }
+        if (tol > 0.0) {
+            double mv = 0.0;
+            for (int64_t p = 0; p < d; p++) mv += var[p] / (double)n;
+            D->tol = tol * mv / (double)d;
+        }
+        latent_free(mean);
+        latent_free(var);
     }
     D->t->sqnorm_rows(n, d, D->x, d, D->xnorm);
-    double mv = 0.0;
-    for (int64_t p = 0; p < d; p++) mv += var[p] / (double)n;
-    D->tol = tol * mv / (double)d;
-    latent_free(mean);
-    latent_free(var);
     return LATENT_OK;
 }
 
