@@ -145,9 +145,8 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
             int64_t r0, r1;
             km_acc_begin_chunk(&acc, n, c, &r0, &r1);
             for (int64_t i = r0; i < r1; i++) assign_row(&s, i, labels);
-            D->t->kmeans_accumulate(r1 - r0, d, D->x + r0 * d, d, labels + r0,
-                                    D->w ? D->w + r0 : NULL, acc.sums + c * k * d,
-                                    acc.wsum + c * k);
+            km_acc_rows(&acc, D, c, r0, r1 - r0, labels);
+            km_acc_end_chunk(&acc, c);
         }
         double total;
         st = km_update_centers(D, &acc, labels, centers, newc, shift, &total);

@@ -25,12 +25,22 @@ typedef struct km_acc {
     double *sums;        /* nchunks x k x d */
     double *wsum;        /* nchunks x k */
     double *part;        /* nchunks scalars (inertia or potential partials) */
+    float *block;        /* threads x k x d: float sums of the rows since the last flush */
+    int64_t *pending;    /* nchunks: rows added to the chunk since its last flush */
+    int64_t flush_rows;  /* rows per flush, from k alone */
+    int threads;
 } km_acc;
 
 latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d);
 void km_acc_free(km_acc *a);
-/* Rows [*r0, *r1) of chunk c; zeroes that chunk's sums. */
+/* Rows [*r0, *r1) of chunk c; zeroes that chunk's sums. Called by the thread that will add the
+ * chunk's rows, which then ends the chunk with km_acc_end_chunk. */
 void km_acc_begin_chunk(km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1);
+/* Adds the next nb rows of chunk c (from row r, in row order) under their labels. */
+void km_acc_rows(km_acc *a, const km_data *D, int64_t c, int64_t r, int64_t nb,
+                 const int32_t *labels);
+/* Flushes what chunk c has pending into its double sums. */
+void km_acc_end_chunk(km_acc *a, int64_t c);
 
 /* One Lloyd pass: labels[i] = nearest center; accumulates into acc (when not NULL); returns
  * sum w (||x||^2 + min_j (||c_j||^2 - 2 x.c_j)), the expanded-form inertia of these labels. */
