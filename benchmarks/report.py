@@ -250,7 +250,7 @@ def gemm_table(tasks):
     points = versus
     rounds = ks[0].get("gemm_rounds")
     out += [f"latent beside OpenBLAS (gemm_vs_openblas --only, each library in its own process, "
-            f"the processes alternating{f' over {rounds} rounds' if rounds else ''}; median "
+            f"the processes alternating{f' over {rounds} round(s)' if rounds else ''}; median "
             "[min-max] over the processes):", ""]
     impls = sorted({p["impl"] for p in points}, key=lambda i: ("openblas" in i, i))
     latent_impls = [i for i in impls if "openblas" not in i]

@@ -334,7 +334,7 @@ class Suite:
             try:
                 best = gemm_alternate.best_level(prog)
                 pairs = gemm_alternate.default_pairs(best)
-                if picked not in {ct for _, ct in pairs}:
+                if all(ct for _, ct in pairs) and picked not in {ct for _, ct in pairs}:
                     pairs.append((best, picked))
             except RuntimeError as e:
                 have_prog, prog_reason = False, str(e)
