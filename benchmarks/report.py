@@ -65,8 +65,9 @@ def reasons(tasks):
 
 def load_line(res):
     """The 1-minute load average seen as each run started: a shared machine shows here."""
-    loads = [r["loadavg_1min"] for t in res["tasks"] for c in t.get("contenders", {}).values()
-             for r in c.get("runs", []) if "loadavg_1min" in r]
+    runs = [r for t in res["tasks"] for c in t.get("contenders", {}).values() for r in c.get("runs", [])]
+    runs += [r for t in res["tasks"] for rs in t.get("runs", {}).values() for r in rs]  # kernels
+    loads = [r["loadavg_1min"] for r in runs if "loadavg_1min" in r]
     if not loads:
         return "Load average: not recorded."
     loads.sort()
@@ -247,7 +248,10 @@ def gemm_table(tasks):
     if not versus:
         return out + ["No OpenBLAS comparison in this run (see the notes).", ""], bench, peak
     points = versus
-    out += ["latent beside OpenBLAS (gemm_vs_openblas, timed alternately):", ""]
+    rounds = ks[0].get("gemm_rounds")
+    out += [f"latent beside OpenBLAS (gemm_vs_openblas --only, each library in its own process, "
+            f"the processes alternating{f' over {rounds} round(s)' if rounds else ''}; median "
+            "[min-max] over the processes):", ""]
     impls = sorted({p["impl"] for p in points}, key=lambda i: ("openblas" in i, i))
     latent_impls = [i for i in impls if "openblas" not in i]
     blas = [i for i in impls if "openblas" in i]
@@ -260,8 +264,11 @@ def gemm_table(tasks):
     out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     rows = sorted({(p["threads"], p["layout"], p["shape"]) for p in points}, key=str)
     for th, lay, sh in rows:
-        at = {p["impl"]: p["gflops"] for p in points if (p["threads"], p["layout"], p["shape"]) == (th, lay, sh)}
-        line = [str(th), lay, sh] + [f"{at[i]:.1f}" if i in at else "-" for i in impls]
+        here = {p["impl"]: p for p in points if (p["threads"], p["layout"], p["shape"]) == (th, lay, sh)}
+        at = {i: p["gflops"] for i, p in here.items()}
+        line = [str(th), lay, sh] + [
+            (f"{at[i]:.1f} [{here[i]['min']:.0f}-{here[i]['max']:.0f}]" if here[i]["min"] < here[i]["max"]
+             else f"{at[i]:.1f}") if i in at else "-" for i in impls]
         for l, b in pairs:
             line.append(f"**{at[l] / at[b]:.2f}**" if l in at and b in at and at[b] > 0 else "-")
         if best and peak:

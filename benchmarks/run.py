@@ -22,6 +22,7 @@ ROOT = os.path.dirname(HERE)
 PEERS = os.path.join(HERE, "peers")
 sys.path.insert(0, HERE)
 sys.path.insert(0, PEERS)
+import gemm_alternate  # noqa: E402
 import machine  # noqa: E402
 import report  # noqa: E402
 
@@ -33,10 +34,10 @@ SCALING_K = 256  # the k of the scaling section's k-means (falls back to the lar
 MODES = {
     "quick": {"reps": 3, "train_limit": 10000, "epochs": {"ae": 1, "vae": 1, "gan": 1},
               "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 10, "kmeans_tol": 1e-4,
-              "init_k": [10, 100], "gemm_reps": 1},
+              "init_k": [10, 100], "gemm_reps": 1, "gemm_rounds": 3},
     "full": {"reps": 5, "train_limit": 0, "epochs": {"ae": 10, "vae": 10, "gan": 2},
              "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 300, "kmeans_tol": 1e-4,
-             "init_k": [10, 100, 256, 1000], "gemm_reps": 3},
+             "init_k": [10, 100, 256, 1000], "gemm_reps": 3, "gemm_rounds": 5},
 }
 
 # The architectures of the models issue, as the latent CLI spells them and as the peers run them.
@@ -75,36 +76,6 @@ def json_lines(stdout):
             continue
         if isinstance(obj, dict):
             events.append(obj)
-    return events
-
-
-def gemm_table_lines(stdout):
-    """Events from gemm_vs_openblas's text table: a header `threads layout M,K,N name...`,
-    rows of GFLOP/s per contender (then ratios, ignored), and `FMA peak (1 thread): isa X ...`.
-    JSON lines, if the program prints them, are taken as they are."""
-    events = json_lines(stdout)
-    if events:
-        return events
-    names = None
-    for line in stdout.splitlines():
-        f = line.split()
-        if f[:3] == ["threads", "layout", "M,K,N"]:
-            # Contender columns end with openblas; the latent levels repeat after it as ratios.
-            cols = f[3:]
-            names = cols[:cols.index("openblas") + 1] if "openblas" in cols else None
-            continue
-        if line.startswith("FMA peak"):
-            head, _, rest = line.partition(":")
-            threads = int("".join(ch for ch in head if ch.isdigit()) or 1)
-            w = rest.replace("GFLOP/s", "").split()
-            for isa, val in zip(w[0::2], w[1::2]):
-                events.append({"event": "peak", "isa": isa, "threads": threads, "peak_gflops": float(val)})
-            continue
-        if names and len(f) >= 3 + len(names) and f[0].isdigit() and f[2].count(",") == 2:
-            m, k, n = (int(v) for v in f[2].split(","))
-            for nm, val in zip(names, f[3:3 + len(names)]):
-                events.append({"event": "gemm", "impl": nm, "layout": f[1], "m": m, "k": k, "n": n,
-                               "threads": int(f[0]), "gflops": float(val)})
     return events
 
 
@@ -349,21 +320,35 @@ class Suite:
                     env, peer_figures)}, self.cfg["reps"]))
 
     def kernels(self):
-        """latent bench gemm (FMA peak, latent's GFLOP/s per variant) and the GEMM comparison
-        program beside OpenBLAS, under the core type OpenBLAS picks and under SkylakeX."""
+        """latent bench gemm (FMA peak, latent's GFLOP/s per variant), latent bench kernels, and
+        latent's SGEMM beside OpenBLAS's on 1 and 2 threads, each library in its own process,
+        alternating (gemm_alternate.py): the widest level against OpenBLAS's SkylakeX kernels
+        and against the core type OpenBLAS picks by itself, AVX2 against its Haswell ones."""
         picked = self.machine["openblas"].get("corename") or "Haswell"
-        coretypes = list(dict.fromkeys([picked, "SkylakeX", "Haswell"]))
         reps = self.cfg["gemm_reps"]
         lacks = self.latent.lacks("bench", "gemm")
         prog = self.args.gemm_program
         have_prog = prog and os.path.isfile(prog) and os.access(prog, os.X_OK)
+        pairs = []
+        if have_prog:
+            try:
+                best = gemm_alternate.best_level(prog)
+                pairs = gemm_alternate.default_pairs(best)
+                if all(ct for _, ct in pairs) and picked not in {ct for _, ct in pairs}:
+                    pairs.append((best, picked))
+            except RuntimeError as e:
+                have_prog, prog_reason = False, str(e)
+        else:
+            prog_reason = f"comparison program not built at {prog}"
+        coretypes = list(dict.fromkeys(ct for _, ct in pairs if ct))
         task = {"section": "kernels", "name": "gemm", "coretypes": coretypes,
-                "openblas_picks": picked, "runs": {"latent_bench_gemm": [], "gemm_vs_openblas": []}}
+                "openblas_picks": picked, "gemm_pairs": pairs,
+                "gemm_rounds": self.cfg["gemm_rounds"], "gemm_process": "one per library, alternating",
+                "runs": {"latent_bench_gemm": [], "gemm_vs_openblas": []}}
         if lacks:
             task["latent_bench_gemm"] = {"status": "skipped", "reason": lacks}
         if not have_prog:
-            task["gemm_vs_openblas"] = {"status": "skipped",
-                                        "reason": f"comparison program not built at {prog}"}
+            task["gemm_vs_openblas"] = {"status": "skipped", "reason": prog_reason}
         lacks_kernels = self.latent.lacks("bench", "kernels")
         task["runs"]["latent_bench_kernels"] = []
         if lacks_kernels:
@@ -377,16 +362,13 @@ class Suite:
                 log(f"latent bench gemm rep {rep + 1}/{reps}")
                 run = unbuilt(run_json([self.latent.path, "bench", "gemm", "--json"], dict(os.environ), 1800))
                 task["runs"]["latent_bench_gemm"].append(run)
-            if have_prog:
-                for ct in coretypes:
-                    log(f"gemm_vs_openblas OPENBLAS_CORETYPE={ct} rep {rep + 1}/{reps}")
-                    env = dict(os.environ, OPENBLAS_CORETYPE=ct)
-                    # arguments: repetitions inside (medians), max threads (the program does
-                    # 1 and 2), wall-clock timing
-                    run = run_json([prog, "9", str(min(2, self.cores)), "wall"], env, 1800,
-                                   parse=gemm_table_lines)
-                    run["coretype"] = ct
-                    task["runs"]["gemm_vs_openblas"].append(run)
+        if have_prog:
+            # Each run is one process of one library; report.py names OpenBLAS's by its core type.
+            threads = sorted({1, min(2, self.cores)})
+            task["runs"]["gemm_vs_openblas"] = gemm_alternate.alternate(
+                prog, pairs, threads, self.cfg["gemm_rounds"],
+                runner=lambda cmd, env: run_json(cmd, env, 1800), log=log)
+            task["gemm_rows"] = gemm_alternate.summarize(task["runs"]["gemm_vs_openblas"])
         for key in ("latent_bench_gemm", "latent_bench_kernels", "gemm_vs_openblas"):
             if key not in task and task["runs"][key]:
                 bad = [r for r in task["runs"][key] if r["status"] != "ok"]
@@ -498,7 +480,7 @@ def main():
     args.mode = args.mode or "quick"
     cfg = json.loads(json.dumps(MODES[args.mode]))
     if args.reps:
-        cfg["reps"] = cfg["gemm_reps"] = args.reps
+        cfg["reps"] = cfg["gemm_reps"] = cfg["gemm_rounds"] = args.reps
     if args.kmeans_k:
         cfg["kmeans_k"] = [int(k) for k in args.kmeans_k.split(",")]
         cfg["init_k"] = [k for k in cfg["init_k"] if k in cfg["kmeans_k"]]
