@@ -24,6 +24,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import jsonl  # noqa: E402
 ROOT = os.path.dirname(HERE)
 PROGRAM = os.path.join(ROOT, "build", "benchmarks", "gemm_vs_openblas")
 LAYOUT_ORDER = {"NT": 0, "NN": 1, "TN": 2}
@@ -38,15 +40,7 @@ def run_process(cmd, env, timeout=1800):
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as e:
         return {"status": "failed", "reason": str(e), "cmd": cmd}
-    events = []
-    for line in p.stdout.splitlines():
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            events.append(obj)
-    run = {"status": "ok", "events": events, "cmd": cmd,
+    run = {"status": "ok", "events": jsonl.events(p.stdout), "cmd": cmd,
            "wall_seconds": time.perf_counter() - t0, "loadavg_1min": load}
     if p.returncode != 0:
         tail = (p.stderr.strip().splitlines() or ["(no message)"])[-1]

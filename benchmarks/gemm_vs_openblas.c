@@ -82,6 +82,22 @@ static int calls_per_batch(int who, const point *p)
     return t >= 0.02 ? 1 : (int)(0.02 / t) + 1;
 }
 
+/* A and B uniform in [-1, 1), C zero, n_max floats each; 0, or 1 after saying why. */
+static int operands(size_t n_max, float **a, float **b, float **c)
+{
+    *a = latent_alloc(n_max, sizeof(float), "A");
+    *b = latent_alloc(n_max, sizeof(float), "B");
+    *c = latent_alloc(n_max, sizeof(float), "C");
+    if (!*a || !*b || !*c) {
+        fprintf(stderr, "gemm_vs_openblas: %s\n", latent_last_error());
+        return 1;
+    }
+    lk_fill_uniform(*a, (int64_t)n_max, 1, -1.0f, 1.0f);
+    lk_fill_uniform(*b, (int64_t)n_max, 2, -1.0f, 1.0f);
+    memset(*c, 0, n_max * sizeof(float));
+    return 0;
+}
+
 static int table_main(int argc, char **argv)
 {
     int reps = argc > 1 ? atoi(argv[1]) : 9;
@@ -103,14 +119,8 @@ static int table_main(int argc, char **argv)
     who[nwho++] = -1;
 
     size_t n_max = 2048 * 2048;
-    float *a = latent_alloc(n_max, sizeof(float), "A"), *b = latent_alloc(n_max, sizeof(float), "B"),
-          *c = latent_alloc(n_max, sizeof(float), "C");
-    if (!a || !b || !c) {
-        fprintf(stderr, "gemm_vs_openblas: %s\n", latent_last_error());
-        return 1;
-    }
-    lk_fill_uniform(a, (int64_t)n_max, 1, -1.0f, 1.0f);
-    lk_fill_uniform(b, (int64_t)n_max, 2, -1.0f, 1.0f);
+    float *a, *b, *c;
+    if (operands(n_max, &a, &b, &c) != 0) return 1;
 
     printf("%-7s %-6s %-16s", "threads", "layout", "M,K,N");
     for (int w = 0; w < nwho; w++) printf(" %9s", who[w] < 0 ? "openblas" : latent_isa_name((latent_isa)who[w]));
@@ -301,15 +311,8 @@ static int only_main(int argc, char **argv)
         if (m * n > need) need = m * n;
         if (need > n_max) n_max = need;
     }
-    float *a = latent_alloc(n_max, sizeof(float), "A"), *b = latent_alloc(n_max, sizeof(float), "B"),
-          *c = latent_alloc(n_max, sizeof(float), "C");
-    if (!a || !b || !c) {
-        fprintf(stderr, "gemm_vs_openblas: %s\n", latent_last_error());
-        return 1;
-    }
-    lk_fill_uniform(a, (int64_t)n_max, 1, -1.0f, 1.0f);
-    lk_fill_uniform(b, (int64_t)n_max, 2, -1.0f, 1.0f);
-    memset(c, 0, n_max * sizeof(float));
+    float *a, *b, *c;
+    if (operands(n_max, &a, &b, &c) != 0) return 1;
 
     const char *ct = getenv("OPENBLAS_CORETYPE"), *wp = getenv("OMP_WAIT_POLICY");
     printf("{\"event\":\"config\",\"only\":\"%s\",\"impl\":\"%s\",\"threads\":%ld,\"reps\":%ld,"

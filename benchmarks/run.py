@@ -23,6 +23,7 @@ PEERS = os.path.join(HERE, "peers")
 sys.path.insert(0, HERE)
 sys.path.insert(0, PEERS)
 import gemm_alternate  # noqa: E402
+import jsonl  # noqa: E402
 import machine  # noqa: E402
 import report  # noqa: E402
 
@@ -67,16 +68,7 @@ def thread_env(threads):
     return env
 
 
-def json_lines(stdout):
-    events = []
-    for line in stdout.splitlines():
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            events.append(obj)
-    return events
+json_lines = jsonl.events
 
 
 def run_json(cmd, env, timeout, parse=json_lines):
