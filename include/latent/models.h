@@ -83,8 +83,8 @@ typedef struct latent_gan_config {
                                   * minibatch; G updates after every d_steps-th */
 } latent_gan_config;
 
-/* Defaults: ae 784,128,32 ReLU (code as act), sigmoid output, MSE; vae 784,400 latent 20 ReLU beta 1
- * Bernoulli; gan z 100, G 256,512 ReLU, D 512,256 slope 0.2, d_steps 1. */
+/* Defaults: ae 784,128,32 ReLU (the code as act), sigmoid output, MSE; vae 784,400 latent 20
+ * ReLU beta 1 Bernoulli; gan z 100, G 256,512 ReLU, D 512,256 slope 0.2, d_steps 1. */
 void latent_ae_config_default(latent_ae_config *c);
 void latent_vae_config_default(latent_vae_config *c);
 void latent_gan_config_default(latent_gan_config *c);
