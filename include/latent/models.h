@@ -37,14 +37,20 @@ typedef enum latent_model_kind {
 typedef enum latent_loss { LATENT_LOSS_MSE = 0, LATENT_LOSS_BCE } latent_loss;
 typedef enum latent_noise { LATENT_NOISE_NONE = 0, LATENT_NOISE_MASK, LATENT_NOISE_GAUSS } latent_noise;
 
+/* code_act of an autoencoder that follows `act` (sigmoid for a sparse or contractive one). */
+#define LATENT_AE_CODE_AS_ACT LATENT_ACT_COUNT
+
 /* Autoencoder: sizes[0] is the input width, sizes[1..n_sizes-1] the encoder; the decoder
- * mirrors it. `act` on every hidden layer including the code layer, except that a sparse or
- * contractive autoencoder has a sigmoid code layer. BCE needs a sigmoid output (computed from
- * logits); losses are means over all elements (F.mse_loss, F.binary_cross_entropy). */
+ * mirrors it. `act` on every hidden layer; `code_act` on the code layer (the encoder's last),
+ * LATENT_AE_CODE_AS_ACT by default: `act`, or sigmoid for a sparse or contractive autoencoder,
+ * which needs a sigmoid code (any other code_act is an error for them). A model keeps the
+ * code_act it resolved. BCE needs a sigmoid output (computed from logits); losses are means
+ * over all elements (F.mse_loss, F.binary_cross_entropy). */
 typedef struct latent_ae_config {
     int n_sizes;
     int64_t sizes[LATENT_MAX_SIZES];
     latent_act act, out_act;
+    latent_act code_act;
     float slope;                 /* leaky ReLU slope (0.01) */
     latent_loss loss;
     float sparse_beta, sparse_rho; /* beta > 0: KL sparsity on the code layer */
@@ -77,8 +83,8 @@ typedef struct latent_gan_config {
                                   * minibatch; G updates after every d_steps-th */
 } latent_gan_config;
 
-/* Defaults: ae 784,128,32 ReLU, sigmoid output, MSE; vae 784,400 latent 20 ReLU beta 1
- * Bernoulli; gan z 100, G 256,512 ReLU, D 512,256 slope 0.2, d_steps 1. */
+/* Defaults: ae 784,128,32 ReLU (the code as act), sigmoid output, MSE; vae 784,400 latent 20
+ * ReLU beta 1 Bernoulli; gan z 100, G 256,512 ReLU, D 512,256 slope 0.2, d_steps 1. */
 void latent_ae_config_default(latent_ae_config *c);
 void latent_vae_config_default(latent_vae_config *c);
 void latent_gan_config_default(latent_gan_config *c);

@@ -11,6 +11,7 @@ void latent_ae_config_default(latent_ae_config *c)
     c->n_sizes = 3;
     c->sizes[0] = 784, c->sizes[1] = 128, c->sizes[2] = 32;
     c->act = LATENT_ACT_RELU, c->out_act = LATENT_ACT_SIGMOID, c->slope = 0.01f;
+    c->code_act = LATENT_AE_CODE_AS_ACT;
     c->loss = LATENT_LOSS_MSE;
     c->sparse_rho = 0.05f;
 }
@@ -27,6 +28,13 @@ static latent_status validate(const latent_ae_config *c)
     if (c->out_act != LATENT_ACT_SIGMOID && c->out_act != LATENT_ACT_IDENTITY)
         return latent_fail(LATENT_EINVAL, "ae: out-act: sigmoid or identity, got %s",
                            latent_act_name(c->out_act));
+    if ((int)c->code_act < 0 || c->code_act > LATENT_AE_CODE_AS_ACT)
+        return latent_fail(LATENT_EINVAL, "ae: code-act: unknown activation %d", (int)c->code_act);
+    if ((c->sparse_beta > 0 || c->contractive > 0) && c->code_act != LATENT_AE_CODE_AS_ACT &&
+        c->code_act != LATENT_ACT_SIGMOID)
+        return latent_fail(LATENT_EINVAL, "ae: code-act: a %s autoencoder needs a sigmoid code, "
+                           "got %s", c->contractive > 0 ? "contractive" : "sparse",
+                           latent_act_name(c->code_act));
     if (c->loss == LATENT_LOSS_BCE && c->out_act != LATENT_ACT_SIGMOID)
         return latent_fail(LATENT_EINVAL, "ae: loss: bce needs a sigmoid output");
     if (c->sparse_beta < 0 || (c->sparse_beta > 0 && !(c->sparse_rho > 0 && c->sparse_rho < 1)))
@@ -51,12 +59,14 @@ latent_status latent_ae_create(const latent_ae_config *c, uint64_t seed, latent_
     latent_model *m;
     if ((st = latent_model_new(LATENT_MODEL_AE, &m))) return st;
     m->ae = *c;
+    if (c->code_act == LATENT_AE_CODE_AS_ACT)
+        m->ae.code_act = c->sparse_beta > 0 || c->contractive > 0 ? LATENT_ACT_SIGMOID : c->act;
+    const latent_act code_act = m->ae.code_act;
     m->n_groups = 1;
     m->batch = latent_ae_batch;
     m->init_seed = seed;
     const int k = c->n_sizes - 1;
     m->d = c->sizes[0], m->code = c->sizes[k], m->code_layer = k - 1;
-    latent_act code_act = c->sparse_beta > 0 || c->contractive > 0 ? LATENT_ACT_SIGMOID : c->act;
     char name[64];
     int idx = 0;
     for (int i = 0; i < k && !st; i++) {

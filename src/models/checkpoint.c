@@ -104,6 +104,7 @@ int latent_model_config(const latent_model *m, char keys[][32], char vals[][96],
         const latent_ae_config *a = &m->ae;
         add_list(&c, "layers", a->n_sizes, a->sizes);
         add(&c, "act", "%s", latent_act_name(a->act));
+        add(&c, "code_act", "%s", latent_act_name(a->code_act));
         add(&c, "slope", "%.9g", (double)a->slope);
         add(&c, "out_act", "%s", latent_act_name(a->out_act));
         add(&c, "loss", "%s", a->loss == LATENT_LOSS_BCE ? "bce" : "mse");
@@ -262,6 +263,8 @@ latent_status latent_model_from_config(int n, const char *const *keys, const cha
         const char *loss = get(&c, "loss"), *dn = get(&c, "denoise");
         if ((st = get_list(&c, "layers", &a.n_sizes, a.sizes, LATENT_MAX_SIZES)) ||
             (st = get_act(&c, "act", &a.act)) || (st = get_act(&c, "out_act", &a.out_act)) ||
+            /* files older than code_act lack it: the code then follows act */
+            (st = get_act(&c, "code_act", &a.code_act)) ||
             (st = get_f(&c, "slope", &a.slope)) ||
             (st = get_f2(&c, "sparse", &a.sparse_beta, &a.sparse_rho)) ||
             (st = get_f(&c, "contractive", &a.contractive)))

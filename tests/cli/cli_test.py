@@ -97,7 +97,8 @@ def bad_numbers_name_the_option():
         ("--lr", "0"), ("--lr", "1e999"), ("--seed", "-5"), ("--threads", "100000"),
         ("--layers", ""), ("--layers", "784,,32"), ("--layers", "784,0"), ("--layers", "784,-3"),
         ("--layers", ",".join(["8"] * 40)), ("--layers", "784,12x"), ("--layers", "784"),
-        ("--layers", "784,99999999999"), ("--act", "gelu"), ("--loss", "l1"),
+        ("--layers", "784,99999999999"), ("--act", "gelu"), ("--code-act", "gelu"),
+        ("--loss", "l1"),
         ("--optimizer", "rmsprop"), ("--sparse", "3"), ("--sparse", "3,1.5"),
         ("--sparse", "x,0.1"), ("--denoise", "blur:1"), ("--denoise", "mask:2"),
         ("--contractive", "-1"), ("--checkpoint-every", "0"),
@@ -424,6 +425,50 @@ def variants_vae_gan_kmeans_on_fashion_mnist():
     t, meta = read_safetensors(k)
     assert t["cluster_centers_"].shape == (10, 784) and meta["kind"] == "kmeans"
     ok("eval", k, "--limit", "500")
+
+
+@case("models")
+def linear_code_layer_round_trip():
+    # --code-act identity: DEC's linear embedding under ReLU hidden layers. ReLU codes are never
+    # negative, linear ones are; PyTorch's encoder ending in a bare Linear gives the same codes.
+    numpy = np()
+    import torch
+    from torch import nn
+    m = tmp("lin.safetensors")
+    ok("train", "ae", *FM, "--epochs", "2", "--layers", "784,32,4", "--act", "relu",
+       "--code-act", "identity", "--out-act", "identity", "--save", m, "--quiet")
+    t, meta = read_safetensors(m)
+    assert meta["act"] == "relu" and meta["code_act"] == "identity", meta
+    ok("encode", m, "--data", "fashion-mnist:test", "--limit", "200", "--out", tmp("lin1.npy"))
+    ok("encode", m, "--data", "fashion-mnist:test", "--limit", "200", "--out", tmp("lin2.npy"))
+    codes = numpy.load(tmp("lin1.npy"))
+    assert codes.shape == (200, 4) and (codes < 0).mean() > 0.05, codes.min(axis=0)
+    assert codes.tobytes() == numpy.load(tmp("lin2.npy")).tobytes()
+    enc = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 4))
+    enc.load_state_dict({k[len("encoder."):]: torch.from_numpy(v.copy()) for k, v in t.items()
+                         if k.startswith("encoder.")}, strict=True)
+    with torch.no_grad():
+        ref = enc(torch.from_numpy(fmnist_test(200))).numpy()
+    assert numpy.abs(ref - codes).max() <= 1e-5, numpy.abs(ref - codes).max()
+    # without --code-act the code follows --act, as before
+    r = tmp("relu.safetensors")
+    ok("train", "ae", *FM, "--epochs", "1", "--layers", "784,32,4", "--save", r, "--quiet")
+    assert read_safetensors(r)[1]["code_act"] == "relu"
+    ok("encode", r, "--limit", "200", "--out", tmp("relu.npy"))
+    assert numpy.load(tmp("relu.npy")).min() >= 0
+    # the same command resumed ends in the same bytes; another code activation is refused
+    part = tmp("lin-1.safetensors")
+    args = [*FM, "--layers", "784,32,4", "--act", "relu", "--code-act", "identity",
+            "--out-act", "identity", "--quiet"]
+    ok("train", "ae", *args, "--epochs", "1", "--save", part)
+    ok("train", "ae", *args, "--epochs", "2", "--save", part, "--resume", part)
+    tensors_equal(m, part)
+    p = fails(2, "--code-act", "train", "ae", "--code-act", "relu", "--resume", part)
+    assert "identity" in p.stderr, p.stderr
+    # a contractive or sparse code must stay sigmoid
+    fails(2, "code-act", "train", "ae", *FM, "--contractive", "0.1", "--code-act", "identity")
+    ok("train", "ae", *FM, "--epochs", "1", "--layers", "784,16", "--sparse", "0.1,0.05",
+       "--code-act", "sigmoid", "--quiet")
 
 
 # ---------------------------------------------------------------- resume, faults

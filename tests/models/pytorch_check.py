@@ -47,6 +47,7 @@ def main():
     if meta['kind'] == 'ae':
         sparse_beta = float(meta['sparse'].split(',')[0])
         code = 'sigmoid' if sparse_beta > 0 or float(meta['contractive']) > 0 else h
+        code = meta.get('code_act', code)   # files older than code_act: the rule above
         k = len(sizes) - 1
         enc = seq(sizes, [act(h, slope) for _ in range(k - 1)] + [act(code, slope)])
         rs = sizes[::-1]

@@ -114,7 +114,10 @@ int train_args_parse(train_args *a, int argc, char **argv)
         OPT("layers", CLI_INTS, &a->layers, 1, 1 << 20, NULL, "784,128,32",
             "input size, then the encoder's layer sizes; the decoder mirrors them"),
         OPT("act", CLI_CHOICE, &a->act, 0, 0, "relu|leaky_relu|sigmoid|tanh", NULL,
-            "activation of every hidden layer, the code included (relu)"),
+            "activation of every hidden layer, the code included unless --code-act (relu)"),
+        OPT("code-act", CLI_CHOICE, &a->code_act, 0, 0, "identity|relu|leaky_relu|sigmoid|tanh",
+            NULL, "activation of the code layer alone (default: --act; sigmoid, which --sparse "
+            "and --contractive need); identity: a linear code"),
         OPT("out-act", CLI_CHOICE, &a->out_act, 0, 0, "sigmoid|identity", NULL,
             "output activation (sigmoid)"),
         OPT("loss", CLI_CHOICE, &a->loss, 0, 0, "mse|bce", NULL, "reconstruction loss (mse)"),
@@ -160,7 +163,7 @@ int train_args_parse(train_args *a, int argc, char **argv)
     cli_option *fam_opts[] = {ae, vae, gan, km};
     int fam_n[] = {sizeof ae / sizeof *ae, sizeof vae / sizeof *vae, sizeof gan / sizeof *gan,
                    sizeof km / sizeof *km};
-    cli_option all[sizeof common / sizeof *common + 8];
+    cli_option all[sizeof common / sizeof *common + TRAIN_FAMILY_OPTIONS_MAX];
     int n = 0;
     for (size_t i = 0; i < sizeof common / sizeof *common; i++) all[n++] = common[i];
     for (int i = 0; i < fam_n[fam]; i++) all[n++] = fam_opts[fam][i];

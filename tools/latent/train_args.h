@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include "options.h"
 
+/* The most options one family adds to the common ones. */
+#define TRAIN_FAMILY_OPTIONS_MAX 12
+
 typedef enum train_family { FAMILY_AE, FAMILY_VAE, FAMILY_GAN, FAMILY_KMEANS } train_family;
 
 typedef struct train_args {
@@ -19,6 +22,7 @@ typedef struct train_args {
     /* ae (and vae/gan share --act where it applies) */
     cli_ints layers;
     const char *act, *out_act, *loss, *sparse, *denoise;
+    const char *code_act;                /* NULL: as --act */
     double contractive;
     double sparse_beta, sparse_rho;      /* from --sparse BETA,RHO */
     int denoise_gauss;                   /* from --denoise mask:NU|gauss:SIGMA */
@@ -39,7 +43,7 @@ typedef struct train_args {
         given_seed, given_clip, given_layers;
     /* the family options typed (names without "--"): with --resume each must equal the
      * checkpoint's configuration */
-    const char *family_options[8];
+    const char *family_options[TRAIN_FAMILY_OPTIONS_MAX];
     int n_family_options;
 } train_args;
 

@@ -27,10 +27,10 @@ typedef struct run_ctx {
     double last_train, last_test;
 } run_ctx;
 
-static int parse_act(const char *cmd, const char *name, latent_act *out)
+static int parse_act(const char *cmd, const char *option, const char *name, latent_act *out)
 {
     if (latent_act_parse(name, out) != LATENT_OK)
-        return cli_error(cmd, EXIT_USAGE, "--act: %s", latent_last_error());
+        return cli_error(cmd, EXIT_USAGE, "--%s: %s", option, latent_last_error());
     return 0;
 }
 
@@ -116,7 +116,9 @@ static int build_model(const char *cmd, train_args *a, int64_t d, latent_model *
             for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
         }
         c.sizes[0] = d;
-        if (parse_act(cmd, a->act, &c.act) || parse_act(cmd, a->out_act, &c.out_act))
+        if (parse_act(cmd, "act", a->act, &c.act) ||
+            parse_act(cmd, "out-act", a->out_act, &c.out_act) ||
+            (a->code_act && parse_act(cmd, "code-act", a->code_act, &c.code_act)))
             return EXIT_USAGE;
         c.loss = strcmp(a->loss, "bce") == 0 ? LATENT_LOSS_BCE : LATENT_LOSS_MSE;
         if (a->sparse) c.sparse_beta = (float)a->sparse_beta, c.sparse_rho = (float)a->sparse_rho;
@@ -137,7 +139,7 @@ static int build_model(const char *cmd, train_args *a, int64_t d, latent_model *
         c.latent = a->latent;
         c.beta = (float)a->beta;
         c.gaussian = strcmp(a->decoder, "gaussian") == 0;
-        if (parse_act(cmd, a->act, &c.act)) return EXIT_USAGE;
+        if (parse_act(cmd, "act", a->act, &c.act)) return EXIT_USAGE;
         st = latent_vae_create(&c, (uint64_t)a->seed, m);
     } else {
         latent_gan_config c;
