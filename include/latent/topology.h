@@ -56,9 +56,10 @@ latent_status latent_set_threads(int n);
 int latent_thread_core(int t);
 
 /* GEMM blocking from cache sizes for an mr x nr micro-kernel (sizes in bytes, 0 = unknown):
- *   kc = L1d / (2 * 4 * nr): the kc x nr B micro-panel fills half of L1d, the rest holds the
- *        streaming A micro-panel and the C tile; a multiple of 16 in [64, 512] (the
- *        driver packs at most 512 deep);
+ *   kc = L2 / (16 * 4 * nr): the kc x nr B micro-panel takes a sixteenth of L2 (both
+ *        micro-panels stream from L2; a deep kc revisits C fewest times); a multiple of 16 in
+ *        [64, 512] (the driver packs at most 512 deep); from L1d / (2 * 4 * nr) when L2 is
+ *        unknown;
  *   mc = L2 / (4 * 4 * kc): the packed mc x kc A block fills a quarter of L2; a multiple of mr in
  *        [mr, 4096];
  *   nc = L3 / (2 * 4 * kc): the packed kc x nc B block fills half of one L3 instance; a multiple

@@ -168,21 +168,26 @@ Test(topology, more_threads_than_cores_wrap_around)
 Test(topology, blocking_formula)
 {
     int64_t kc, mc, nc;
-    /* L1d 48 KiB, L2 1 MiB, L3 32 MiB, 8 x 12 tile: kc = 49152/96 = 512; mc = 1 MiB/8192 = 128;
-     * nc = 32 MiB/4096 = 8192 -> clamp 8192 - 8192 % 12 = 8184 */
+    /* L1d 48 KiB, L2 1 MiB, L3 32 MiB, 8 x 12 tile: kc = 1 MiB/768 = 1365 -> 512; mc = 1 MiB/8192
+     * = 128; nc = 32 MiB/4096 = 8192 -> clamp 8192 - 8192 % 12 = 8184 */
     latent_blocking_for_caches(48 << 10, 1 << 20, 32 << 20, 8, 12, &kc, &mc, &nc);
     cr_expect_eq(kc, 512);
     cr_expect_eq(mc, 128);
     cr_expect_eq(nc, 8184);
-    /* 14 x 32 tile: kc = 49152/256 = 192; mc = 1 MiB/3072 = 341 -> 336 (x14); nc = 32 MiB/1536
-     * = 21845 -> 8192 */
-    latent_blocking_for_caches(48 << 10, 1 << 20, 32 << 20, 14, 32, &kc, &mc, &nc);
-    cr_expect_eq(kc, 192);
-    cr_expect_eq(mc, 336);
-    cr_expect_eq(nc, 8192);
-    /* a 4 x 8 tile would take kc = 768: capped at 512, the deepest panel the driver packs */
-    latent_blocking_for_caches(48 << 10, 1 << 20, 32 << 20, 4, 8, &kc, &mc, &nc);
+    /* 12 x 32 tile (AVX-512): kc = 1 MiB/2048 = 512; mc = 1 MiB/8192 = 128 -> 120 (x12);
+     * nc = 32 MiB/4096 = 8192 */
+    latent_blocking_for_caches(48 << 10, 1 << 20, 32 << 20, 12, 32, &kc, &mc, &nc);
     cr_expect_eq(kc, 512);
+    cr_expect_eq(mc, 120);
+    cr_expect_eq(nc, 8192);
+    /* a 256 KiB L2: kc = 256 KiB/2048 = 128; mc = 256 KiB/2048 = 128 -> 120 */
+    latent_blocking_for_caches(48 << 10, 256 << 10, 32 << 20, 12, 32, &kc, &mc, &nc);
+    cr_expect_eq(kc, 128);
+    cr_expect_eq(mc, 120);
+    /* L2 unknown: kc from L1d, 49152/256 = 192 */
+    latent_blocking_for_caches(48 << 10, 0, 32 << 20, 14, 32, &kc, &mc, &nc);
+    cr_expect_eq(kc, 192);
+    cr_expect_eq(mc, 0);
     /* tiny caches clamp up to a working minimum; unknown sizes give 0 (keep the default) */
     latent_blocking_for_caches(4096, 8192, 0, 8, 12, &kc, &mc, &nc);
     cr_expect_eq(kc, 64);
