@@ -17,6 +17,7 @@
 #include <time.h>
 #include "latent/isa.h"
 #include "latent/memory.h"
+#include "latent/topology.h"
 #include "simd/conformance.h"
 #include "simd/gemm.h"
 
@@ -82,6 +83,13 @@ static int calls_per_batch(int who, const point *p)
     return t >= 0.02 ? 1 : (int)(0.02 / t) + 1;
 }
 
+/* The GEMM blocking the latent CLI runs with: from hwloc's cache sizes for the active level,
+ * unless LATENT_DEFAULT_BLOCKING asks for the tables' built-in values. */
+static void use_cli_blocking(void)
+{
+    if (!getenv("LATENT_DEFAULT_BLOCKING")) latent_apply_cache_blocking();
+}
+
 /* A and B uniform in [-1, 1), C zero, n_max floats each; 0, or 1 after saying why. */
 static int operands(size_t n_max, float **a, float **b, float **c)
 {
@@ -110,6 +118,7 @@ static int table_main(int argc, char **argv)
         fprintf(stderr, "gemm_vs_openblas: %s\n", latent_last_error());
         return 1;
     }
+    use_cli_blocking();
     const char *ct = getenv("OPENBLAS_CORETYPE");
     printf("OpenBLAS %s, core %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_config(),
            openblas_get_corename(), ct ? ct : "(unset)");
@@ -294,6 +303,7 @@ static int only_main(int argc, char **argv)
             return 1;
         }
     }
+    use_cli_blocking();
     int who = who_latent ? (int)latent_isa_active() : -1;
     const char *impl = who_latent ? latent_isa_name((latent_isa)who) : "openblas";
     /* Only the library being timed gets threads: the other one's pool stays unstarted. */
