@@ -278,6 +278,53 @@ def gemm_table(tasks):
     return out + [""], points, peak
 
 
+def elementwise_table(tasks):
+    """`latent bench kernels`: each elementwise kernel per level, GB/s with its operands in
+    memory (and its share of the triad bandwidth measured in the same run) and in cache; the
+    fused k-means assignment in GFLOP/s against that level's FMA peak."""
+    import statistics
+    ks = [t for t in tasks if t["section"] == "kernels"]
+    runs = [r for t in ks for r in t.get("runs", {}).get("latent_bench_kernels", []) if r.get("status") == "ok"]
+    if not runs:
+        return []
+    cells, copy = {}, []
+    for r in runs:
+        for e in r.get("events", []):
+            if e.get("event") == "bench_memory":
+                copy.append(e.get("triad_gbps"))
+            elif e.get("event") == "bench_kernel":
+                if "gflops" in e:
+                    cells.setdefault((e["kernel"], e["isa"], "gflops"), []).append(e["gflops"])
+                    cells.setdefault((e["kernel"], e["isa"], "peak"), []).append(e.get("peak_fraction"))
+                else:
+                    cells.setdefault((e["kernel"], e["isa"], e["resident"]), []).append(e["gbps"])
+                    if "mem_fraction" in e:
+                        cells.setdefault((e["kernel"], e["isa"], "frac"), []).append(e["mem_fraction"])
+    med = {k: statistics.median([v for v in vs if v is not None]) for k, vs in cells.items()
+           if any(v is not None for v in vs)}
+    isas = sorted({k[1] for k in med}, key=lambda i: ("scalar", "neon", "avx2", "avx512").index(i)
+                  if i in ("scalar", "neon", "avx2", "avx512") else 9)
+    head = ["kernel"] + [f"{i} {w}" for i in isas for w in ("in memory", "in cache")]
+    out = ["## Elementwise and k-means kernels (`latent bench kernels`)", "",
+           "GB/s of operands read and written, medians over the runs; in memory: 16M elements, with "
+           "the share of the triad bandwidth"
+           + (f" measured in the same run ({statistics.median(copy):.1f} GB/s)" if copy else "")
+           + "; in cache: 16K elements. k-means assign: GFLOP/s and share of the FMA peak.", "",
+           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for kern in sorted({k[0] for k in med}, key=lambda n: (n == "kmeans_assign", n)):
+        line = [kern]
+        for i in isas:
+            if (kern, i, "gflops") in med:
+                pk = med.get((kern, i, "peak"))
+                line += [f"{med[(kern, i, 'gflops')]:.1f} GFLOP/s" + (f" ({100 * pk:.0f}% of peak)" if pk else ""), "-"]
+                continue
+            m, f, c = med.get((kern, i, "memory")), med.get((kern, i, "frac")), med.get((kern, i, "cache"))
+            line.append(f"{m:.1f}" + (f" ({100 * f:.0f}%)" if f else "") if m is not None else "-")
+            line.append(f"{c:.1f}" if c is not None else "-")
+        out.append("| " + " | ".join(line) + " |")
+    return out + [""]
+
+
 def scaling_table(tasks):
     rows = [t for t in tasks if t["section"] == "scaling"]
     if not rows:
@@ -395,7 +442,7 @@ def write(res, outdir):
     """Writes table.md and the charts into outdir; returns the table's text."""
     gemm_lines, points, peak = gemm_table(res["tasks"])
     lines = ["# latent beside its peers", ""] + machine_lines(res) + [""]
-    lines += gemm_lines + training_table(res["tasks"]) + kmeans_table(res["tasks"]) + scaling_table(res["tasks"])
+    lines += gemm_lines + elementwise_table(res["tasks"]) + training_table(res["tasks"]) + kmeans_table(res["tasks"]) + scaling_table(res["tasks"])
     notes = reasons(res["tasks"])
     if notes:
         lines += ["## Skipped or failed", ""] + notes + [""]
