@@ -20,7 +20,8 @@ typedef enum latent_status {
 /* The message of the last failure on this thread: names the file, field and bad value. */
 const char *latent_last_error(void);
 
-/* Records a failure message (printf format) for this thread and returns `status`. */
+/* Records a failure message (printf format) for this thread and returns `status`; the
+ * arguments may include latent_last_error(), to prefix the message a lower layer left. */
 latent_status latent_fail(latent_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -140,7 +140,7 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
     int strict = 0, it = 0;
     for (it = 0; it < o->max_iter; it++) {
         double t0 = omp_get_wtime();
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(acc.threads)
         for (int64_t c = 0; c < acc.nchunks; c++) {
             int64_t r0, r1;
             km_acc_begin_chunk(&acc, n, c, &r0, &r1);

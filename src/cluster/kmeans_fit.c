@@ -38,11 +38,6 @@ static latent_status check_shape(const float *x, int64_t n, int64_t d, int64_t k
     return LATENT_OK;
 }
 
-/* Fills D: the row norms and the absolute tolerance (tol times the mean feature variance, the
- * variance unweighted as scikit-learn takes it). With `shift` not NULL, D holds its own copy of
- * the rows minus their (unweighted) mean, written to shift: scikit-learn clusters centered data,
- * and the expanded distance ||x||^2 - 2 x.c + ||c||^2 loses less to rounding on it. With
- * `inplace` (== x) the rows are centered where they are instead of in a copy. */
 /* Row chunks for the feature moments: fixed, so the sums do not depend on the thread count. */
 #define KM_MOMENT_CHUNKS 16
 
@@ -83,9 +78,13 @@ static latent_status feature_moments(const float *x, int64_t n, int64_t d, doubl
     return LATENT_OK;
 }
 
-/* The rows, their norms and, for a fit (shift not NULL), the rows centered on the feature means
- * and tol scaled by the mean feature variance; k-means++ alone (shift NULL, tol 0) needs only
- * the norms, and skips both passes over the rows. */
+/* Fills D: the row norms and the absolute tolerance (tol times the mean feature variance, the
+ * variance unweighted as scikit-learn takes it). With `shift` not NULL, D holds its own copy of
+ * the rows minus their (unweighted) mean, written to shift: scikit-learn clusters centered data,
+ * and the expanded distance ||x||^2 - 2 x.c + ||c||^2 loses less to rounding on it. With
+ * `inplace` (== x) the rows are centered where they are instead of in a copy.
+ * k-means++ alone (shift NULL, tol 0) needs only the norms and skips both passes over the
+ * rows for the feature moments. */
 static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d, const float *w,
                                double tol, float *shift, float *inplace)
 {

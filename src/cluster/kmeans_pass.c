@@ -13,10 +13,11 @@
 #define KM_BLOCK_ROWS 2048
 #define KM_BLOCK_MIN_ROWS 128
 
-static int64_t block_rows(int64_t k)
+/* 8k rows, kept within [lo, hi]: a row count that grows with k alone (determinism). */
+static int64_t rows_for_k(int64_t k, int64_t lo, int64_t hi)
 {
     int64_t b = 8 * k;
-    return b < KM_BLOCK_MIN_ROWS ? KM_BLOCK_MIN_ROWS : b > KM_BLOCK_ROWS ? KM_BLOCK_ROWS : b;
+    return b < lo ? lo : b > hi ? hi : b;
 }
 /* Chunks are what threads take; their number depends on the problem only (determinism). */
 #define KM_MAX_CHUNKS 16
@@ -42,8 +43,7 @@ latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d)
     a->d = d;
     a->nchunks = nc;
     a->chunk_rows = (n + nc - 1) / nc;
-    a->flush_rows = 8 * k < KM_FLUSH_MIN_ROWS ? KM_FLUSH_MIN_ROWS
-                    : 8 * k > KM_FLUSH_MAX_ROWS ? KM_FLUSH_MAX_ROWS : 8 * k;
+    a->flush_rows = rows_for_k(k, KM_FLUSH_MIN_ROWS, KM_FLUSH_MAX_ROWS);
     a->threads = omp_get_max_threads();
     a->sums = latent_alloc((size_t)(nc * k), (size_t)d * sizeof(double), "kmeans: cluster sums");
     a->wsum = latent_alloc((size_t)nc, (size_t)k * sizeof(double), "kmeans: cluster weights");
@@ -69,11 +69,11 @@ void km_acc_free(km_acc *a)
 }
 
 /* The calling thread's block sums: a chunk is added and flushed by one thread, so what a chunk
- * sums never depends on which thread that is. */
+ * sums never depends on which thread that is. The loops over chunks run with at most
+ * a->threads threads (num_threads), so every thread has its own block. */
 static float *thread_block(km_acc *a)
 {
-    int id = omp_get_thread_num();
-    return a->block + (int64_t)(id < a->threads ? id : 0) * a->k * a->d;
+    return a->block + (int64_t)omp_get_thread_num() * a->k * a->d;
 }
 
 void km_acc_end_chunk(km_acc *a, int64_t c)
@@ -130,14 +130,15 @@ double km_assign_pass(const km_data *D, const float *centers, int64_t k, const f
         acc = &local;
     }
     double part[KM_MAX_CHUNKS];
-#pragma omp parallel for schedule(dynamic, 1)
+    const int nth = own ? omp_get_max_threads() : acc->threads;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
     for (int64_t c = 0; c < acc->nchunks; c++) {
         int64_t r0 = c * acc->chunk_rows, r1 = r0 + acc->chunk_rows;
         if (r1 > n) r1 = n;
         if (r0 > n) r0 = n;
         if (!own) km_acc_begin_chunk(acc, n, c, &r0, &r1);
         float md[KM_BLOCK_ROWS];
-        const int64_t br = block_rows(k);
+        const int64_t br = rows_for_k(k, KM_BLOCK_MIN_ROWS, KM_BLOCK_ROWS);
         double s = 0.0;
         for (int64_t b = r0; b < r1; b += br) {
             int64_t nb = r1 - b < br ? r1 - b : br;

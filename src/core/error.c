@@ -1,6 +1,7 @@
 /* The per-thread error message behind latent_last_error. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "latent/error.h"
 
 static _Thread_local char message[1024];
@@ -9,10 +10,14 @@ const char *latent_last_error(void) { return message[0] ? message : "no error"; 
 
 latent_status latent_fail(latent_status status, const char *fmt, ...)
 {
+    /* Formatted apart first: a caller may pass latent_last_error() itself as an argument, to
+     * put a prefix before the message a lower layer left. */
+    char text[sizeof message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    memcpy(message, text, sizeof message);
     return status;
 }
 

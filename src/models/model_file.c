@@ -42,9 +42,7 @@ latent_status latent_model_load(const char *path, latent_model **out)
         keys[nc] = f.meta[i].key, vals[nc] = f.meta[i].value, nc++;
     latent_model *m = NULL;
     if ((st = latent_model_from_config(nc, keys, vals, &m))) {
-        char why[1024];   /* the message buffer cannot be both source and destination */
-        snprintf(why, sizeof why, "%s", latent_last_error());
-        latent_fail(st, "%s: %s", path, why);
+        latent_fail(st, "%s: %s", path, latent_last_error());
         goto done;
     }
     latent_named_tensor nt[MAX_FILE_TENSORS];
