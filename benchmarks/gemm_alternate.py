@@ -32,20 +32,8 @@ LAYOUT_ORDER = {"NT": 0, "NN": 1, "TN": 2}
 
 
 def run_process(cmd, env, timeout=1800):
-    """Runs one timing process; returns {status, events, cmd, wall_seconds, loadavg_1min}
-    (the shape benchmarks/run.py keeps for every run), or the failure with its reason."""
-    load = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return {"status": "failed", "reason": str(e), "cmd": cmd}
-    run = {"status": "ok", "events": jsonl.events(p.stdout), "cmd": cmd,
-           "wall_seconds": time.perf_counter() - t0, "loadavg_1min": load}
-    if p.returncode != 0:
-        tail = (p.stderr.strip().splitlines() or ["(no message)"])[-1]
-        run.update(status="failed", reason=f"exit {p.returncode}: {tail}")
-    return run
+    """Runs one timing process as benchmarks/run.py records every run (jsonl.run)."""
+    return jsonl.run(cmd, env, timeout)
 
 
 def process_env(lib, isa, coretype, threads):

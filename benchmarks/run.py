@@ -71,27 +71,7 @@ def thread_env(threads):
 json_lines = jsonl.events
 
 
-def run_json(cmd, env, timeout, parse=json_lines):
-    """Runs a command that prints one JSON object per line (or what parse() reads); returns
-    its events or the failure."""
-    t0 = time.perf_counter()
-    load = os.getloadavg()[0]  # kept with every run: a busy machine explains an outlier
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"status": "failed", "reason": f"timed out after {timeout} s", "cmd": cmd}
-    except OSError as e:
-        return {"status": "failed", "reason": str(e), "cmd": cmd}
-    events = parse(p.stdout)
-    wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        tail = (p.stderr.strip().splitlines() or ["(no message)"])[-1]
-        return {"status": "failed", "reason": f"exit {p.returncode}: {tail}", "cmd": cmd,
-                "events": events, "wall_seconds": wall}
-    skipped = [e for e in events if e.get("event") == "skipped"]
-    if skipped:
-        return {"status": "skipped", "reason": skipped[0].get("reason"), "cmd": cmd}
-    return {"status": "ok", "events": events, "cmd": cmd, "wall_seconds": wall, "loadavg_1min": load}
+run_json = jsonl.run
 
 
 def unbuilt(run):
