@@ -10,6 +10,17 @@ static int supported[LATENT_ISA_COUNT];
 static atomic_int active_level = -1;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+#if defined(__x86_64__) && defined(LATENT_HAVE_AVX512BF16)
+#include <cpuid.h>
+/* CPUID leaf 7 sub-leaf 1, EAX bit 5 (the OS state check is avx512f's, made by the caller). */
+static int cpu_has_avx512bf16(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (a >> 5) & 1u;
+}
+#endif
+
 static void detect_and_fill(void)
 {
     lk_fill_scalar(&tables[LATENT_ISA_SCALAR]);
@@ -32,6 +43,9 @@ static void detect_and_fill(void)
             tables[LATENT_ISA_AVX512].isa = LATENT_ISA_AVX512;
             supported[LATENT_ISA_AVX512] = 1;
             best = LATENT_ISA_AVX512;
+#ifdef LATENT_HAVE_AVX512BF16
+            if (cpu_has_avx512bf16()) lk_fill_avx512bf16(&tables[LATENT_ISA_AVX512]);
+#endif
         }
     }
 #elif defined(__aarch64__) && defined(LATENT_HAVE_NEON_KERNELS)

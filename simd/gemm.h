@@ -19,10 +19,12 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
               float *c, int64_t ldc, const float *bias, latent_act act, float slope);
 
 /* For each row x_i of X (n x d), the nearest of the k centers C (k x d, row-major, ldc = d):
- * labels[i] = argmin_j ||c_j||^2 - 2 x_i.c_j (ties to the lowest j) and, when dist is not NULL,
- * dist[i] = that minimum (add ||x_i||^2 for the squared distance). cnorm[j] = ||c_j||^2.
- * Fused: dot products are blocked like GEMM and the min is taken in the micro-kernel's
- * registers; no n x k matrix is formed. Threads as lk_sgemm. */
+ * labels[i] = the lowest j minimizing cnorm[j] - 2 x_i.c_j, with x_i.c_j as the table's rows_dot
+ * computes it, and, when dist is not NULL, dist[i] = that minimum (add ||x_i||^2 for the squared
+ * distance). cnorm[j] = ||c_j||^2. Those bytes are the definition whatever path gives them:
+ * beyond a few centers a GEMM-blocked pass (in bfloat16 on AVX512_BF16 CPUs) screens the
+ * centers with a proven error bound and rows_dot recomputes only the ones the bound keeps; no
+ * n x k matrix is formed. Threads as lk_sgemm. */
 void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
                       const float *centers, int64_t k, const float *cnorm, int32_t *labels,
                       float *dist);

@@ -184,8 +184,8 @@ static void pack_b(int nr, int trans, const float *b, int64_t ldb, int64_t p0, i
 /* ---- the macro-kernel -----------------------------------------------------------------------
  * Runs the micro-kernel over an mb x nb block of C from packed A (rows) and packed B panels.
  * first: this is the first k block (C is then overwritten, or scaled by beta and added to);
- * ep: the epilogue template for the last k block (NULL otherwise), whose bias / cnorm point at
- * the block's first column and best / best_idx at its first row. */
+ * ep: the epilogue template for the last k block (NULL otherwise), whose bias points at the
+ * block's first column. */
 typedef struct block {
     int64_t kb;
     const float *ap, *bp;
@@ -224,9 +224,6 @@ static void macro_kernel(const lk_table *t, const block *bk)
                     e.bias += jr;
                 }
                 if (!cheap_act(e.act)) e.act = LATENT_ACT_IDENTITY;
-            } else if (e.kind == LK_EPI_ARGMIN) {
-                e.cnorm += jr;
-                e.col0 += jr;
             }
         }
         for (int64_t ir = 0; ir < bk->mb; ir += mr) {
@@ -236,10 +233,6 @@ static void macro_kernel(const lk_table *t, const block *bk)
             if (bk->first && bk->beta != 0.0f && bk->beta != 1.0f)
                 for (int64_t i = 0; i < rows; i++)
                     for (int64_t j = 0; j < cols; j++) ct[i * bk->ldc + j] *= bk->beta;
-            if (ep && ep->kind == LK_EPI_ARGMIN) {
-                e.best = bk->ep->best + ir;
-                e.best_idx = bk->ep->best_idx + ir;
-            }
             const float *ap = bk->ap + ir * bk->kb;
             if (rows == mr && cols == nr) {
                 t->gemm_ukr(bk->kb, ap, bp, ct, bk->ldc, acc, ep);
@@ -411,25 +404,54 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
 }
 
 /* ---- k-means assignment ---------------------------------------------------------------------
- * Few centers (less than half a micro-kernel tile wide, where most of the tile's FMAs would go
- * to padding): the table's rows_dot streams X once against the centers held in L1, and the min
- * is taken over each small block of products. Otherwise X C^T blocked like GEMM (B = the
- * centers, packed once), each thread keeping its rows' partial dot products over k blocks in a
- * small scratch block and taking the min in the micro-kernel. Either way a row's label depends
- * on the row, the centers and the level alone. */
+ * A row's label is the lowest j minimizing cnorm[j] - 2 x.c_j with x.c_j taken from rows_dot
+ * (the level's fixed order), and its dist is that minimum: the definition involves rows_dot
+ * alone, so every path below gives the same bytes.
+ * - Few centers (less than half a micro-kernel tile, where a GEMM tile would be mostly padding)
+ *   or few rows (no panels worth packing): rows_dot against every center.
+ * - Otherwise screening: an approximate dot product for every (row, center) from a GEMM-blocked
+ *   pass, X C^T in float or, where the table has kmeans_dots_bf16, in bfloat16 pairs at twice
+ *   the FMA rate; a proven bound then rules out all but typically one or two centers per row,
+ *   and only those get rows_dot's exact score. */
 #define ASSIGN_ROWS 32
-/* The assignment takes d in one k block up to this size: each product is then a single FMA
- * chain in element order, never a sum of per-block partials (a 5-block split of d = 784 flipped
- * a near-tie against scikit-learn on the k = 50 Fashion-MNIST test), and no partial products
- * travel through the scratch block between k blocks. */
-#define ASSIGN_KC_MAX 1024
+/* Below this many rows, packing the centers costs more than screening saves. */
+#define SCREEN_MIN_ROWS 64
+/* Screening needs gamma(d) (below) small; beyond this d every center is recomputed. */
+#define SCREEN_MAX_D 65536
+/* Floats of screened dots a thread keeps for one row block (the block's rows x all centers). */
+#define SCREEN_BLOCK_FLOATS 65536
 
-static int assign_by_rows(const lk_table *t, int64_t k) { return 2 * k <= t->nr; }
+static int assign_by_rows(const lk_table *t, int64_t n, int64_t k, int64_t d)
+{
+    return 2 * k <= t->nr || n < SCREEN_MIN_ROWS || d > SCREEN_MAX_D;
+}
+
+/* The exact score of every center for one row: the definition itself, and the path of last
+ * resort (no workspace). */
+static void assign_row_exact(const lk_table *t, int64_t d, const float *xi, const float *centers,
+                             int64_t k, const float *cnorm, int32_t *label, float *dist)
+{
+    float best = INFINITY;
+    int32_t idx = 0;
+    for (int64_t j = 0; j < k; j++) {
+        float dot;
+        t->rows_dot(1, 1, d, xi, d, centers + j * d, d, &dot, 1);
+        float v = cnorm[j] - 2.0f * dot;
+        if (v < best) best = v, idx = (int32_t)j;
+    }
+    *label = idx;
+    if (dist) *dist = best;
+}
 
 static void assign_rows(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
                         const float *centers, int64_t k, const float *cnorm, int32_t *labels,
                         float *dist)
 {
+    if (2 * k > t->nr) {
+        for (int64_t i = 0; i < n; i++)
+            assign_row_exact(t, d, x + i * ldx, centers, k, cnorm, labels + i, dist ? dist + i : NULL);
+        return;
+    }
     int nth = threads_for(n * k * (d > 0 ? d : 1));
     int64_t nblk = ceil_div(n, ASSIGN_ROWS);
     if (nth > nblk) nth = (int)nblk;
@@ -451,99 +473,172 @@ static void assign_rows(const lk_table *t, int64_t n, int64_t d, const float *x,
     }
 }
 
+/* The screening bound. S_j = cnorm_j - 2 x.c_j exactly, B_j = ||x|| ||c_j|| >= sum_p |x_p c_jp|.
+ * A float sum of d products in any order is within gamma(d + 8) B_j of x.c_j (gamma(n) =
+ * n u / (1 - n u), u = 2^-24; the 8 covers a final reduction tree and a separate multiply);
+ * bfloat16 rounding of both factors adds 2 ub + ub^2 (ub = 2^-9), and VDPBF16PS's flushing of
+ * subnormals at most 2^-126 per element, far inside `absolute`. Each score rounds once more
+ * (u |score|, |score| <= cnorm + 2 B_j (1 + err)), and so do the comparisons below.
+ * r_j = per_norm B_j + per_cnorm cnorm_j + absolute (1 + ||x|| + ||c_j||) covers the screened
+ * and the exact score's error together (with 2% for the float arithmetic of r and of the norms),
+ * so the exact winner w has s~_w - r_w <= s_w <= s_l <= s~_l + r_l for every l: w is never
+ * ruled out, and a center that is ruled out scores strictly above w. */
+typedef struct screen_bound {
+    float per_norm, per_cnorm, absolute;
+} screen_bound;
+
+static screen_bound screen_bound_for(int64_t d, int bf16)
+{
+    const double u = 0x1p-24, n = (double)d + 8.0, g = n * u / (1.0 - n * u);
+    const double ub = bf16 ? 0x1p-9 : 0.0;
+    const double approx = 2.0 * ub + ub * ub + g * (1.0 + ub) * (1.0 + ub), exact = g;
+    screen_bound sb = {
+        .per_norm = (float)(1.02 * (2.0 * approx + 2.0 * exact + 2.0 * u * (2.0 + approx + exact)) +
+                            16.0 * u),
+        .per_cnorm = (float)(8.0 * u),
+        .absolute = bf16 ? (float)(0x1p-100 * n) : 0.0f,
+    };
+    return sb;
+}
+
+typedef int v4i __attribute__((vector_size(16)));
+
+static v4f splat4(float v) { return (v4f){v, v, v, v}; }
+
+/* Row x_i's label and dist from its screened dots (sd[j] ~ x_i.c_j, j < k; overwritten with the
+ * screened scores). With m = min_j s~_j and rmax = max_j r_j, lo = min_j s~_j + r_j <= m + rmax,
+ * so every center with s~_j - r_j <= lo has s~_j <= m + 2 rmax: those get rows_dot's exact score,
+ * in order of j so ties keep the lowest index. xn = ||x_i||; cmax = max_j ||c_j||, qmax =
+ * max_j per_cnorm cnorm_j + absolute ||c_j||. A non-finite score or bound sends the row to every
+ * center. Four lanes at a time through vector extensions (SSE or NEON): this runs over every
+ * (row, center). */
+static void pick_row(const lk_table *t, int64_t d, const float *xi, const float *centers,
+                     int64_t k, const float *cnorm, float xn, float cmax, float qmax, float *sd,
+                     screen_bound sb, int32_t *label, float *dist)
+{
+    const int64_t k4 = k - k % 4;
+    v4f m4 = splat4(INFINITY), bad4 = splat4(0.0f);
+    for (int64_t j = 0; j < k4; j += 4) {
+        v4f s = load4(cnorm + j) - splat4(2.0f) * load4(sd + j);
+        store4(sd + j, s);
+        v4i lt = s < m4;
+        m4 = (v4f)((lt & (v4i)s) | (~lt & (v4i)m4));
+        bad4 += s - s; /* NaN once any score is infinite or NaN */
+    }
+    float m = INFINITY, bad = bad4[0] + bad4[1] + bad4[2] + bad4[3];
+    for (int i = 0; i < 4; i++) m = m4[i] < m ? m4[i] : m;
+    for (int64_t j = k4; j < k; j++) {
+        sd[j] = cnorm[j] - 2.0f * sd[j];
+        m = sd[j] < m ? sd[j] : m;
+        bad += sd[j] - sd[j];
+    }
+    const float rmax = sb.per_norm * xn * cmax + qmax + sb.absolute * (1.0f + xn + cmax);
+    /* the sum's own rounding (u |m|) is inside per_cnorm's margin for the comparisons */
+    const float top = m + (2.0f * rmax + 0x1p-22f * fabsf(m));
+    const int all = !(bad == 0.0f) || !(top < INFINITY);
+    float best = INFINITY;
+    int32_t idx = 0;
+    for (int64_t j = 0; j < k; j++) {
+        if (!all && j % 4 == 0 && j + 4 <= k4) {
+            v4i out = load4(sd + j) > splat4(top);
+            if ((out[0] & out[1] & out[2] & out[3]) != 0) {
+                j += 3;
+                continue;
+            }
+        }
+        if (!all && sd[j] > top) continue;
+        float dot;
+        t->rows_dot(1, 1, d, xi, d, centers + j * d, d, &dot, 1);
+        float v = cnorm[j] - 2.0f * dot;
+        if (v < best) best = v, idx = (int32_t)j;
+    }
+    *label = idx;
+    if (dist) *dist = best;
+}
+
 void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
                       const float *centers, int64_t k, const float *cnorm, int32_t *labels,
                       float *dist)
 {
     if (n <= 0 || k <= 0) return;
-    if (assign_by_rows(t, k)) {
+    if (d <= 0 || assign_by_rows(t, n, k, d)) {
         assign_rows(t, n, d, x, ldx, centers, k, cnorm, labels, dist);
         return;
     }
+    const int bf16 = t->kmeans_dots_bf16 && t->kmeans_pack_bf16;
     const int mr = t->mr, nr = t->nr;
-    const int64_t kpad = round_up(k, nr), kc = d > 0 ? ceil_div(d, ceil_div(d, ASSIGN_KC_MAX)) : 1;
-    const int64_t dd = d > 0 ? d : 1; /* d == 0: one zero k block, so every dot product is 0 */
-    int64_t nc = min64(round_up(t->nc < nr ? nr : t->nc, nr), kpad);
-    if (nc > 512) nc = round_up(512, nr);
+    /* fp32 screening packs the centers in the micro-kernel's panels, bf16 in 32-wide pair panels */
+    const int64_t P = (d + 1) / 2, kpad = bf16 ? round_up(k, 32) : round_up(k, nr);
+    const int64_t kc = ceil_div(d, ceil_div(d, KC_MAX));
     int64_t mc = min64(t->mc < mr ? mr : t->mc - t->mc % mr, round_up(128, mr));
-    int nth = threads_for(n * k * dd);
+    mc = min64(mc, SCREEN_BLOCK_FLOATS / kpad / mr * mr);
+    if (mc < mr) mc = mr;
+    int nth = threads_for(n * k * d);
     int64_t mtiles = ceil_div(n, mr);
     if (nth > mtiles) nth = (int)mtiles;
 
-    size_t bsz = seg(dd * kpad), csz = seg(kpad), scsz = seg(mc * nc), bestsz = seg(mc);
-    size_t per = seg(kc * mc) + scsz + 2 * bestsz;
-    float *w = workspace(bsz + csz + (size_t)nth * per);
-    float bstack[ASSIGN_KC_MAX * NR_MAX] __attribute__((aligned(64)));
-    float astack[ASSIGN_KC_MAX * MR_MAX] __attribute__((aligned(64)));
-    float cstack[MR_MAX * NR_MAX] __attribute__((aligned(64)));
-    float beststack[MR_MAX], cnstack[NR_MAX];
-    int32_t idxstack[MR_MAX];
-    float *bfull = NULL, *cn = cnstack;
-    if (w) {
-        bfull = w;
-        cn = w + bsz;
-        for (int64_t j = 0; j < kpad; j++) cn[j] = j < k ? cnorm[j] : INFINITY;
-    } else {
-        /* Out of memory: one thread, one tile at a time on the stack, B packed as it goes. */
-        nth = 1, mc = mr, nc = nr;
+    const size_t packsz = bf16 ? seg(kpad * P) : seg(d * kpad);
+    const size_t apack = bf16 ? seg(round_up(mc, 16) * round_up(P, 16)) : seg(kc * mc);
+    const size_t per = apack + seg(mc * kpad);
+    float *w = workspace(packsz + seg(k) + (size_t)nth * per);
+    if (!w) {
+        /* Out of memory: the definition, row by row, with no workspace at all. */
+        for (int64_t i = 0; i < n; i++)
+            assign_row_exact(t, d, x + i * ldx, centers, k, cnorm, labels + i, dist ? dist + i : NULL);
+        return;
     }
-    const float zero = 0.0f;
-    const float *xs = d > 0 ? x : &zero, *cs = d > 0 ? centers : &zero;
-    const int64_t ldxs = d > 0 ? ldx : 0, ldcs = d > 0 ? d : 0;
+    float *bpack = w, *cnrm = w + packsz;
+    const screen_bound sb = screen_bound_for(d, bf16);
+    t->sqnorm_rows(k, d, centers, d, cnrm);
+    float cmax = 0.0f, qmax = 0.0f;
+    for (int64_t j = 0; j < k; j++) {
+        /* NaN norms or cnorms make these NaN, and then every row takes every center */
+        float cj = sqrtf(cnrm[j]), qj = sb.per_cnorm * cnorm[j] + sb.absolute * cj;
+        cmax = cj > cmax || cj != cj ? cj : cmax;
+        qmax = qj > qmax || qj != qj ? qj : qmax;
+    }
 
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
         int id = omp_get_thread_num(), nt = omp_get_num_threads();
-        if (bfull) {
-            /* every thread packs its share of the centers' panels, in every k block */
+        /* every thread packs its share of the centers' panels */
+        if (bf16) {
+            int64_t npan = kpad / 32, q0 = npan * id / nt, q1 = npan * (id + 1) / nt;
+            if (q1 > q0)
+                t->kmeans_pack_bf16(min64(k - q0 * 32, (q1 - q0) * 32), d, centers + q0 * 32 * d,
+                                    d, (uint32_t *)bpack + q0 * 32 * P);
+        } else {
             int64_t npan = kpad / nr;
-            for (int64_t pc = 0; pc < dd; pc += kc) {
-                int64_t kb = min64(kc, dd - pc);
-                pack_b(nr, 1, cs, ldcs, pc, kb, 0, k, npan * id / nt, npan * (id + 1) / nt,
-                       bfull + pc * kpad);
+            for (int64_t pc = 0; pc < d; pc += kc) {
+                int64_t kb = min64(kc, d - pc);
+                pack_b(nr, 1, centers, d, pc, kb, 0, k, npan * id / nt, npan * (id + 1) / nt,
+                       bpack + pc * kpad);
             }
         }
         if (nt > 1) {
 #pragma omp barrier
         }
-        float *ap = astack, *sc = cstack, *best = beststack;
-        int32_t *bidx = idxstack;
-        if (bfull) {
-            ap = w + bsz + csz + (size_t)id * per;
-            sc = ap + seg(kc * mc);
-            best = sc + scsz;
-            bidx = (int32_t *)(best + bestsz);
-        }
+        float *ap = w + packsz + seg(k) + (size_t)id * per, *sc = ap + apack;
         int64_t row_lo = mtiles * id / nt * mr, row_hi = min64(n, mtiles * (id + 1) / nt * mr);
         for (int64_t ic = row_lo; ic < row_hi; ic += mc) {
-            int64_t mb = min64(mc, row_hi - ic), mbp = round_up(mb, mr);
-            for (int64_t i = 0; i < mbp; i++) best[i] = INFINITY, bidx[i] = 0;
-            for (int64_t jc = 0; jc < kpad; jc += nc) {
-                int64_t nb = min64(nc, kpad - jc);
-                if (!bfull)
-                    for (int64_t j = 0; j < nb; j++)
-                        cn[j] = jc + j < k ? cnorm[jc + j] : INFINITY;
-                for (int64_t pc = 0; pc < dd; pc += kc) {
-                    int64_t kb = min64(kc, dd - pc);
-                    pack_a(mr, 0, xs, ldxs, ic, mb, pc, kb, 1.0f, ap);
-                    const float *bp;
-                    if (bfull) {
-                        bp = bfull + pc * kpad + jc * kb;
-                    } else {
-                        pack_b(nr, 1, cs, ldcs, pc, kb, jc, min64(nb, k - jc), 0, nb / nr, bstack);
-                        bp = bstack;
-                    }
-                    lk_epilogue e = {.kind = LK_EPI_ARGMIN, .cnorm = bfull ? cn + jc : cn,
-                                     .best = best, .best_idx = bidx, .col0 = jc};
-                    block bk = {kb, ap, bp, mbp, nb, sc, nb, pc == 0, 0.0f,
-                                pc + kb == dd ? &e : NULL};
+            int64_t mb = min64(mc, row_hi - ic);
+            const float *xb = x + ic * ldx;
+            if (bf16) {
+                t->kmeans_dots_bf16(mb, d, xb, ldx, (const uint32_t *)bpack, kpad, sc, kpad,
+                                    (uint32_t *)ap);
+            } else {
+                for (int64_t pc = 0; pc < d; pc += kc) {
+                    int64_t kb = min64(kc, d - pc);
+                    pack_a(mr, 0, xb, ldx, 0, mb, pc, kb, 1.0f, ap);
+                    block bk = {kb, ap, bpack + pc * kpad, mb, kpad, sc, kpad, pc == 0, 0.0f, NULL};
                     macro_kernel(t, &bk);
                 }
             }
-            for (int64_t i = 0; i < mb; i++) {
-                labels[ic + i] = bidx[i];
-                if (dist) dist[ic + i] = best[i];
-            }
+            float *xn = ap; /* the packed rows are spent: their space holds the row norms */
+            t->sqnorm_rows(mb, d, xb, ldx, xn);
+            for (int64_t i = 0; i < mb; i++)
+                pick_row(t, d, xb + i * ldx, centers, k, cnorm, sqrtf(xn[i]), cmax, qmax,
+                         sc + i * kpad, sb, labels + ic + i, dist ? dist + ic + i : NULL);
         }
     }
 }

@@ -27,8 +27,7 @@ extern "C" {
 
 typedef enum lk_epilogue_kind {
     LK_EPI_NONE = 0,
-    LK_EPI_BIAS_ACT,   /* c = act(c + bias[j]); bias may be NULL */
-    LK_EPI_ARGMIN      /* k-means: per row, the min over columns of cnorm[j] - 2 c[i][j] */
+    LK_EPI_BIAS_ACT    /* c = act(c + bias[j]); bias may be NULL */
 } lk_epilogue_kind;
 
 typedef struct lk_epilogue {
@@ -39,14 +38,6 @@ typedef struct lk_epilogue {
     const float *bias;
     latent_act act;
     float slope;
-    /* LK_EPI_ARGMIN: cnorm = ||c_j||^2 for this tile's NR columns (padded columns hold +inf);
-     * best[i] / best_idx[i] hold the running minimum for the tile's MR rows and are updated
-     * only on a strictly smaller value (ties keep the lowest index); col0 is the global index of
-     * the tile's first column. C is not stored for this kind. */
-    const float *cnorm;
-    float *best;
-    int32_t *best_idx;
-    int64_t col0;
 } lk_epilogue;
 
 typedef void (*lk_gemm_ukr_fn)(int64_t kc, const float *a, const float *b, float *c,
@@ -110,6 +101,20 @@ typedef void (*lk_kmeans_accumulate_fn)(int64_t n, int64_t d, const float *x, in
 typedef void (*lk_rows_dot_fn)(int64_t n, int64_t m, int64_t d, const float *x, int64_t ldx,
                                const float *c, int64_t ldc, float *out, int64_t ldo);
 
+/* ---- k-means screening in bfloat16 (AVX512_BF16 CPUs; NULL elsewhere) ----------------------
+ * P = (d + 1) / 2 pairs: pair p2 of a row is the bfloat16 roundings of its elements 2p2 and
+ * 2p2 + 1 (zero past d) in one 32-bit word, low half first.
+ * kmeans_pack_bf16: the k centers (ldc apart) into panels of 32: dst[(j/32)*P*32 + p2*32 + j%32]
+ *   is pair p2 of center j, zero for j >= k; round_up(k, 32) * P words.
+ * kmeans_dots_bf16: out[i*ldo + j] = the float-accumulated dot product of the pairs of row x_i and
+ *   of center j, for i < m and j < kpad (= round_up(k, 32)), from the packed centers; work holds
+ *   round_up(m, 16) * round_up(P, 16) words. Each product is exact in float and every sum is
+ *   rounded to float, so the error is bounded as the driver assumes (gemm_driver.c). */
+typedef void (*lk_pack_bf16_fn)(int64_t k, int64_t d, const float *c, int64_t ldc, uint32_t *dst);
+typedef void (*lk_dots_bf16_fn)(int64_t m, int64_t d, const float *x, int64_t ldx,
+                                const uint32_t *cpack, int64_t kpad, float *out, int64_t ldo,
+                                uint32_t *work);
+
 /* Measures this level's peak FMA rate on the calling thread for about `seconds`: GFLOP/s
  * (2 flops per lane per FMA). */
 typedef double (*lk_fma_peak_fn)(double seconds);
@@ -137,6 +142,8 @@ typedef struct lk_table {
     lk_sqnorm_rows_fn sqnorm_rows;
     lk_kmeans_accumulate_fn kmeans_accumulate;
     lk_rows_dot_fn rows_dot;
+    lk_pack_bf16_fn kmeans_pack_bf16;
+    lk_dots_bf16_fn kmeans_dots_bf16;
     /* benchmark support */
     lk_fma_peak_fn fma_peak;
 } lk_table;
@@ -156,6 +163,7 @@ void lk_fill_scalar(lk_table *t);
 void lk_fill_avx2(lk_table *t);
 void lk_fill_avx512(lk_table *t);
 void lk_fill_neon(lk_table *t);
+void lk_fill_avx512bf16(lk_table *t); /* on top of avx512, where the CPU has AVX512_BF16 */
 
 #ifdef __cplusplus
 }

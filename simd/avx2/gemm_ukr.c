@@ -7,31 +7,6 @@
 #define MR 6
 #define NR 16
 
-static inline float hmin8(__m256 v)
-{
-    __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_min_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_min_ss(m, _mm_shuffle_ps(m, m, 1));
-    return _mm_cvtss_f32(m);
-}
-
-/* Row i's min over the tile's 16 columns of cnorm - 2 c; the lowest column wins a tie, and
- * best[i] changes only on a strictly smaller value. */
-static inline void argmin_row(__m256 c0, __m256 c1, __m256 cn0, __m256 cn1,
-                              const lk_epilogue *ep, int i)
-{
-    const __m256 m2 = _mm256_set1_ps(-2.0f);
-    __m256 v0 = _mm256_fmadd_ps(c0, m2, cn0), v1 = _mm256_fmadd_ps(c1, m2, cn1);
-    float mn = hmin8(_mm256_min_ps(v0, v1));
-    if (!(mn < ep->best[i])) return;
-    __m256 vm = _mm256_set1_ps(mn);
-    unsigned k0 = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(v0, vm, _CMP_EQ_OQ));
-    unsigned k1 = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(v1, vm, _CMP_EQ_OQ));
-    int j = k0 ? __builtin_ctz(k0) : 8 + __builtin_ctz(k1 | 0x100u);
-    ep->best[i] = mn;
-    ep->best_idx[i] = (int32_t)(ep->col0 + j);
-}
-
 static inline __m256 act_cheap(__m256 v, latent_act act, __m256 slope)
 {
     if (act == LATENT_ACT_RELU) return _mm256_max_ps(v, _mm256_setzero_ps());
@@ -53,11 +28,9 @@ static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64
      * when C is large) arrives through the prefetches while the FMAs run. */
 #define ZEROC(i) c##i##0 = _mm256_setzero_ps(); c##i##1 = _mm256_setzero_ps();
     ROWS(ZEROC)
-    if (accumulate || !ep || ep->kind != LK_EPI_ARGMIN) {
 #define PREF(i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
                 _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
-        ROWS(PREF)
-    }
+    ROWS(PREF)
     for (int64_t p = 0; p < kc; p++, a += MR, b += NR) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #define STEP(i) { __m256 ai = _mm256_broadcast_ss(a + i); \
@@ -68,12 +41,6 @@ static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64
 #define ADDC(i) c##i##0 = _mm256_add_ps(c##i##0, _mm256_loadu_ps(c + i * ldc)); \
                 c##i##1 = _mm256_add_ps(c##i##1, _mm256_loadu_ps(c + i * ldc + 8));
         ROWS(ADDC)
-    }
-    if (ep && ep->kind == LK_EPI_ARGMIN) {
-        __m256 cn0 = _mm256_loadu_ps(ep->cnorm), cn1 = _mm256_loadu_ps(ep->cnorm + 8);
-#define ARGMIN(i) argmin_row(c##i##0, c##i##1, cn0, cn1, ep, i);
-        ROWS(ARGMIN)
-        return;
     }
     if (ep && ep->kind == LK_EPI_BIAS_ACT) {
         __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();

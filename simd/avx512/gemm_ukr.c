@@ -7,22 +7,6 @@
 #define MR 12
 #define NR 32
 
-/* Row i's min over the tile's 32 columns of cnorm - 2 c, taken in registers; the lowest column
- * wins a tie, and best[i] changes only on a strictly smaller value. */
-static inline void argmin_row(__m512 c0, __m512 c1, __m512 cn0, __m512 cn1,
-                              const lk_epilogue *ep, int i)
-{
-    const __m512 m2 = _mm512_set1_ps(-2.0f);
-    __m512 v0 = _mm512_fmadd_ps(c0, m2, cn0), v1 = _mm512_fmadd_ps(c1, m2, cn1);
-    float mn = _mm512_reduce_min_ps(_mm512_min_ps(v0, v1));
-    if (!(mn < ep->best[i])) return;
-    __m512 vm = _mm512_set1_ps(mn);
-    __mmask16 k0 = _mm512_cmpeq_ps_mask(v0, vm), k1 = _mm512_cmpeq_ps_mask(v1, vm);
-    int j = k0 ? __builtin_ctz(k0) : 16 + __builtin_ctz(k1 | 0x10000u);
-    ep->best[i] = mn;
-    ep->best_idx[i] = (int32_t)(ep->col0 + j);
-}
-
 static inline __m512 act_cheap(__m512 v, latent_act act, __m512 slope)
 {
     if (act == LATENT_ACT_RELU) return _mm512_max_ps(v, _mm512_setzero_ps());
@@ -44,11 +28,9 @@ static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int6
      * when C is large) arrives through the prefetches while the FMAs run. */
 #define ZEROC(i) c##i##0 = _mm512_setzero_ps(); c##i##1 = _mm512_setzero_ps();
     ROWS(ZEROC)
-    if (accumulate || !ep || ep->kind != LK_EPI_ARGMIN) {
 #define PREF(i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
                 _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
-        ROWS(PREF)
-    }
+    ROWS(PREF)
     for (int64_t p = 0; p < kc; p++, a += MR, b += NR) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #define STEP(i) { __m512 ai = _mm512_set1_ps(a[i]); \
@@ -59,12 +41,6 @@ static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int6
 #define ADDC(i) c##i##0 = _mm512_add_ps(c##i##0, _mm512_loadu_ps(c + i * ldc)); \
                 c##i##1 = _mm512_add_ps(c##i##1, _mm512_loadu_ps(c + i * ldc + 16));
         ROWS(ADDC)
-    }
-    if (ep && ep->kind == LK_EPI_ARGMIN) {
-        __m512 cn0 = _mm512_loadu_ps(ep->cnorm), cn1 = _mm512_loadu_ps(ep->cnorm + 16);
-#define ARGMIN(i) argmin_row(c##i##0, c##i##1, cn0, cn1, ep, i);
-        ROWS(ARGMIN)
-        return;
     }
     if (ep && ep->kind == LK_EPI_BIAS_ACT) {
         __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();

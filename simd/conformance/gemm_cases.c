@@ -300,6 +300,80 @@ static void run_kmeans(const lk_table *ref, const lk_table *var, lk_case_report 
     run_kmeans_case(var, 2049, 20, 600, 1, 1, 1, 93, r);
 }
 
+/* The assignment's definition: label_i = the lowest j minimizing cnorm_j - 2 rows_dot(x_i, c_j)
+ * and dist_i that minimum, bit for bit, whatever path computes it (screening in float, in
+ * bfloat16 where the CPU has it, or rows_dot throughout). Data built to defeat a wrong screening
+ * bound: clusters of near-identical centers (many candidates per row), duplicates, rows sitting
+ * on centers, an odd d (a half-filled bfloat16 pair), values whose products are subnormal
+ * (VDPBF16PS flushes them) and values near 1e15. */
+static void run_screen_case(const lk_table *var, const char *label, int64_t n, int64_t d,
+                            int64_t k, float scale, float spread, uint64_t seed, lk_case_report *r)
+{
+    float *X = malloc((size_t)(n * d) * sizeof(float)), *CE = malloc((size_t)(k * d) * sizeof(float));
+    float *CN = malloc((size_t)k * sizeof(float)), *DI = malloc((size_t)n * sizeof(float));
+    float *base = malloc((size_t)(8 * d) * sizeof(float)), *noise = malloc((size_t)d * sizeof(float));
+    int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+    char what[160];
+    if (!X || !CE || !CN || !DI || !base || !noise || !lab) {
+        lk_report_case(r, 1.0, 0.0, "out of memory");
+        goto done;
+    }
+    lk_fill_uniform(base, 8 * d, seed, 0.0f, 1.0f);
+    for (int64_t j = 0; j < k; j++) {
+        lk_fill_uniform(noise, d, seed + 10 + (uint64_t)j, -1.0f, 1.0f);
+        for (int64_t p = 0; p < d; p++)
+            CE[j * d + p] = scale * (base[(j % 8) * d + p] + spread * noise[p]);
+        if (j % 5 == 4) memcpy(CE + j * d, CE + (j - 3) * d, (size_t)d * sizeof(float));
+    }
+    for (int64_t i = 0; i < n; i++) {
+        lk_fill_uniform(noise, d, seed + 100000 + (uint64_t)i, -1.0f, 1.0f);
+        for (int64_t p = 0; p < d; p++) X[i * d + p] = scale * (base[(i % 8) * d + p] + 0.1f * noise[p]);
+        if (i % 7 == 3) memcpy(X + i * d, CE + (i % k) * d, (size_t)d * sizeof(float));
+    }
+    var->sqnorm_rows(k, d, CE, d, CN);
+    lk_kmeans_assign(var, n, d, X, d, CE, k, CN, lab, DI);
+    int64_t wrong = 0;
+    for (int64_t i = 0; i < n; i++) {
+        float best = INFINITY;
+        int32_t idx = 0;
+        for (int64_t j = 0; j < k; j++) {
+            float dot;
+            var->rows_dot(1, 1, d, X + i * d, d, CE + j * d, d, &dot, 1);
+            float v = CN[j] - 2.0f * dot;
+            if (v < best) best = v, idx = (int32_t)j;
+        }
+        if (lab[i] != idx || memcmp(&DI[i], &best, sizeof best) != 0) wrong++;
+    }
+    snprintf(what, sizeof what, "%s n=%lld d=%lld k=%lld scale=%g: labels and dist = definition (%lld differ)",
+             label, (long long)n, (long long)d, (long long)k, (double)scale, (long long)wrong);
+    lk_report_case(r, (double)wrong, 0.0, what);
+done:
+    free(X), free(CE), free(CN), free(DI), free(base), free(noise), free(lab);
+}
+
+static void run_screen_cases(const lk_table *var, const char *label, lk_case_report *r)
+{
+    run_screen_case(var, label, 300, 784, 40, 1.0f, 1e-3f, 71, r);
+    run_screen_case(var, label, 200, 97, 70, 1.0f, 1e-2f, 72, r);
+    run_screen_case(var, label, 150, 784, 256, 1.0f, 3e-1f, 73, r);
+    run_screen_case(var, label, 100, 300, 33, 1e-20f, 1e-3f, 74, r);
+    run_screen_case(var, label, 100, 64, 48, 1e15f, 1e-3f, 75, r);
+    run_screen_case(var, label, 64, 33, 17, 1.0f, 0.0f, 76, r);
+}
+
+static void run_kmeans_screen(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    run_screen_cases(var, var->kmeans_dots_bf16 ? "bf16" : "float", r);
+    if (var->kmeans_dots_bf16) {
+        /* the same level's float screening, which CPUs without AVX512_BF16 run */
+        lk_table f = *var;
+        f.kmeans_dots_bf16 = NULL;
+        f.kmeans_pack_bf16 = NULL;
+        run_screen_cases(&f, "float", r);
+    }
+}
+
 /* rows_dot against dot products in double: |out - ref| <= (d + 8) u sum_p |x_p c_p| (one
  * rounding per multiply-add along d, a few for the lane sum). Also: the column past each row
  * of out is never written, and every pair gives the same bytes computed alone (n = m = 1) as
@@ -359,6 +433,7 @@ const lk_conformance_kernel lk_conformance_gemm[] = {
     {"sgemm_tn", run_tn},
     {"sgemm_bias_act", run_bias_act},
     {"kmeans_assign", run_kmeans},
+    {"kmeans_screen", run_kmeans_screen},
     {"rows_dot", run_rows_dot},
 };
 const int lk_conformance_gemm_count = (int)(sizeof lk_conformance_gemm / sizeof lk_conformance_gemm[0]);

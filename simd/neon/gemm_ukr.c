@@ -17,33 +17,6 @@ static inline float32x4_t act4(float32x4_t v, latent_act act, float32x4_t slope)
     }
 }
 
-/* One row's min over the tile's 12 columns of cnorm[j] - 2 c[j] and its column (lowest on
- * ties); updates best/idx only when strictly smaller. */
-static inline void argmin_row(float32x4_t c0, float32x4_t c1, float32x4_t c2,
-                              const float32x4_t cn[3], const uint32x4_t col[3], float *best,
-                              int32_t *idx, int64_t col0)
-{
-    const float32x4_t m2 = vdupq_n_f32(-2.0f);
-    /* 2c is exact, so the fused form equals cnorm - 2c rounded once, as the reference */
-    float32x4_t v0 = vfmaq_f32(cn[0], c0, m2), v1 = vfmaq_f32(cn[1], c1, m2);
-    float32x4_t v2 = vfmaq_f32(cn[2], c2, m2);
-    /* per lane: columns j, j+4, j+8 in order, replaced only on strictly smaller */
-    float32x4_t m = v0;
-    uint32x4_t k = col[0];
-    uint32x4_t lt = vcltq_f32(v1, m);
-    m = vbslq_f32(lt, v1, m), k = vbslq_u32(lt, col[1], k);
-    lt = vcltq_f32(v2, m);
-    m = vbslq_f32(lt, v2, m), k = vbslq_u32(lt, col[2], k);
-    /* across lanes: the min value, then the lowest column holding it */
-    float mv = vminvq_f32(m);
-    uint32x4_t at = vceqq_f32(m, vdupq_n_f32(mv));
-    uint32_t kv = vminvq_u32(vbslq_u32(at, k, vdupq_n_u32(0xffffffffu)));
-    if (mv < *best) {
-        *best = mv;
-        *idx = (int32_t)(col0 + kv);
-    }
-}
-
 static void gemm_ukr_neon_8x12(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                                int accumulate, const lk_epilogue *ep)
 {
@@ -69,17 +42,6 @@ static void gemm_ukr_neon_8x12(int64_t kc, const float *a, const float *b, float
             for (int v = 0; v < 3; v++)
                 acc[i][v] = vaddq_f32(acc[i][v], vld1q_f32(c + i * ldc + 4 * v));
 
-    if (ep && ep->kind == LK_EPI_ARGMIN) {
-        const float32x4_t cn[3] = {vld1q_f32(ep->cnorm), vld1q_f32(ep->cnorm + 4),
-                                   vld1q_f32(ep->cnorm + 8)};
-        const uint32_t lane[4] = {0, 1, 2, 3};
-        const uint32x4_t l = vld1q_u32(lane);
-        const uint32x4_t col[3] = {l, vaddq_u32(l, vdupq_n_u32(4)), vaddq_u32(l, vdupq_n_u32(8))};
-        for (int i = 0; i < MR; i++)
-            argmin_row(acc[i][0], acc[i][1], acc[i][2], cn, col, &ep->best[i], &ep->best_idx[i],
-                       ep->col0);
-        return;
-    }
     if (ep && ep->kind == LK_EPI_BIAS_ACT) {
         const float32x4_t slope = vdupq_n_f32(ep->slope);
         float32x4_t bias[3] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};

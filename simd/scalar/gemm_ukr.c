@@ -16,18 +16,6 @@ static void ukr_4x8(int64_t kc, const float *a, const float *b, float *c, int64_
     for (int64_t p = 0; p < kc; p++, a += MR, b += NR)
         for (int i = 0; i < MR; i++)
             for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
-    if (ep && ep->kind == LK_EPI_ARGMIN) {
-        for (int i = 0; i < MR; i++)
-            for (int j = 0; j < NR; j++) {
-                /* 2 c is exact, so this is the one rounding of cnorm - 2 c, as in the FMA levels */
-                float v = ep->cnorm[j] - 2.0f * acc[i][j];
-                if (v < ep->best[i]) {
-                    ep->best[i] = v;
-                    ep->best_idx[i] = (int32_t)(ep->col0 + j);
-                }
-            }
-        return;
-    }
     if (ep && ep->kind == LK_EPI_BIAS_ACT) {
         for (int i = 0; i < MR; i++)
             for (int j = 0; j < NR; j++) {
