@@ -418,6 +418,8 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
 #define SCREEN_MIN_ROWS 64
 /* Screening needs gamma(d) (below) small; beyond this d every center is recomputed. */
 #define SCREEN_MAX_D 65536
+/* Most candidates a row recomputes one by one (see pick_row). */
+#define PICK_MAX_CANDIDATES 64
 /* Floats of screened dots a thread keeps for one row block (the block's rows x all centers). */
 #define SCREEN_BLOCK_FLOATS 65536
 
@@ -535,22 +537,39 @@ static void pick_row(const lk_table *t, int64_t d, const float *xi, const float 
     const float rmax = sb.per_norm * xn * cmax + qmax + sb.absolute * (1.0f + xn + cmax);
     /* the sum's own rounding (u |m|) is inside per_cnorm's margin for the comparisons */
     const float top = m + (2.0f * rmax + 0x1p-22f * fabsf(m));
-    const int all = !(bad == 0.0f) || !(top < INFINITY);
-    float best = INFINITY;
-    int32_t idx = 0;
-    for (int64_t j = 0; j < k; j++) {
-        if (!all && j % 4 == 0 && j + 4 <= k4) {
+    /* Past k / 8 candidates one rows_dot call over every center (six independent products at
+     * a time) costs less than the candidates one by one (one dependent chain each). */
+    const int64_t cap = k / 8 < PICK_MAX_CANDIDATES ? k / 8 : PICK_MAX_CANDIDATES;
+    int32_t cand[PICK_MAX_CANDIDATES];
+    int64_t nc = 0;
+    int all = !(bad == 0.0f) || !(top < INFINITY);
+    for (int64_t j = 0; j < k && !all; j++) {
+        if (j % 4 == 0 && j + 4 <= k4) {
             v4i out = load4(sd + j) > splat4(top);
             if ((out[0] & out[1] & out[2] & out[3]) != 0) {
                 j += 3;
                 continue;
             }
         }
-        if (!all && sd[j] > top) continue;
-        float dot;
-        t->rows_dot(1, 1, d, xi, d, centers + j * d, d, &dot, 1);
-        float v = cnorm[j] - 2.0f * dot;
-        if (v < best) best = v, idx = (int32_t)j;
+        if (sd[j] > top) continue;
+        if (nc == cap) all = 1;
+        else cand[nc++] = (int32_t)j;
+    }
+    float best = INFINITY;
+    int32_t idx = 0;
+    if (all) {
+        t->rows_dot(1, k, d, xi, d, centers, d, sd, k);
+        for (int64_t j = 0; j < k; j++) {
+            float v = cnorm[j] - 2.0f * sd[j];
+            if (v < best) best = v, idx = (int32_t)j;
+        }
+    } else {
+        for (int64_t c = 0; c < nc; c++) {
+            float dot;
+            t->rows_dot(1, 1, d, xi, d, centers + (int64_t)cand[c] * d, d, &dot, 1);
+            float v = cnorm[cand[c]] - 2.0f * dot;
+            if (v < best) best = v, idx = cand[c];
+        }
     }
     *label = idx;
     if (dist) *dist = best;
