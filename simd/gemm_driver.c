@@ -13,6 +13,11 @@
 #define MR_MAX 16
 #define NR_MAX 32
 #define KC_MAX 512
+/* Up to this many columns of C, A is read where it lies (when the table can): packing A is then
+ * a large share of the work; at wider C it is spread over more column panels, while the
+ * micro-kernel reading short strided rows of A again for each panel measured slower (N = 784,
+ * K = 128: 5% on one thread). */
+#define A_IN_PLACE_MAX_N 512
 /* Below this many multiply-adds a second thread costs more than it brings. */
 #define PAR_MIN_FMAS (96 * 96 * 96)
 
@@ -182,13 +187,16 @@ static void pack_b(int nr, int trans, const float *b, int64_t ldb, int64_t p0, i
 }
 
 /* ---- the macro-kernel -----------------------------------------------------------------------
- * Runs the micro-kernel over an mb x nb block of C from packed A (rows) and packed B panels.
+ * Runs the micro-kernel over an mb x nb block of C from packed A (rows) and packed B panels, or,
+ * when ars is not 0, from A where it lies (element (i, p) at ap[i*ars + p*aps]) through the
+ * table's gemm_ukr_strided.
  * first: this is the first k block (C is then overwritten, or scaled by beta and added to);
  * ep: the epilogue template for the last k block (NULL otherwise), whose bias points at the
  * block's first column. */
 typedef struct block {
     int64_t kb;
     const float *ap, *bp;
+    int64_t ars, aps;
     int64_t mb, nb;
     float *c;
     int64_t ldc;
@@ -207,6 +215,13 @@ static void macro_kernel(const lk_table *t, const block *bk)
     const int mr = t->mr, nr = t->nr;
     float scratch[MR_MAX * NR_MAX] __attribute__((aligned(64)));
     float bias_pad[NR_MAX];
+    /* A read in place: a last tile of fewer than mr rows is packed, once for every panel */
+    float apart[KC_MAX * MR_MAX] __attribute__((aligned(64)));
+    const int64_t mfull = bk->ars ? bk->mb - bk->mb % mr : bk->mb;
+    if (mfull < bk->mb && bk->ars == 1)
+        pack_copy(bk->ap + mfull, bk->aps, bk->mb - mfull, mr, bk->kb, 1.0f, apart);
+    else if (mfull < bk->mb)
+        pack_transpose(bk->ap + mfull * bk->ars, bk->ars, bk->mb - mfull, mr, bk->kb, 1.0f, apart);
     for (int64_t jr = 0; jr < bk->nb; jr += nr) {
         int64_t cols = min64(nr, bk->nb - jr);
         const float *bp = bk->bp + jr * bk->kb;
@@ -233,19 +248,25 @@ static void macro_kernel(const lk_table *t, const block *bk)
             if (bk->first && bk->beta != 0.0f && bk->beta != 1.0f)
                 for (int64_t i = 0; i < rows; i++)
                     for (int64_t j = 0; j < cols; j++) ct[i * bk->ldc + j] *= bk->beta;
-            const float *ap = bk->ap + ir * bk->kb;
-            if (rows == mr && cols == nr) {
-                t->gemm_ukr(bk->kb, ap, bp, ct, bk->ldc, acc, ep);
-            } else {
+            const int in_place = bk->ars != 0 && ir < mfull;
+            const float *ap = in_place ? bk->ap + ir * bk->ars
+                              : ir >= mfull ? apart : bk->ap + ir * bk->kb;
+            float *cd = ct;
+            int64_t ldd = bk->ldc;
+            if (rows < mr || cols < nr) {
+                /* an edge tile runs on a full tile of scratch */
+                cd = scratch, ldd = nr;
                 if (acc) {
                     memset(scratch, 0, sizeof scratch);
                     for (int64_t i = 0; i < rows; i++)
                         memcpy(scratch + i * nr, ct + i * bk->ldc, (size_t)cols * sizeof(float));
                 }
-                t->gemm_ukr(bk->kb, ap, bp, scratch, nr, acc, ep);
+            }
+            if (in_place) t->gemm_ukr_strided(bk->kb, ap, bk->ars, bk->aps, bp, cd, ldd, acc, ep);
+            else t->gemm_ukr(bk->kb, ap, bp, cd, ldd, acc, ep);
+            if (cd == scratch)
                 for (int64_t i = 0; i < rows; i++)
                     memcpy(ct + i * bk->ldc, scratch + i * nr, (size_t)cols * sizeof(float));
-            }
             /* The costly activations run over the finished tile while it is still in L1. */
             if (ep && ep->kind == LK_EPI_BIAS_ACT && !cheap_act(bk->ep->act))
                 for (int64_t i = 0; i < rows; i++)
@@ -297,6 +318,7 @@ typedef struct gemm_job {
     float *c;
     const lk_epilogue *ep; /* bias at column 0, or NULL */
     int tm, tn;
+    int a_in_place;        /* A read where it lies (gemm_ukr_strided), not packed */
     float *pack;           /* per thread: packed B then packed A, pack_stride floats apart */
     size_t bpack_size, pack_stride;
 } gemm_job;
@@ -328,9 +350,17 @@ static void gemm_thread(const gemm_job *g, int id)
             }
             for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
                 int64_t mb = min64(g->mc, row_hi - ic);
-                pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
-                block bk = {kb, apack, bpack, mb, ncols, g->c + ic * g->ldc + j0, g->ldc,
+                block bk = {kb, apack, bpack, 0, 0, mb, ncols, g->c + ic * g->ldc + j0, g->ldc,
                             pc == 0, g->beta, ep};
+                if (g->a_in_place && g->trans_a) {
+                    bk.ap = g->a + pc * g->lda + ic;
+                    bk.ars = 1, bk.aps = g->lda;
+                } else if (g->a_in_place) {
+                    bk.ap = g->a + ic * g->lda + pc;
+                    bk.ars = g->lda, bk.aps = 1;
+                } else {
+                    pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
+                }
                 macro_kernel(g->t, &bk);
             }
         }
@@ -364,6 +394,7 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
                   .ldc = ldc, .c = c,
                   .ep = (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL};
     g.kc = k_block(t, k);
+    g.a_in_place = alpha == 1.0f && t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
     g.nc = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
     int64_t mc = t->mc < mr ? mr : t->mc - t->mc % mr;
     int nth = threads_for(m * n * k);
@@ -648,8 +679,12 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
             } else {
                 for (int64_t pc = 0; pc < d; pc += kc) {
                     int64_t kb = min64(kc, d - pc);
-                    pack_a(mr, 0, xb, ldx, 0, mb, pc, kb, 1.0f, ap);
-                    block bk = {kb, ap, bpack + pc * kpad, mb, kpad, sc, kpad, pc == 0, 0.0f, NULL};
+                    block bk = {kb, ap, bpack + pc * kpad, 0, 0, mb, kpad, sc, kpad, pc == 0, 0.0f,
+                                NULL};
+                    if (t->gemm_ukr_strided) /* the rows where they lie, as in lk_sgemm */
+                        bk.ap = xb + pc, bk.ars = ldx, bk.aps = 1;
+                    else
+                        pack_a(mr, 0, xb, ldx, 0, mb, pc, kb, 1.0f, ap);
                     macro_kernel(t, &bk);
                 }
             }

@@ -32,6 +32,10 @@ latent_isa latent_isa_detected(void);
 /* The level in use: the detected one, or the cap set by LATENT_ISA or latent_isa_set. */
 latent_isa latent_isa_active(void);
 
+/* Nonzero when the level in use screens k-means centers in bfloat16 (AVX512_BF16 CPUs): the
+ * assignment's first pass runs at twice the FMA rate; labels and distances are the same bytes. */
+int latent_isa_kmeans_bf16(void);
+
 /* Caps the level in use; asking for an unsupported level is LATENT_EUNSUPPORTED. */
 latent_status latent_isa_set(latent_isa isa);
 

@@ -19,8 +19,11 @@ static inline __m256 act_cheap(__m256 v, latent_act act, __m256 slope)
 
 #define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                     int accumulate, const lk_epilogue *ep)
+/* The tile, with A's element (i, p) at a[i * ars + p * aps]: packed panels (ars 1, aps MR) or
+ * A's own rows (ars lda, aps 1), each instance compiled for its strides. */
+static inline __attribute__((always_inline)) void tile_6x16(
+    int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c, int64_t ldc,
+    int accumulate, const lk_epilogue *ep)
 {
 #define DECL(i) __m256 c##i##0, c##i##1;
     ROWS(DECL)
@@ -31,9 +34,9 @@ static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64
 #define PREF(i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
                 _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
     ROWS(PREF)
-    for (int64_t p = 0; p < kc; p++, a += MR, b += NR) {
+    for (int64_t p = 0; p < kc; p++, a += aps, b += NR) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-#define STEP(i) { __m256 ai = _mm256_broadcast_ss(a + i); \
+#define STEP(i) { __m256 ai = _mm256_broadcast_ss(a + i * ars); \
         c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0); c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1); }
         ROWS(STEP)
     }
@@ -52,6 +55,19 @@ static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64
     }
 #define STOREC(i) _mm256_storeu_ps(c + i * ldc, c##i##0); _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
     ROWS(STOREC)
+}
+
+static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                     int accumulate, const lk_epilogue *ep)
+{
+    tile_6x16(kc, a, 1, MR, b, c, ldc, accumulate, ep);
+}
+
+static void ukr_6x16_strided(int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c,
+                          int64_t ldc, int accumulate, const lk_epilogue *ep)
+{
+    if (aps == 1) tile_6x16(kc, a, ars, 1, b, c, ldc, accumulate, ep);
+    else tile_6x16(kc, a, 1, aps, b, c, ldc, accumulate, ep);
 }
 
 /* The calling thread's CPU time: on a shared machine, time the scheduler hands to other jobs
@@ -96,6 +112,7 @@ static double fma_peak_avx2(double seconds)
 void lk_avx2_fill_gemm(lk_table *t)
 {
     t->gemm_ukr = ukr_6x16;
+    t->gemm_ukr_strided = ukr_6x16_strided;
     t->mr = MR;
     t->nr = NR;
     /* B micro-panel kc x 16 (16 KiB at kc = 256) in L1d, A block 192 x 256 in L2, B in L3 */

@@ -19,8 +19,11 @@ static inline __m512 act_cheap(__m512 v, latent_act act, __m512 slope)
 
 #define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 
-static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                      int accumulate, const lk_epilogue *ep)
+/* The tile, with A's element (i, p) at a[i * ars + p * aps]: packed panels (ars 1, aps MR) or
+ * A's own rows (ars lda, aps 1), each instance compiled for its strides. */
+static inline __attribute__((always_inline)) void tile_12x32(
+    int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c, int64_t ldc,
+    int accumulate, const lk_epilogue *ep)
 {
 #define DECL(i) __m512 c##i##0, c##i##1;
     ROWS(DECL)
@@ -31,9 +34,9 @@ static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int6
 #define PREF(i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
                 _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
     ROWS(PREF)
-    for (int64_t p = 0; p < kc; p++, a += MR, b += NR) {
+    for (int64_t p = 0; p < kc; p++, a += aps, b += NR) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#define STEP(i) { __m512 ai = _mm512_set1_ps(a[i]); \
+#define STEP(i) { __m512 ai = _mm512_set1_ps(a[i * ars]); \
         c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0); c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); }
         ROWS(STEP)
     }
@@ -52,6 +55,19 @@ static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int6
     }
 #define STOREC(i) _mm512_storeu_ps(c + i * ldc, c##i##0); _mm512_storeu_ps(c + i * ldc + 16, c##i##1);
     ROWS(STOREC)
+}
+
+static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                      int accumulate, const lk_epilogue *ep)
+{
+    tile_12x32(kc, a, 1, MR, b, c, ldc, accumulate, ep);
+}
+
+static void ukr_12x32_strided(int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c,
+                           int64_t ldc, int accumulate, const lk_epilogue *ep)
+{
+    if (aps == 1) tile_12x32(kc, a, ars, 1, b, c, ldc, accumulate, ep);
+    else tile_12x32(kc, a, 1, aps, b, c, ldc, accumulate, ep);
 }
 
 /* The calling thread's CPU time: on a shared machine, time the scheduler hands to other jobs
@@ -94,6 +110,7 @@ static double fma_peak_avx512(double seconds)
 void lk_avx512_fill_gemm(lk_table *t)
 {
     t->gemm_ukr = ukr_12x32;
+    t->gemm_ukr_strided = ukr_12x32_strided;
     t->mr = MR;
     t->nr = NR;
     /* What latent_blocking_for_caches gives a 1 MiB L2: both micro-panels (64 KiB of B at

@@ -27,6 +27,8 @@ int latent_isa_supported(latent_isa isa) { return lk_level_supported(isa); }
 latent_isa latent_isa_detected(void) { return lk_level_detected(); }
 latent_isa latent_isa_active(void) { return lk_level_active(); }
 
+int latent_isa_kmeans_bf16(void) { return lk_active()->kmeans_dots_bf16 != NULL; }
+
 latent_status latent_isa_set(latent_isa isa)
 {
     if (lk_level_set(isa) != 0)

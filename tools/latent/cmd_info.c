@@ -27,6 +27,7 @@ int cmd_info(int argc, char **argv)
         if (latent_isa_supported((latent_isa)i)) supported[nsup++] = latent_isa_name((latent_isa)i);
     const char *detected = latent_isa_name(latent_isa_detected());
     const char *used = latent_isa_name(latent_isa_active());
+    const char *screen = latent_isa_kmeans_bf16() ? "bfloat16 (AVX512_BF16)" : "float";
     int threads = omp_get_max_threads();
     const char *bind = getenv("OMP_PROC_BIND");
     latent_topology t;
@@ -40,6 +41,7 @@ int cmd_info(int argc, char **argv)
         jsonl_str(&j, "isa_detected", detected);
         jsonl_str(&j, "isa_used", used);
         jsonl_strs(&j, "isa_supported", supported, nsup);
+        jsonl_str(&j, "kmeans_screen", screen);
         jsonl_str(&j, "cpu", t.cpu_model);
         jsonl_int(&j, "hwloc", t.from_hwloc);
         jsonl_int(&j, "packages", t.packages);
@@ -68,7 +70,8 @@ int cmd_info(int argc, char **argv)
     printf("latent %s\n", LATENT_VERSION);
     printf("isa detected:   %s\nisa used:       %s\nisa supported: ", detected, used);
     for (int i = 0; i < nsup; i++) printf(" %s", supported[i]);
-    printf("\ncpu:            %s\n", t.cpu_model[0] ? t.cpu_model : "(unknown)");
+    printf("\nk-means screen: %s\n", screen);
+    printf("cpu:            %s\n", t.cpu_model[0] ? t.cpu_model : "(unknown)");
     printf("topology:       %d package(s), %d core(s), %d hardware thread(s), SMT %d, %d NUMA "
            "node(s)%s\n", t.packages, t.cores, t.pus, t.smt, t.numa_nodes,
            t.from_hwloc ? " (hwloc)" : " (sysconf; hwloc failed)");
