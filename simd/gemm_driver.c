@@ -534,61 +534,25 @@ static screen_bound screen_bound_for(int64_t d, int bf16)
     return sb;
 }
 
-typedef int v4i __attribute__((vector_size(16)));
-
-static v4f splat4(float v) { return (v4f){v, v, v, v}; }
-
-/* Row x_i's label and dist from its screened dots (sd[j] ~ x_i.c_j, j < k; overwritten with the
- * screened scores). With m = min_j s~_j and rmax = max_j r_j, lo = min_j s~_j + r_j <= m + rmax,
- * so every center with s~_j - r_j <= lo has s~_j <= m + 2 rmax: those get rows_dot's exact score,
- * in order of j so ties keep the lowest index. xn = ||x_i||; cmax = max_j ||c_j||, qmax =
- * max_j per_cnorm cnorm_j + absolute ||c_j||. A non-finite score or bound sends the row to every
- * center. Four lanes at a time through vector extensions (SSE or NEON): this runs over every
- * (row, center). */
+/* Row x_i's label and dist from its screened dots (sd[j] ~ x_i.c_j, j < k; overwritten). With
+ * m = min_j s~_j and rmax = max_j r_j, lo = min_j s~_j + r_j <= m + rmax, so every center with
+ * s~_j - r_j <= lo has s~_j <= m + 2 rmax: the table's kmeans_screen lists those, and they get
+ * rows_dot's exact score, in order of j so ties keep the lowest index. xn = ||x_i||; cmax =
+ * max_j ||c_j||, qmax = max_j per_cnorm cnorm_j + absolute ||c_j||. Past k / 8 candidates, or
+ * with a score that is not finite, one rows_dot call over every center (six independent
+ * products at a time) costs less than the candidates one by one (one dependent chain each). */
 static void pick_row(const lk_table *t, int64_t d, const float *xi, const float *centers,
                      int64_t k, const float *cnorm, float xn, float cmax, float qmax, float *sd,
                      screen_bound sb, int32_t *label, float *dist)
 {
-    const int64_t k4 = k - k % 4;
-    v4f m4 = splat4(INFINITY), bad4 = splat4(0.0f);
-    for (int64_t j = 0; j < k4; j += 4) {
-        v4f s = load4(cnorm + j) - splat4(2.0f) * load4(sd + j);
-        store4(sd + j, s);
-        v4i lt = s < m4;
-        m4 = (v4f)((lt & (v4i)s) | (~lt & (v4i)m4));
-        bad4 += s - s; /* NaN once any score is infinite or NaN */
-    }
-    float m = INFINITY, bad = bad4[0] + bad4[1] + bad4[2] + bad4[3];
-    for (int i = 0; i < 4; i++) m = m4[i] < m ? m4[i] : m;
-    for (int64_t j = k4; j < k; j++) {
-        sd[j] = cnorm[j] - 2.0f * sd[j];
-        m = sd[j] < m ? sd[j] : m;
-        bad += sd[j] - sd[j];
-    }
     const float rmax = sb.per_norm * xn * cmax + qmax + sb.absolute * (1.0f + xn + cmax);
-    /* the sum's own rounding (u |m|) is inside per_cnorm's margin for the comparisons */
-    const float top = m + (2.0f * rmax + 0x1p-22f * fabsf(m));
-    /* Past k / 8 candidates one rows_dot call over every center (six independent products at
-     * a time) costs less than the candidates one by one (one dependent chain each). */
     const int64_t cap = k / 8 < PICK_MAX_CANDIDATES ? k / 8 : PICK_MAX_CANDIDATES;
     int32_t cand[PICK_MAX_CANDIDATES];
-    int64_t nc = 0;
-    int all = !(bad == 0.0f) || !(top < INFINITY);
-    for (int64_t j = 0; j < k && !all; j++) {
-        if (j % 4 == 0 && j + 4 <= k4) {
-            v4i out = load4(sd + j) > splat4(top);
-            if ((out[0] & out[1] & out[2] & out[3]) != 0) {
-                j += 3;
-                continue;
-            }
-        }
-        if (sd[j] > top) continue;
-        if (nc == cap) all = 1;
-        else cand[nc++] = (int32_t)j;
-    }
+    /* the sum's own rounding (u |m|) is inside the kernel's 2^-22 |m| */
+    const int64_t nc = t->kmeans_screen(k, cnorm, sd, 2.0f * rmax, cap, cand);
     float best = INFINITY;
     int32_t idx = 0;
-    if (all) {
+    if (nc < 0) {
         t->rows_dot(1, k, d, xi, d, centers, d, sd, k);
         for (int64_t j = 0; j < k; j++) {
             float v = cnorm[j] - 2.0f * sd[j];

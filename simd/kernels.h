@@ -108,6 +108,13 @@ typedef void (*lk_kmeans_accumulate_fn)(int64_t n, int64_t d, const float *x, in
 typedef void (*lk_rows_dot_fn)(int64_t n, int64_t m, int64_t d, const float *x, int64_t ldx,
                                const float *c, int64_t ldc, float *out, int64_t ldo);
 
+/* kmeans_screen: one row's screened scores. On entry sd[j] (j < k) is an approximate x.c_j; on
+ *   return the score cnorm[j] - 2 sd[j] (one rounding). With m the least score, writes to cand,
+ *   in increasing j, every j whose score is at most m + (margin + 2^-22 |m|) and returns how many;
+ *   returns -1 when there are more than cap, or when a score or that bound is not finite. */
+typedef int64_t (*lk_kmeans_screen_fn)(int64_t k, const float *cnorm, float *sd, float margin,
+                                       int64_t cap, int32_t *cand);
+
 /* ---- k-means screening in bfloat16 (AVX512_BF16 CPUs; NULL elsewhere) ----------------------
  * P = (d + 1) / 2 pairs: pair p2 of a row is the bfloat16 roundings of its elements 2p2 and
  * 2p2 + 1 (zero past d) in one 32-bit word, low half first.
@@ -150,6 +157,7 @@ typedef struct lk_table {
     lk_sqnorm_rows_fn sqnorm_rows;
     lk_kmeans_accumulate_fn kmeans_accumulate;
     lk_rows_dot_fn rows_dot;
+    lk_kmeans_screen_fn kmeans_screen;
     lk_pack_bf16_fn kmeans_pack_bf16;
     lk_dots_bf16_fn kmeans_dots_bf16;
     /* benchmark support */

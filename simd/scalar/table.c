@@ -6,6 +6,7 @@ void lk_scalar_fill_loss(lk_table *t);
 void lk_scalar_fill_optim(lk_table *t);
 void lk_scalar_fill_rows_dot(lk_table *t);
 void lk_scalar_fill_gemm(lk_table *t);
+void lk_scalar_fill_kmeans_screen(lk_table *t);
 
 void lk_fill_scalar(lk_table *t)
 {
@@ -14,4 +15,5 @@ void lk_fill_scalar(lk_table *t)
     lk_scalar_fill_optim(t);
     lk_scalar_fill_rows_dot(t);
     lk_scalar_fill_gemm(t);
+    lk_scalar_fill_kmeans_screen(t);
 }
