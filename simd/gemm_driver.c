@@ -251,22 +251,24 @@ static void macro_kernel(const lk_table *t, const block *bk)
             const int in_place = bk->ars != 0 && ir < mfull;
             const float *ap = in_place ? bk->ap + ir * bk->ars
                               : ir >= mfull ? apart : bk->ap + ir * bk->kb;
-            float *cd = ct;
-            int64_t ldd = bk->ldc;
-            if (rows < mr || cols < nr) {
+            if ((rows < mr || cols < nr) && !in_place && t->gemm_ukr_edge) {
+                t->gemm_ukr_edge((int)rows, (int)cols, bk->kb, ap, bp, ct, bk->ldc, acc, ep);
+            } else if (rows < mr || cols < nr) {
                 /* an edge tile runs on a full tile of scratch */
-                cd = scratch, ldd = nr;
                 if (acc) {
                     memset(scratch, 0, sizeof scratch);
                     for (int64_t i = 0; i < rows; i++)
                         memcpy(scratch + i * nr, ct + i * bk->ldc, (size_t)cols * sizeof(float));
                 }
-            }
-            if (in_place) t->gemm_ukr_strided(bk->kb, ap, bk->ars, bk->aps, bp, cd, ldd, acc, ep);
-            else t->gemm_ukr(bk->kb, ap, bp, cd, ldd, acc, ep);
-            if (cd == scratch)
+                if (in_place) t->gemm_ukr_strided(bk->kb, ap, bk->ars, bk->aps, bp, scratch, nr, acc, ep);
+                else t->gemm_ukr(bk->kb, ap, bp, scratch, nr, acc, ep);
                 for (int64_t i = 0; i < rows; i++)
                     memcpy(ct + i * bk->ldc, scratch + i * nr, (size_t)cols * sizeof(float));
+            } else if (in_place) {
+                t->gemm_ukr_strided(bk->kb, ap, bk->ars, bk->aps, bp, ct, bk->ldc, acc, ep);
+            } else {
+                t->gemm_ukr(bk->kb, ap, bp, ct, bk->ldc, acc, ep);
+            }
             /* The costly activations run over the finished tile while it is still in L1. */
             if (ep && ep->kind == LK_EPI_BIAS_ACT && !cheap_act(bk->ep->act))
                 for (int64_t i = 0; i < rows; i++)

@@ -50,6 +50,13 @@ typedef void (*lk_gemm_ukr_strided_fn)(int64_t kc, const float *a, int64_t ars, 
                                        const float *b, float *c, int64_t ldc, int accumulate,
                                        const lk_epilogue *ep);
 
+/* An edge tile of rows <= MR and cols <= NR (at least one of them short) from packed A and B,
+ * computed and stored for those rows and columns only, the same bytes as the full tile on a
+ * scratch tile would give. Optional (NULL: the framework runs the full tile on scratch). */
+typedef void (*lk_gemm_ukr_edge_fn)(int rows, int cols, int64_t kc, const float *a,
+                                    const float *b, float *c, int64_t ldc, int accumulate,
+                                    const lk_epilogue *ep);
+
 /* ---- activations ------------------------------------------------------------------------
  * Forward: y = act(x) elementwise (y may alias x). Backward: dx = dy * act'(x), given the
  * pre-activation x and the output y (kernels use whichever is cheaper; dx may alias dy). */
@@ -138,6 +145,7 @@ typedef struct lk_table {
     /* GEMM: the micro-kernel, its tile and the cache blocking around it */
     lk_gemm_ukr_fn gemm_ukr;
     lk_gemm_ukr_strided_fn gemm_ukr_strided;
+    lk_gemm_ukr_edge_fn gemm_ukr_edge;
     int mr, nr;          /* tile of the micro-kernel */
     int64_t kc, mc, nc;  /* blocking; defaults per level, refined from hwloc's cache sizes */
     /* activations */

@@ -70,6 +70,57 @@ static void ukr_12x32_strided(int64_t kc, const float *a, int64_t ars, int64_t a
     else tile_12x32(kc, a, 1, aps, b, c, ldc, accumulate, ep);
 }
 
+/* An edge tile: R rows (known at compile time) and the columns of masks m[0], m[1], from packed
+ * A, written straight into C with masked loads and stores: no scratch tile and no FMAs on rows
+ * past the edge. Per element the same FMA chain, C added after and epilogue as the full tile. */
+static inline __attribute__((always_inline)) void edge_tile(const int R, const int NV, int64_t kc,
+    const float *a, const float *b, float *c, int64_t ldc, int accumulate, const lk_epilogue *ep,
+    const __mmask16 m[2])
+{
+    __m512 acc[MR][2];
+    for (int i = 0; i < R; i++)
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < kc; p++, a += MR, b += NR) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
+        for (int i = 0; i < R; i++) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            if (NV > 1) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    if (accumulate)
+        for (int i = 0; i < R; i++)
+            for (int v = 0; v < NV; v++)
+                acc[i][v] = _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(m[v], c + i * ldc + 16 * v));
+    if (ep && ep->kind == LK_EPI_BIAS_ACT) {
+        __m512 sl = _mm512_set1_ps(ep->slope);
+        for (int v = 0; v < NV; v++) {
+            __m512 bias = ep->bias ? _mm512_maskz_loadu_ps(m[v], ep->bias + 16 * v) : _mm512_setzero_ps();
+            for (int i = 0; i < R; i++)
+                acc[i][v] = act_cheap(_mm512_add_ps(acc[i][v], bias), ep->act, sl);
+        }
+    }
+    for (int i = 0; i < R; i++)
+        for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, m[v], acc[i][v]);
+}
+
+static void ukr_edge(int rows, int cols, int64_t kc, const float *a, const float *b, float *c,
+                     int64_t ldc, int accumulate, const lk_epilogue *ep)
+{
+    const __mmask16 m[2] = {(__mmask16)(cols >= 16 ? 0xffffu : (1u << cols) - 1u),
+                            (__mmask16)(cols >= 32 ? 0xffffu : cols > 16 ? (1u << (cols - 16)) - 1u : 0u)};
+#define EDGE_CASE(r) case r: {                                                                 \
+        if (cols > 16) edge_tile(r, 2, kc, a, b, c, ldc, accumulate, ep, m);                  \
+        else edge_tile(r, 1, kc, a, b, c, ldc, accumulate, ep, m);                            \
+        break;                                                                                \
+    }
+    switch (rows) {
+    EDGE_CASE(1) EDGE_CASE(2) EDGE_CASE(3) EDGE_CASE(4) EDGE_CASE(5) EDGE_CASE(6)
+    EDGE_CASE(7) EDGE_CASE(8) EDGE_CASE(9) EDGE_CASE(10) EDGE_CASE(11) EDGE_CASE(12)
+    default: break;
+    }
+}
+
 /* The calling thread's CPU time: on a shared machine, time the scheduler hands to other jobs
  * must not count as time the FMA units were slow. */
 static double now_s(void)
@@ -111,6 +162,7 @@ void lk_avx512_fill_gemm(lk_table *t)
 {
     t->gemm_ukr = ukr_12x32;
     t->gemm_ukr_strided = ukr_12x32_strided;
+    t->gemm_ukr_edge = ukr_edge;
     t->mr = MR;
     t->nr = NR;
     /* What latent_blocking_for_caches gives a 1 MiB L2: both micro-panels (64 KiB of B at
