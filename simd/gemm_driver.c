@@ -18,6 +18,9 @@
  * micro-kernel reading short strided rows of A again for each panel measured slower (N = 784,
  * K = 128: 5% on one thread). */
 #define A_IN_PLACE_MAX_N 512
+/* Up to this many rows of C (when A is packed), a row-major op(B) is read where it lies: its
+ * packing is then spread over few row tiles (256,128,784 NN: 5% of the time). */
+#define B_IN_PLACE_MAX_M 512
 /* Below this many multiply-adds a second thread costs more than it brings. */
 #define PAR_MIN_FMAS (96 * 96 * 96)
 
@@ -187,16 +190,17 @@ static void pack_b(int nr, int trans, const float *b, int64_t ldb, int64_t p0, i
 }
 
 /* ---- the macro-kernel -----------------------------------------------------------------------
- * Runs the micro-kernel over an mb x nb block of C from packed A (rows) and packed B panels, or,
- * when ars is not 0, from A where it lies (element (i, p) at ap[i*ars + p*aps]) through the
- * table's gemm_ukr_strided.
+ * Runs the micro-kernel over an mb x nb block of C from packed A (rows) and packed B panels, or
+ * from one of them where it lies (ars or bps not 0) through the table's gemm_ukr_strided.
  * first: this is the first k block (C is then overwritten, or scaled by beta and added to);
  * ep: the epilogue template for the last k block (NULL otherwise), whose bias points at the
  * block's first column. */
 typedef struct block {
     int64_t kb;
     const float *ap, *bp;
-    int64_t ars, aps;
+    int64_t ars, aps;     /* A where it lies (ars != 0): element (i, p) at ap[i*ars + p*aps] */
+    int64_t bps;          /* B where it lies (bps != 0): element (p, j) at bp[p*bps + j] ... */
+    const float *bedge;   /* ... but its last, narrower panel packed here */
     int64_t mb, nb;
     float *c;
     int64_t ldc;
@@ -248,26 +252,33 @@ static void macro_kernel(const lk_table *t, const block *bk)
             if (bk->first && bk->beta != 0.0f && bk->beta != 1.0f)
                 for (int64_t i = 0; i < rows; i++)
                     for (int64_t j = 0; j < cols; j++) ct[i * bk->ldc + j] *= bk->beta;
-            const int in_place = bk->ars != 0 && ir < mfull;
-            const float *ap = in_place ? bk->ap + ir * bk->ars
+            /* A or B read where it lies (never both); packed otherwise */
+            const int a_ip = bk->ars != 0 && ir < mfull, b_ip = bk->bps != 0 && cols == nr;
+            const float *ap = a_ip ? bk->ap + ir * bk->ars
                               : ir >= mfull ? apart : bk->ap + ir * bk->kb;
-            if ((rows < mr || cols < nr) && !in_place && t->gemm_ukr_edge) {
-                t->gemm_ukr_edge((int)rows, (int)cols, bk->kb, ap, bp, ct, bk->ldc, acc, ep);
-            } else if (rows < mr || cols < nr) {
-                /* an edge tile runs on a full tile of scratch */
-                if (acc) {
-                    memset(scratch, 0, sizeof scratch);
-                    for (int64_t i = 0; i < rows; i++)
-                        memcpy(scratch + i * nr, ct + i * bk->ldc, (size_t)cols * sizeof(float));
-                }
-                if (in_place) t->gemm_ukr_strided(bk->kb, ap, bk->ars, bk->aps, bp, scratch, nr, acc, ep);
-                else t->gemm_ukr(bk->kb, ap, bp, scratch, nr, acc, ep);
-                for (int64_t i = 0; i < rows; i++)
-                    memcpy(ct + i * bk->ldc, scratch + i * nr, (size_t)cols * sizeof(float));
-            } else if (in_place) {
-                t->gemm_ukr_strided(bk->kb, ap, bk->ars, bk->aps, bp, ct, bk->ldc, acc, ep);
+            const float *bt = b_ip ? bk->bp + jr : bk->bps ? bk->bedge : bp;
+            const int64_t ars = a_ip ? bk->ars : 1, aps = a_ip ? bk->aps : mr;
+            const int64_t bps = b_ip ? bk->bps : nr;
+            const int strided = a_ip || b_ip;
+            if ((rows < mr || cols < nr) && !a_ip && t->gemm_ukr_edge) {
+                t->gemm_ukr_edge((int)rows, (int)cols, bk->kb, ap, bt, bps, ct, bk->ldc, acc, ep);
             } else {
-                t->gemm_ukr(bk->kb, ap, bp, ct, bk->ldc, acc, ep);
+                float *cd = ct;
+                int64_t ldd = bk->ldc;
+                if (rows < mr || cols < nr) {
+                    /* an edge tile runs on a full tile of scratch */
+                    cd = scratch, ldd = nr;
+                    if (acc) {
+                        memset(scratch, 0, sizeof scratch);
+                        for (int64_t i = 0; i < rows; i++)
+                            memcpy(scratch + i * nr, ct + i * bk->ldc, (size_t)cols * sizeof(float));
+                    }
+                }
+                if (strided) t->gemm_ukr_strided(bk->kb, ap, ars, aps, bt, bps, cd, ldd, acc, ep);
+                else t->gemm_ukr(bk->kb, ap, bt, cd, ldd, acc, ep);
+                if (cd == scratch)
+                    for (int64_t i = 0; i < rows; i++)
+                        memcpy(ct + i * bk->ldc, scratch + i * nr, (size_t)cols * sizeof(float));
             }
             /* The costly activations run over the finished tile while it is still in L1. */
             if (ep && ep->kind == LK_EPI_BIAS_ACT && !cheap_act(bk->ep->act))
@@ -321,6 +332,7 @@ typedef struct gemm_job {
     const lk_epilogue *ep; /* bias at column 0, or NULL */
     int tm, tn;
     int a_in_place;        /* A read where it lies (gemm_ukr_strided), not packed */
+    int b_in_place;        /* B read where it lies, all but a last narrower panel */
     float *pack;           /* per thread: packed B then packed A, pack_stride floats apart */
     size_t bpack_size, pack_stride;
 } gemm_job;
@@ -342,7 +354,11 @@ static void gemm_thread(const gemm_job *g, int id)
              * waits for the slowest thread's next time slice, once per k block). */
             int64_t j0 = jc + q_lo * nr, ncols = min64(nb, q_hi * nr) - q_lo * nr;
             if (ncols <= 0) continue;
-            pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, j0, ncols, 0, q_hi - q_lo, bpack);
+            const int64_t qn = q_hi - q_lo, edge = ncols % nr != 0;
+            if (g->b_in_place && edge)
+                pack_b(nr, 0, g->b, g->ldb, pc, kb, j0, ncols, qn - 1, qn, bpack);
+            else if (!g->b_in_place)
+                pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, j0, ncols, 0, qn, bpack);
             lk_epilogue e;
             const lk_epilogue *ep = NULL;
             if (g->ep && pc + kb == g->k) {
@@ -352,8 +368,13 @@ static void gemm_thread(const gemm_job *g, int id)
             }
             for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
                 int64_t mb = min64(g->mc, row_hi - ic);
-                block bk = {kb, apack, bpack, 0, 0, mb, ncols, g->c + ic * g->ldc + j0, g->ldc,
+                block bk = {kb, apack, bpack, 0, 0, 0, NULL, mb, ncols, g->c + ic * g->ldc + j0, g->ldc,
                             pc == 0, g->beta, ep};
+                if (g->b_in_place) {
+                    bk.bp = g->b + pc * g->ldb + j0;
+                    bk.bps = g->ldb;
+                    bk.bedge = bpack + (qn - 1) * nr * kb;
+                }
                 if (g->a_in_place && g->trans_a) {
                     bk.ap = g->a + pc * g->lda + ic;
                     bk.ars = 1, bk.aps = g->lda;
@@ -397,6 +418,7 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
                   .ep = (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL};
     g.kc = k_block(t, k);
     g.a_in_place = alpha == 1.0f && t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
+    g.b_in_place = !g.a_in_place && !g.trans_b && t->gemm_ukr_strided && m <= B_IN_PLACE_MAX_M;
     g.nc = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
     int64_t mc = t->mc < mr ? mr : t->mc - t->mc % mr;
     int nth = threads_for(m * n * k);
@@ -645,7 +667,7 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
             } else {
                 for (int64_t pc = 0; pc < d; pc += kc) {
                     int64_t kb = min64(kc, d - pc);
-                    block bk = {kb, ap, bpack + pc * kpad, 0, 0, mb, kpad, sc, kpad, pc == 0, 0.0f,
+                    block bk = {kb, ap, bpack + pc * kpad, 0, 0, 0, NULL, mb, kpad, sc, kpad, pc == 0, 0.0f,
                                 NULL};
                     if (t->gemm_ukr_strided) /* the rows where they lie, as in lk_sgemm */
                         bk.ap = xb + pc, bk.ars = ldx, bk.aps = 1;

@@ -42,20 +42,22 @@ typedef struct lk_epilogue {
 
 typedef void (*lk_gemm_ukr_fn)(int64_t kc, const float *a, const float *b, float *c,
                                int64_t ldc, int accumulate, const lk_epilogue *ep);
-/* The same tile with A read where it lies, element (i, p) at a[i*ars + p*aps] with ars == 1
- * (op(A) = A^T) or aps == 1 (row-major A), the same arithmetic in the same order: small GEMMs
- * skip packing A, which otherwise costs up to a fifth of their time. Optional (NULL: the
- * framework packs A). */
+/* The same tile with one operand read where it lies, the same arithmetic in the same order:
+ * A's element (i, p) at a[i*ars + p*aps], B's (p, j) at b[p*bps + j]; either A is packed
+ * (ars 1, aps MR) and B is a row-major op(B) (bps = ldb), or B is packed (bps NR) and A is
+ * row-major (aps 1) or A^T (ars 1). Small GEMMs skip packing that operand, which otherwise
+ * costs up to a fifth of their time. Optional (NULL: the framework packs both). */
 typedef void (*lk_gemm_ukr_strided_fn)(int64_t kc, const float *a, int64_t ars, int64_t aps,
-                                       const float *b, float *c, int64_t ldc, int accumulate,
-                                       const lk_epilogue *ep);
+                                       const float *b, int64_t bps, float *c, int64_t ldc,
+                                       int accumulate, const lk_epilogue *ep);
 
-/* An edge tile of rows <= MR and cols <= NR (at least one of them short) from packed A and B,
- * computed and stored for those rows and columns only, the same bytes as the full tile on a
- * scratch tile would give. Optional (NULL: the framework runs the full tile on scratch). */
+/* An edge tile of rows <= MR and cols <= NR (at least one of them short) from packed A and B
+ * (bps = NR) or a row-major op(B) where it lies (bps = ldb; then cols == NR), computed and
+ * stored for those rows and columns only, the same bytes as the full tile on a scratch tile
+ * would give. Optional (NULL: the framework runs the full tile on scratch). */
 typedef void (*lk_gemm_ukr_edge_fn)(int rows, int cols, int64_t kc, const float *a,
-                                    const float *b, float *c, int64_t ldc, int accumulate,
-                                    const lk_epilogue *ep);
+                                    const float *b, int64_t bps, float *c, int64_t ldc,
+                                    int accumulate, const lk_epilogue *ep);
 
 /* ---- activations ------------------------------------------------------------------------
  * Forward: y = act(x) elementwise (y may alias x). Backward: dx = dy * act'(x), given the

@@ -19,11 +19,12 @@ static inline __m256 act_cheap(__m256 v, latent_act act, __m256 slope)
 
 #define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-/* The tile, with A's element (i, p) at a[i * ars + p * aps]: packed panels (ars 1, aps MR) or
- * A's own rows (ars lda, aps 1), each instance compiled for its strides. */
+/* The tile, with A's element (i, p) at a[i * ars + p * aps] and B's (p, j) at b[p * bps + j]:
+ * packed panels (ars 1, aps MR; bps NR) or the matrices where they lie, each instance compiled
+ * for its strides. */
 static inline __attribute__((always_inline)) void tile_6x16(
-    int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c, int64_t ldc,
-    int accumulate, const lk_epilogue *ep)
+    int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, int64_t bps, float *c,
+    int64_t ldc, int accumulate, const lk_epilogue *ep)
 {
 #define DECL(i) __m256 c##i##0, c##i##1;
     ROWS(DECL)
@@ -34,7 +35,7 @@ static inline __attribute__((always_inline)) void tile_6x16(
 #define PREF(i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
                 _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
     ROWS(PREF)
-    for (int64_t p = 0; p < kc; p++, a += aps, b += NR) {
+    for (int64_t p = 0; p < kc; p++, a += aps, b += bps) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #define STEP(i) { __m256 ai = _mm256_broadcast_ss(a + i * ars); \
         c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0); c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1); }
@@ -60,14 +61,16 @@ static inline __attribute__((always_inline)) void tile_6x16(
 static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                      int accumulate, const lk_epilogue *ep)
 {
-    tile_6x16(kc, a, 1, MR, b, c, ldc, accumulate, ep);
+    tile_6x16(kc, a, 1, MR, b, NR, c, ldc, accumulate, ep);
 }
 
-static void ukr_6x16_strided(int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c,
-                          int64_t ldc, int accumulate, const lk_epilogue *ep)
+static void ukr_6x16_strided(int64_t kc, const float *a, int64_t ars, int64_t aps,
+                       const float *b, int64_t bps, float *c, int64_t ldc, int accumulate,
+                       const lk_epilogue *ep)
 {
-    if (aps == 1) tile_6x16(kc, a, ars, 1, b, c, ldc, accumulate, ep);
-    else tile_6x16(kc, a, 1, aps, b, c, ldc, accumulate, ep);
+    if (bps != NR) tile_6x16(kc, a, 1, MR, b, bps, c, ldc, accumulate, ep);
+    else if (aps == 1) tile_6x16(kc, a, ars, 1, b, NR, c, ldc, accumulate, ep);
+    else tile_6x16(kc, a, 1, aps, b, NR, c, ldc, accumulate, ep);
 }
 
 /* The calling thread's CPU time: on a shared machine, time the scheduler hands to other jobs

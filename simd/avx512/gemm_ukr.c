@@ -19,11 +19,12 @@ static inline __m512 act_cheap(__m512 v, latent_act act, __m512 slope)
 
 #define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 
-/* The tile, with A's element (i, p) at a[i * ars + p * aps]: packed panels (ars 1, aps MR) or
- * A's own rows (ars lda, aps 1), each instance compiled for its strides. */
+/* The tile, with A's element (i, p) at a[i * ars + p * aps] and B's (p, j) at b[p * bps + j]:
+ * packed panels (ars 1, aps MR; bps NR) or the matrices where they lie, each instance compiled
+ * for its strides. */
 static inline __attribute__((always_inline)) void tile_12x32(
-    int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c, int64_t ldc,
-    int accumulate, const lk_epilogue *ep)
+    int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, int64_t bps, float *c,
+    int64_t ldc, int accumulate, const lk_epilogue *ep)
 {
 #define DECL(i) __m512 c##i##0, c##i##1;
     ROWS(DECL)
@@ -34,7 +35,7 @@ static inline __attribute__((always_inline)) void tile_12x32(
 #define PREF(i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
                 _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
     ROWS(PREF)
-    for (int64_t p = 0; p < kc; p++, a += aps, b += NR) {
+    for (int64_t p = 0; p < kc; p++, a += aps, b += bps) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #define STEP(i) { __m512 ai = _mm512_set1_ps(a[i * ars]); \
         c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0); c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); }
@@ -60,27 +61,29 @@ static inline __attribute__((always_inline)) void tile_12x32(
 static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int accumulate, const lk_epilogue *ep)
 {
-    tile_12x32(kc, a, 1, MR, b, c, ldc, accumulate, ep);
+    tile_12x32(kc, a, 1, MR, b, NR, c, ldc, accumulate, ep);
 }
 
-static void ukr_12x32_strided(int64_t kc, const float *a, int64_t ars, int64_t aps, const float *b, float *c,
-                           int64_t ldc, int accumulate, const lk_epilogue *ep)
+static void ukr_12x32_strided(int64_t kc, const float *a, int64_t ars, int64_t aps,
+                       const float *b, int64_t bps, float *c, int64_t ldc, int accumulate,
+                       const lk_epilogue *ep)
 {
-    if (aps == 1) tile_12x32(kc, a, ars, 1, b, c, ldc, accumulate, ep);
-    else tile_12x32(kc, a, 1, aps, b, c, ldc, accumulate, ep);
+    if (bps != NR) tile_12x32(kc, a, 1, MR, b, bps, c, ldc, accumulate, ep);
+    else if (aps == 1) tile_12x32(kc, a, ars, 1, b, NR, c, ldc, accumulate, ep);
+    else tile_12x32(kc, a, 1, aps, b, NR, c, ldc, accumulate, ep);
 }
 
 /* An edge tile: R rows (known at compile time) and the columns of masks m[0], m[1], from packed
- * A, written straight into C with masked loads and stores: no scratch tile and no FMAs on rows
+ * A and B (bps NR) or a row-major op(B) (bps = ldb), written straight into C with masked loads and stores: no scratch tile and no FMAs on rows
  * past the edge. Per element the same FMA chain, C added after and epilogue as the full tile. */
 static inline __attribute__((always_inline)) void edge_tile(const int R, const int NV, int64_t kc,
-    const float *a, const float *b, float *c, int64_t ldc, int accumulate, const lk_epilogue *ep,
-    const __mmask16 m[2])
+    const float *a, const float *b, int64_t bps, float *c, int64_t ldc, int accumulate,
+    const lk_epilogue *ep, const __mmask16 m[2])
 {
     __m512 acc[MR][2];
     for (int i = 0; i < R; i++)
         for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < kc; p++, a += MR, b += NR) {
+    for (int64_t p = 0; p < kc; p++, a += MR, b += bps) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
         for (int i = 0; i < R; i++) {
             __m512 ai = _mm512_set1_ps(a[i]);
@@ -104,14 +107,14 @@ static inline __attribute__((always_inline)) void edge_tile(const int R, const i
         for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, m[v], acc[i][v]);
 }
 
-static void ukr_edge(int rows, int cols, int64_t kc, const float *a, const float *b, float *c,
-                     int64_t ldc, int accumulate, const lk_epilogue *ep)
+static void ukr_edge(int rows, int cols, int64_t kc, const float *a, const float *b,
+                     int64_t bps, float *c, int64_t ldc, int accumulate, const lk_epilogue *ep)
 {
     const __mmask16 m[2] = {(__mmask16)(cols >= 16 ? 0xffffu : (1u << cols) - 1u),
                             (__mmask16)(cols >= 32 ? 0xffffu : cols > 16 ? (1u << (cols - 16)) - 1u : 0u)};
 #define EDGE_CASE(r) case r: {                                                                 \
-        if (cols > 16) edge_tile(r, 2, kc, a, b, c, ldc, accumulate, ep, m);                  \
-        else edge_tile(r, 1, kc, a, b, c, ldc, accumulate, ep, m);                            \
+        if (cols > 16) edge_tile(r, 2, kc, a, b, bps, c, ldc, accumulate, ep, m);                  \
+        else edge_tile(r, 1, kc, a, b, bps, c, ldc, accumulate, ep, m);                            \
         break;                                                                                \
     }
     switch (rows) {
