@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "gemm.h"
+#include "vec4.h"
 
 /* Largest micro-kernel tile the framework accepts (edge scratch and the out-of-memory path are
  * sized for it), and the largest kc block (so the out-of-memory path keeps the same k split and
@@ -72,19 +73,9 @@ static int64_t k_block(const lk_table *t, int64_t k)
 /* ---- packing --------------------------------------------------------------------------------
  * Every pack writes w-wide k-major panels: d[p*w + r] for r < w, alpha folded in, lanes past
  * `rows` zero. The source is either k-major already (copy) or row-major in r (transpose); the
- * transpose goes four by four through GCC/clang vector extensions, which compile to SSE on
- * x86-64 and to NEON on aarch64, so the framework stays ISA-neutral and still packs at a few
- * floats per cycle (a strided scalar gather here costs as much as the small training GEMMs). */
-typedef float v4f __attribute__((vector_size(16)));
-
-static v4f load4(const float *p)
-{
-    v4f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+ * transpose goes four by four through vec4.h's vector extensions, so the framework stays
+ * ISA-neutral and still packs at a few floats per cycle (a strided scalar gather here costs as
+ * much as the small training GEMMs). */
 
 /* One source row across whole panels of width w: d[q*w*kb + r] = alpha s[q*w + r]. */
 static inline __attribute__((always_inline)) void copy_rows(const float *s, float *d,

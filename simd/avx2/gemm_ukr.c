@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <time.h>
 #include "../kernels.h"
+#include "../ukr_entries.h"
 
 #define MR 6
 #define NR 16
@@ -58,20 +59,7 @@ static inline __attribute__((always_inline)) void tile_6x16(
     ROWS(STOREC)
 }
 
-static void ukr_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                     int accumulate, const lk_epilogue *ep)
-{
-    tile_6x16(kc, a, 1, MR, b, NR, c, ldc, accumulate, ep);
-}
-
-static void ukr_6x16_strided(int64_t kc, const float *a, int64_t ars, int64_t aps,
-                       const float *b, int64_t bps, float *c, int64_t ldc, int accumulate,
-                       const lk_epilogue *ep)
-{
-    if (bps != NR) tile_6x16(kc, a, 1, MR, b, bps, c, ldc, accumulate, ep);
-    else if (aps == 1) tile_6x16(kc, a, ars, 1, b, NR, c, ldc, accumulate, ep);
-    else tile_6x16(kc, a, 1, aps, b, NR, c, ldc, accumulate, ep);
-}
+LK_UKR_ENTRIES(ukr_6x16, ukr_6x16_strided, tile_6x16)
 
 /* The calling thread's CPU time: on a shared machine, time the scheduler hands to other jobs
  * must not count as time the FMA units were slow. */

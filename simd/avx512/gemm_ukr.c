@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <time.h>
 #include "../kernels.h"
+#include "../ukr_entries.h"
 
 #define MR 12
 #define NR 32
@@ -58,20 +59,7 @@ static inline __attribute__((always_inline)) void tile_12x32(
     ROWS(STOREC)
 }
 
-static void ukr_12x32(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                      int accumulate, const lk_epilogue *ep)
-{
-    tile_12x32(kc, a, 1, MR, b, NR, c, ldc, accumulate, ep);
-}
-
-static void ukr_12x32_strided(int64_t kc, const float *a, int64_t ars, int64_t aps,
-                       const float *b, int64_t bps, float *c, int64_t ldc, int accumulate,
-                       const lk_epilogue *ep)
-{
-    if (bps != NR) tile_12x32(kc, a, 1, MR, b, bps, c, ldc, accumulate, ep);
-    else if (aps == 1) tile_12x32(kc, a, ars, 1, b, NR, c, ldc, accumulate, ep);
-    else tile_12x32(kc, a, 1, aps, b, NR, c, ldc, accumulate, ep);
-}
+LK_UKR_ENTRIES(ukr_12x32, ukr_12x32_strided, tile_12x32)
 
 /* An edge tile: R rows (known at compile time) and the columns of masks m[0], m[1], from packed
  * A and B (bps NR) or a row-major op(B) (bps = ldb), written straight into C with masked loads and stores: no scratch tile and no FMAs on rows

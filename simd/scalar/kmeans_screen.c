@@ -1,23 +1,8 @@
-/* The portable k-means screening pass over one row's scores: four lanes at a time through GCC /
- * clang vector extensions (SSE on x86-64, NEON on aarch64), since it runs over every
- * (row, center) the assignment screens. */
+/* The portable k-means screening pass over one row's scores: four lanes at a time (vec4.h),
+ * since it runs over every (row, center) the assignment screens. */
 #include <math.h>
-#include <string.h>
 #include "../kernels.h"
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef int v4i __attribute__((vector_size(16)));
-
-static v4f load4(const float *p)
-{
-    v4f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
-
-static v4f splat4(float v) { return (v4f){v, v, v, v}; }
+#include "../vec4.h"
 
 static int64_t kmeans_screen_scalar(int64_t k, const float *cnorm, float *sd, float margin,
                                     int64_t cap, int32_t *cand)
