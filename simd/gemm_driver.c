@@ -359,8 +359,9 @@ static void gemm_thread(const gemm_job *g, int id)
             }
             for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
                 int64_t mb = min64(g->mc, row_hi - ic);
-                block bk = {kb, apack, bpack, 0, 0, 0, NULL, mb, ncols, g->c + ic * g->ldc + j0, g->ldc,
-                            pc == 0, g->beta, ep};
+                block bk = {.kb = kb, .ap = apack, .bp = bpack, .mb = mb, .nb = ncols,
+                            .c = g->c + ic * g->ldc + j0, .ldc = g->ldc, .first = pc == 0,
+                            .beta = g->beta, .ep = ep};
                 if (g->b_in_place) {
                     bk.bp = g->b + pc * g->ldb + j0;
                     bk.bps = g->ldb;
@@ -658,8 +659,8 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
             } else {
                 for (int64_t pc = 0; pc < d; pc += kc) {
                     int64_t kb = min64(kc, d - pc);
-                    block bk = {kb, ap, bpack + pc * kpad, 0, 0, 0, NULL, mb, kpad, sc, kpad, pc == 0, 0.0f,
-                                NULL};
+                    block bk = {.kb = kb, .ap = ap, .bp = bpack + pc * kpad, .mb = mb, .nb = kpad,
+                                .c = sc, .ldc = kpad, .first = pc == 0};
                     if (t->gemm_ukr_strided) /* the rows where they lie, as in lk_sgemm */
                         bk.ap = xb + pc, bk.ars = ldx, bk.aps = 1;
                     else

@@ -62,8 +62,9 @@ static inline __attribute__((always_inline)) void tile_12x32(
 LK_UKR_ENTRIES(ukr_12x32, ukr_12x32_strided, tile_12x32)
 
 /* An edge tile: R rows (known at compile time) and the columns of masks m[0], m[1], from packed
- * A and B (bps NR) or a row-major op(B) (bps = ldb), written straight into C with masked loads and stores: no scratch tile and no FMAs on rows
- * past the edge. Per element the same FMA chain, C added after and epilogue as the full tile. */
+ * A and B (bps NR) or a row-major op(B) (bps = ldb), written straight into C with masked loads
+ * and stores: no scratch tile and no FMAs on rows past the edge. Per element the same FMA chain,
+ * C added after and epilogue as the full tile. */
 static inline __attribute__((always_inline)) void edge_tile(const int R, const int NV, int64_t kc,
     const float *a, const float *b, int64_t bps, float *c, int64_t ldc, int accumulate,
     const lk_epilogue *ep, const __mmask16 m[2])
