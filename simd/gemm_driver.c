@@ -475,18 +475,23 @@ static int assign_by_rows(const lk_table *t, int64_t n, int64_t k, int64_t d)
     return 2 * k <= t->nr || n < SCREEN_MIN_ROWS || d > SCREEN_MAX_D;
 }
 
-/* The exact score of every center for one row: the definition itself, and the path of last
- * resort (no workspace). */
+/* The exact score of every center for one row: the definition itself, for few rows, for rows
+ * whose screening rules out too little, and with no workspace at all. rows_dot takes the centers
+ * a stack-sized group at a time (several independent products in flight); its products do not
+ * depend on the grouping. */
+#define EXACT_GROUP 64
 static void assign_row_exact(const lk_table *t, int64_t d, const float *xi, const float *centers,
                              int64_t k, const float *cnorm, int32_t *label, float *dist)
 {
-    float best = INFINITY;
+    float dots[EXACT_GROUP], best = INFINITY;
     int32_t idx = 0;
-    for (int64_t j = 0; j < k; j++) {
-        float dot;
-        t->rows_dot(1, 1, d, xi, d, centers + j * d, d, &dot, 1);
-        float v = cnorm[j] - 2.0f * dot;
-        if (v < best) best = v, idx = (int32_t)j;
+    for (int64_t j0 = 0; j0 < k; j0 += EXACT_GROUP) {
+        const int64_t m = min64(EXACT_GROUP, k - j0);
+        t->rows_dot(1, m, d, xi, d, centers + j0 * d, d, dots, m);
+        for (int64_t j = 0; j < m; j++) {
+            float v = cnorm[j0 + j] - 2.0f * dots[j];
+            if (v < best) best = v, idx = (int32_t)(j0 + j);
+        }
     }
     *label = idx;
     if (dist) *dist = best;
@@ -555,8 +560,8 @@ static screen_bound screen_bound_for(int64_t d, int bf16)
  * s~_j - r_j <= lo has s~_j <= m + 2 rmax: the table's kmeans_screen lists those, and they get
  * rows_dot's exact score, in order of j so ties keep the lowest index. xn = ||x_i||; cmax =
  * max_j ||c_j||, qmax = max_j per_cnorm cnorm_j + absolute ||c_j||. Past k / 8 candidates, or
- * with a score that is not finite, one rows_dot call over every center (six independent
- * products at a time) costs less than the candidates one by one (one dependent chain each). */
+ * with a score that is not finite, every center's exact score (several independent products at
+ * a time) costs less than the candidates one by one (one dependent chain each). */
 static void pick_row(const lk_table *t, int64_t d, const float *xi, const float *centers,
                      int64_t k, const float *cnorm, float xn, float cmax, float qmax, float *sd,
                      screen_bound sb, int32_t *label, float *dist)
@@ -566,21 +571,17 @@ static void pick_row(const lk_table *t, int64_t d, const float *xi, const float 
     int32_t cand[PICK_MAX_CANDIDATES];
     /* the sum's own rounding (u |m|) is inside the kernel's 2^-22 |m| */
     const int64_t nc = t->kmeans_screen(k, cnorm, sd, 2.0f * rmax, cap, cand);
+    if (nc < 0) {
+        assign_row_exact(t, d, xi, centers, k, cnorm, label, dist);
+        return;
+    }
     float best = INFINITY;
     int32_t idx = 0;
-    if (nc < 0) {
-        t->rows_dot(1, k, d, xi, d, centers, d, sd, k);
-        for (int64_t j = 0; j < k; j++) {
-            float v = cnorm[j] - 2.0f * sd[j];
-            if (v < best) best = v, idx = (int32_t)j;
-        }
-    } else {
-        for (int64_t c = 0; c < nc; c++) {
-            float dot;
-            t->rows_dot(1, 1, d, xi, d, centers + (int64_t)cand[c] * d, d, &dot, 1);
-            float v = cnorm[cand[c]] - 2.0f * dot;
-            if (v < best) best = v, idx = cand[c];
-        }
+    for (int64_t c = 0; c < nc; c++) {
+        float dot;
+        t->rows_dot(1, 1, d, xi, d, centers + (int64_t)cand[c] * d, d, &dot, 1);
+        float v = cnorm[cand[c]] - 2.0f * dot;
+        if (v < best) best = v, idx = cand[c];
     }
     *label = idx;
     if (dist) *dist = best;
@@ -619,6 +620,8 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
     }
     float *bpack = w, *cnrm = w + packsz;
     const screen_bound sb = screen_bound_for(d, bf16);
+    /* The bound rests on ||c_j||: taken from the centers themselves, not from the caller's
+     * cnorm (k x d once a call, against n x k x d for the screening). */
     t->sqnorm_rows(k, d, centers, d, cnrm);
     float cmax = 0.0f, qmax = 0.0f;
     for (int64_t j = 0; j < k; j++) {
