@@ -29,6 +29,23 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
                       const float *centers, int64_t k, const float *cnorm, int32_t *labels,
                       float *dist);
 
+/* The rows as the bfloat16 screen reads them, for callers that assign the same rows many times
+ * (Lloyd's iterations): half the bytes of the float rows. lk_kmeans_pairs_ld gives the words per
+ * pair row, 0 where the table screens in float (then there is nothing to prepare);
+ * lk_kmeans_pairs writes n pair rows, ldp (>= that) words apart. */
+int64_t lk_kmeans_pairs_ld(const lk_table *t, int64_t d);
+void lk_kmeans_pairs(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
+                     uint32_t *pairs, int64_t ldp);
+
+/* lk_kmeans_assign with what the caller already holds, giving the same bytes: pairs (from
+ * lk_kmeans_pairs for these rows, or NULL) and sqnorm (||x_i||^2 from the table's sqnorm_rows,
+ * or NULL). With pairs the screen reads them instead of x, at any k; with dist NULL too, x is
+ * read only for the rows the screen leaves more than one center. */
+void lk_kmeans_assign_pairs(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
+                            const uint32_t *pairs, int64_t ldp, const float *sqnorm,
+                            const float *centers, int64_t k, const float *cnorm, int32_t *labels,
+                            float *dist);
+
 #ifdef __cplusplus
 }
 #endif

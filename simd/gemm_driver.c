@@ -575,6 +575,10 @@ static void pick_row(const lk_table *t, int64_t d, const float *xi, const float 
         assign_row_exact(t, d, xi, centers, k, cnorm, label, dist);
         return;
     }
+    if (nc == 1 && !dist) { /* the one center left is the winner: no need of its score */
+        *label = cand[0];
+        return;
+    }
     float best = INFINITY;
     int32_t idx = 0;
     for (int64_t c = 0; c < nc; c++) {
@@ -587,16 +591,39 @@ static void pick_row(const lk_table *t, int64_t d, const float *xi, const float 
     if (dist) *dist = best;
 }
 
+int64_t lk_kmeans_pairs_ld(const lk_table *t, int64_t d)
+{
+    return t->kmeans_dots_bf16 && t->kmeans_pack_bf16 && t->kmeans_pairs_bf16 && d > 0
+               ? round_up((d + 1) / 2, 16) : 0;
+}
+
+void lk_kmeans_pairs(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
+                     uint32_t *pairs, int64_t ldp)
+{
+    t->kmeans_pairs_bf16(n, d, x, ldx, pairs, ldp);
+}
+
 void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
                       const float *centers, int64_t k, const float *cnorm, int32_t *labels,
                       float *dist)
 {
+    lk_kmeans_assign_pairs(t, n, d, x, ldx, NULL, 0, NULL, centers, k, cnorm, labels, dist);
+}
+
+void lk_kmeans_assign_pairs(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
+                            const uint32_t *pairs, int64_t ldp, const float *sqnorm,
+                            const float *centers, int64_t k, const float *cnorm, int32_t *labels,
+                            float *dist)
+{
     if (n <= 0 || k <= 0) return;
-    if (d <= 0 || assign_by_rows(t, n, k, d)) {
+    const int64_t ldw = lk_kmeans_pairs_ld(t, d);
+    if (!ldw) pairs = NULL;
+    /* with the pairs at hand, screening reads half the bytes of the rows even at small k */
+    if (d <= 0 || (assign_by_rows(t, n, k, d) && (!pairs || n < SCREEN_MIN_ROWS || d > SCREEN_MAX_D))) {
         assign_rows(t, n, d, x, ldx, centers, k, cnorm, labels, dist);
         return;
     }
-    const int bf16 = t->kmeans_dots_bf16 && t->kmeans_pack_bf16;
+    const int bf16 = ldw > 0;
     const int mr = t->mr, nr = t->nr;
     /* fp32 screening packs the centers in the micro-kernel's panels, bf16 in 32-wide pair panels */
     const int64_t P = (d + 1) / 2, kpad = bf16 ? round_up(k, 32) : round_up(k, nr);
@@ -609,7 +636,7 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
     if (nth > mtiles) nth = (int)mtiles;
 
     const size_t packsz = bf16 ? seg(kpad * P) : seg(d * kpad);
-    const size_t apack = bf16 ? seg(round_up(mc, 16) * round_up(P, 16)) : seg(kc * mc);
+    const size_t apack = bf16 ? seg(mc * ldw) : seg(kc * mc);
     const size_t per = apack + seg(mc * kpad);
     float *w = workspace(packsz + seg(k) + (size_t)nth * per);
     if (!w) {
@@ -657,8 +684,10 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
             int64_t mb = min64(mc, row_hi - ic);
             const float *xb = x + ic * ldx;
             if (bf16) {
-                t->kmeans_dots_bf16(mb, d, xb, ldx, (const uint32_t *)bpack, kpad, sc, kpad,
-                                    (uint32_t *)ap);
+                const uint32_t *a = pairs ? pairs + ic * ldp : (const uint32_t *)ap;
+                if (!pairs) t->kmeans_pairs_bf16(mb, d, xb, ldx, (uint32_t *)ap, ldw);
+                t->kmeans_dots_bf16(mb, P, a, pairs ? ldp : ldw, (const uint32_t *)bpack, k, sc,
+                                    kpad);
             } else {
                 for (int64_t pc = 0; pc < d; pc += kc) {
                     int64_t kb = min64(kc, d - pc);
@@ -671,8 +700,9 @@ void lk_kmeans_assign(const lk_table *t, int64_t n, int64_t d, const float *x, i
                     macro_kernel(t, &bk);
                 }
             }
-            float *xn = ap; /* the packed rows are spent: their space holds the row norms */
-            t->sqnorm_rows(mb, d, xb, ldx, xn);
+            const float *xn = sqnorm ? sqnorm + ic : ap;
+            if (!sqnorm) /* the packed rows are spent: their space holds the row norms */
+                t->sqnorm_rows(mb, d, xb, ldx, ap);
             for (int64_t i = 0; i < mb; i++)
                 pick_row(t, d, xb + i * ldx, centers, k, cnorm, sqrtf(xn[i]), cmax, qmax,
                          sc + i * kpad, sb, labels + ic + i, dist ? dist + ic + i : NULL);

@@ -129,14 +129,18 @@ typedef int64_t (*lk_kmeans_screen_fn)(int64_t k, const float *cnorm, float *sd,
  * 2p2 + 1 (zero past d) in one 32-bit word, low half first.
  * kmeans_pack_bf16: the k centers (ldc apart) into panels of 32: dst[(j/32)*P*32 + p2*32 + j%32]
  *   is pair p2 of center j, zero for j >= k; round_up(k, 32) * P words.
- * kmeans_dots_bf16: out[i*ldo + j] = the float-accumulated dot product of the pairs of row x_i and
- *   of center j, for i < m and j < kpad (= round_up(k, 32)), from the packed centers; work holds
- *   round_up(m, 16) * round_up(P, 16) words. Each product is exact in float and every sum is
- *   rounded to float, so the error is bounded as the driver assumes (gemm_driver.c). */
+ * kmeans_pairs_bf16: rows x_i (i < m, ldx apart) as pair rows: dst[i*ldp + p2] is pair p2 of
+ *   x_i for p2 < P and zero for P <= p2 < ldp (ldp >= P).
+ * kmeans_dots_bf16: out[i*ldo + j] = the float-accumulated dot product of pair row a_i (lda
+ *   words apart; only rows i < m and words p2 < P are read) and center j, for i < m and j < k,
+ *   from the packed centers; columns from k up to round_up(k, 32) may be written too. Each
+ *   product is exact in float and every sum is rounded to float, so the error is bounded as the
+ *   driver assumes (gemm_driver.c). */
 typedef void (*lk_pack_bf16_fn)(int64_t k, int64_t d, const float *c, int64_t ldc, uint32_t *dst);
-typedef void (*lk_dots_bf16_fn)(int64_t m, int64_t d, const float *x, int64_t ldx,
-                                const uint32_t *cpack, int64_t kpad, float *out, int64_t ldo,
-                                uint32_t *work);
+typedef void (*lk_pairs_bf16_fn)(int64_t m, int64_t d, const float *x, int64_t ldx, uint32_t *dst,
+                                 int64_t ldp);
+typedef void (*lk_dots_bf16_fn)(int64_t m, int64_t P, const uint32_t *a, int64_t lda,
+                                const uint32_t *cpack, int64_t k, float *out, int64_t ldo);
 
 /* Measures this level's peak FMA rate on the calling thread for about `seconds`: GFLOP/s
  * (2 flops per lane per FMA). */
@@ -169,6 +173,7 @@ typedef struct lk_table {
     lk_rows_dot_fn rows_dot;
     lk_kmeans_screen_fn kmeans_screen;
     lk_pack_bf16_fn kmeans_pack_bf16;
+    lk_pairs_bf16_fn kmeans_pairs_bf16;
     lk_dots_bf16_fn kmeans_dots_bf16;
     /* benchmark support */
     lk_fma_peak_fn fma_peak;

@@ -306,6 +306,32 @@ static void run_kmeans(const lk_table *ref, const lk_table *var, lk_case_report 
  * bound: clusters of near-identical centers (many candidates per row), duplicates, rows sitting
  * on centers, an odd d (a half-filled bfloat16 pair), values whose products are subnormal
  * (VDPBF16PS flushes them) and values near 1e15. */
+/* The same assignment from rows prepared once (bfloat16 pair rows a few words wider than
+ * needed, and the rows' norms), with dist and with labels alone: how many rows differ from the
+ * labels and dist already checked. Nothing to do where the level screens in float. */
+static int64_t screen_from_pairs(const lk_table *var, int64_t n, int64_t d, const float *X,
+                                 const float *CE, int64_t k, const float *CN, const int32_t *lab,
+                                 const float *DI)
+{
+    const int64_t ldp = lk_kmeans_pairs_ld(var, d);
+    if (!ldp) return 0;
+    uint32_t *pairs = malloc((size_t)(n * (ldp + 3)) * sizeof(uint32_t));
+    float *xn = malloc((size_t)n * sizeof(float)), *di = malloc((size_t)n * sizeof(float));
+    int32_t *lb = malloc((size_t)n * sizeof(int32_t)), *lb2 = malloc((size_t)n * sizeof(int32_t));
+    int64_t wrong = n;
+    if (pairs && xn && di && lb && lb2) {
+        lk_kmeans_pairs(var, n, d, X, d, pairs, ldp + 3);
+        var->sqnorm_rows(n, d, X, d, xn);
+        lk_kmeans_assign_pairs(var, n, d, X, d, pairs, ldp + 3, xn, CE, k, CN, lb, di);
+        lk_kmeans_assign_pairs(var, n, d, X, d, pairs, ldp + 3, xn, CE, k, CN, lb2, NULL);
+        wrong = 0;
+        for (int64_t i = 0; i < n; i++)
+            wrong += lb[i] != lab[i] || lb2[i] != lab[i] || memcmp(&di[i], &DI[i], sizeof di[i]) != 0;
+    }
+    free(pairs), free(xn), free(di), free(lb), free(lb2);
+    return wrong;
+}
+
 static void run_screen_case(const lk_table *var, const char *label, int64_t n, int64_t d,
                             int64_t k, float scale, float spread, uint64_t seed, lk_case_report *r)
 {
@@ -344,6 +370,7 @@ static void run_screen_case(const lk_table *var, const char *label, int64_t n, i
         }
         if (lab[i] != idx || memcmp(&DI[i], &best, sizeof best) != 0) wrong++;
     }
+    wrong += screen_from_pairs(var, n, d, X, CE, k, CN, lab, DI);
     snprintf(what, sizeof what, "%s n=%lld d=%lld k=%lld scale=%g: labels and dist = definition (%lld differ)",
              label, (long long)n, (long long)d, (long long)k, (double)scale, (long long)wrong);
     lk_report_case(r, (double)wrong, 0.0, what);
@@ -359,6 +386,9 @@ static void run_screen_cases(const lk_table *var, const char *label, lk_case_rep
     run_screen_case(var, label, 100, 300, 33, 1e-20f, 1e-3f, 74, r);
     run_screen_case(var, label, 100, 64, 48, 1e15f, 1e-3f, 75, r);
     run_screen_case(var, label, 64, 33, 17, 1.0f, 0.0f, 76, r);
+    /* few centers: only rows prepared as pairs take the screen */
+    run_screen_case(var, label, 300, 784, 10, 1.0f, 1e-2f, 77, r);
+    run_screen_case(var, label, 130, 97, 3, 1.0f, 1e-3f, 78, r);
 }
 
 static void run_kmeans_screen(const lk_table *ref, const lk_table *var, lk_case_report *r)
@@ -370,6 +400,7 @@ static void run_kmeans_screen(const lk_table *ref, const lk_table *var, lk_case_
         lk_table f = *var;
         f.kmeans_dots_bf16 = NULL;
         f.kmeans_pack_bf16 = NULL;
+        f.kmeans_pairs_bf16 = NULL;
         run_screen_cases(&f, "float", r);
     }
 }
