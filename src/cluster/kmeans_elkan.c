@@ -140,16 +140,28 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
     int strict = 0, it = 0;
     for (it = 0; it < o->max_iter; it++) {
         double t0 = omp_get_wtime();
+        /* after the first pass, unweighted rows that keep their label are not read again */
+        const int moves = acc.sums_valid && !D->w;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(acc.threads)
         for (int64_t c = 0; c < acc.nchunks; c++) {
             int64_t r0, r1;
+            if (moves) {
+                km_acc_chunk(&acc, n, c, &r0, &r1);
+                for (int64_t i = r0; i < r1; i++) {
+                    int32_t prev = labels[i];
+                    assign_row(&s, i, labels);
+                    if (labels[i] != prev) km_acc_move(&acc, D, c, i, prev, labels[i]);
+                }
+                continue;
+            }
             km_acc_begin_chunk(&acc, n, c, &r0, &r1);
             for (int64_t i = r0; i < r1; i++) assign_row(&s, i, labels);
             km_acc_rows(&acc, D, c, r0, r1 - r0, labels);
             km_acc_end_chunk(&acc, c);
         }
+        acc.sums_valid = 1;
         double total;
-        st = km_update_centers(D, &acc, labels, centers, newc, shift, &total);
+        st = km_update_centers(D, &acc, labels, centers, newc, shift, &total, NULL);
         if (st != LATENT_OK) goto out;
         double secs = omp_get_wtime() - t0;
         /* Bounds hold exact distances only where they were tightened: the reported inertia is

@@ -5,6 +5,7 @@
 #include "kmeans_internal.h"
 #include "latent/isa.h"
 #include "latent/memory.h"
+#include "simd/gemm.h"
 
 void latent_kmeans_options_default(latent_kmeans_options *o, int64_t k)
 {
@@ -78,15 +79,34 @@ static latent_status feature_moments(const float *x, int64_t n, int64_t d, doubl
     return LATENT_OK;
 }
 
+/* Pair rows pay for their conversion (half the rows' bytes written once) over the iterations
+ * that read them instead of the float rows: not worth it while the rows fit in cache anyway,
+ * nor where the copy would crowd the machine's memory. */
+#define KM_PAIRS_MIN_BYTES ((int64_t)16 << 20)
+
+static void alloc_pairs(km_data *D)
+{
+    const int64_t ldp = lk_kmeans_pairs_ld(D->t, D->d);
+    const double rows = (double)D->n * (double)D->d * sizeof(float);
+    const uint64_t mem = latent_physical_memory();
+    if (!ldp || rows < (double)KM_PAIRS_MIN_BYTES ||
+        (mem && 1.5 * rows + (double)D->n * (double)ldp * sizeof(uint32_t) > 0.5 * (double)mem))
+        return;
+    D->pairs = latent_alloc((size_t)D->n, (size_t)ldp * sizeof(uint32_t), "kmeans: pair rows");
+    D->ldp = D->pairs ? ldp : 0;
+}
+
 /* Fills D: the row norms and the absolute tolerance (tol times the mean feature variance, the
  * variance unweighted as scikit-learn takes it). With `shift` not NULL, D holds its own copy of
  * the rows minus their (unweighted) mean, written to shift: scikit-learn clusters centered data,
  * and the expanded distance ||x||^2 - 2 x.c + ||c||^2 loses less to rounding on it. With
  * `inplace` (== x) the rows are centered where they are instead of in a copy.
  * k-means++ alone (shift NULL, tol 0) needs only the norms and skips both passes over the
- * rows for the feature moments. */
+ * rows for the feature moments. With `pairs` (and shift), D also gets the centered rows as the
+ * bfloat16 screen reads them, written while each row is in cache, where the CPU screens in
+ * bfloat16 and the rows are many (optional: without the memory for them the float rows serve). */
 static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d, const float *w,
-                               double tol, float *shift, float *inplace)
+                               double tol, float *shift, float *inplace, int pairs)
 {
     memset(D, 0, sizeof *D);
     D->t = lk_active();
@@ -113,10 +133,13 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
             return st;
         }
         if (shift) {
+            if (pairs) alloc_pairs(D);
             for (int64_t p = 0; p < d; p++) shift[p] = (float)mean[p];
 #pragma omp parallel for schedule(static)
-            for (int64_t i = 0; i < n; i++)
+            for (int64_t i = 0; i < n; i++) {
                 for (int64_t p = 0; p < d; p++) xc[i * d + p] = x[i * d + p] - shift[p];
+                if (D->pairs) lk_kmeans_pairs(D->t, 1, d, xc + i * d, d, D->pairs + i * D->ldp, D->ldp);
+            }
             D->x = xc;
             D->shift = shift;
         }
@@ -191,10 +214,14 @@ static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, c
                : o->init == LATENT_KMEANS_INIT_RANDOM ? 10 : 1;
     if (o->init == LATENT_KMEANS_INIT_ARRAY) n_init = 1;
 
+    /* Elkan's bounds need two centers; with one there is nothing to skip. */
+    latent_kmeans_algorithm algo = o->algorithm;
+    if (algo == LATENT_KMEANS_ELKAN && k == 1) algo = LATENT_KMEANS_LLOYD;
+
     km_data D;
     float *mean = latent_alloc((size_t)d, sizeof(float), "kmeans: feature means");
     if (!mean) return LATENT_ENOMEM;
-    if ((st = data_init(&D, x, n, d, w, o->tol, mean, inplace)) != LATENT_OK) {
+    if ((st = data_init(&D, x, n, d, w, o->tol, mean, inplace, algo == LATENT_KMEANS_LLOYD)) != LATENT_OK) {
         latent_free(mean);
         return st;
     }
@@ -204,10 +231,6 @@ static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, c
     res->centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: result centers");
     res->labels = latent_alloc((size_t)n, sizeof(int32_t), "kmeans: result labels");
     if (!centers || !labels || !map || !res->centers || !res->labels) { st = LATENT_ENOMEM; goto out; }
-
-    /* Elkan's bounds need two centers; with one there is nothing to skip. */
-    latent_kmeans_algorithm algo = o->algorithm;
-    if (algo == LATENT_KMEANS_ELKAN && k == 1) algo = LATENT_KMEANS_LLOYD;
 
     int kept = 0, runs = algo == LATENT_KMEANS_MINIBATCH ? 1 : n_init;
     for (int run = 0; run < runs; run++) {
@@ -247,6 +270,7 @@ static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, c
     res->k = k;
 out:
     latent_free(D.xnorm);
+    latent_free(D.pairs);
     if (D.x != inplace) latent_free((void *)D.x);
     latent_free(mean);
     latent_free(centers);
@@ -297,7 +321,7 @@ latent_status latent_kmeans_plusplus(const float *x, int64_t n, int64_t d, const
     if ((st = check_shape(x, n, d, k)) != LATENT_OK) return st;
     if (!centers) return latent_fail(LATENT_EINVAL, "kmeans++: centers: NULL output");
     km_data D;
-    if ((st = data_init(&D, x, n, d, w, 0.0, NULL, NULL)) != LATENT_OK) return st;
+    if ((st = data_init(&D, x, n, d, w, 0.0, NULL, NULL, 0)) != LATENT_OK) return st;
     st = km_init_plusplus(&D, k, n_local_trials, seed, run, centers, indices);
     latent_free(D.xnorm);
     return st;

@@ -15,24 +15,36 @@ typedef struct km_data {
     const float *w;      /* n weights, or NULL for ones */
     int64_t n, d;
     float *xnorm;        /* ||x_i||^2 */
+    uint32_t *pairs;     /* the rows as the bfloat16 screen reads them (Lloyd), or NULL */
+    int64_t ldp;         /* words per pair row */
     double tol;          /* absolute: options' tol times the mean variance of the features */
 } km_data;
 
 /* Weighted sums per cluster, kept per fixed chunk of rows so that the reduction order (and so
- * every byte of the result) depends on n, k and d alone, never on the thread count. */
+ * every byte of the result) depends on n, k and d alone, never on the thread count. Once a full
+ * pass has added every row, the chunks' sums stay those of the labels as they stand, and a Lloyd
+ * pass only moves the rows that change label from one sum to the other. */
 typedef struct km_acc {
     int64_t k, d, nchunks, chunk_rows;
     double *sums;        /* nchunks x k x d */
     double *wsum;        /* nchunks x k */
+    double *total;       /* k x d: the chunks' sums added in chunk order, then relocations */
+    double *wtotal;      /* k */
     double *part;        /* nchunks scalars (inertia or potential partials) */
     float *block;        /* threads x k x d: float sums of the rows since the last flush */
     int64_t *pending;    /* nchunks: rows added to the chunk since its last flush */
     int64_t flush_rows;  /* rows per flush, from k alone */
     int threads;
+    int sums_valid;      /* the chunks' sums are those of the current labels */
 } km_acc;
 
 latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d);
 void km_acc_free(km_acc *a);
+/* Rows [*r0, *r1) of chunk c. */
+void km_acc_chunk(const km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1);
+/* Row i of chunk c leaves cluster `from` for cluster `to` in the chunk's sums (unit weight:
+ * the cluster weights stay exact counts). */
+void km_acc_move(km_acc *a, const km_data *D, int64_t c, int64_t i, int32_t from, int32_t to);
 /* Rows [*r0, *r1) of chunk c; zeroes that chunk's sums. Called by the thread that will add the
  * chunk's rows, which then ends the chunk with km_acc_end_chunk. */
 void km_acc_begin_chunk(km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1);
@@ -42,17 +54,22 @@ void km_acc_rows(km_acc *a, const km_data *D, int64_t c, int64_t r, int64_t nb,
 /* Flushes what chunk c has pending into its double sums. */
 void km_acc_end_chunk(km_acc *a, int64_t c);
 
-/* One Lloyd pass: labels[i] = nearest center; accumulates into acc (when not NULL); returns
- * sum w (||x||^2 + min_j (||c_j||^2 - 2 x.c_j)), the expanded-form inertia of these labels. */
+/* One Lloyd pass: labels[i] = nearest center. With acc NULL, returns sum w (||x||^2 + min_j
+ * (||c_j||^2 - 2 x.c_j)), the expanded-form inertia of these labels. With acc, brings its sums
+ * to the new labels (adding every row, or once they are valid, moving the rows whose label
+ * changed: unweighted rows only, whose cluster weights stay exact counts) and returns 0: the
+ * inertia then comes from the sums (km_update_centers). */
 double km_assign_pass(const km_data *D, const float *centers, int64_t k, const float *cnorm,
                       int32_t *labels, km_acc *acc);
 
 /* From the accumulated sums to new centers: empty clusters take the farthest rows (from their
  * old centers), clusters with weight become their means; returns sum ||new - old||^2 and, when
- * shift is not NULL, each center's shift ||new_j - old_j||. */
+ * shift is not NULL, each center's shift ||new_j - old_j||. When inertia is not NULL, it gets
+ * sum w ||x - old_label||^2 from the sums: sum w ||x||^2 - 2 sum_j old_j.S_j + sum_j W_j ||old_j||^2
+ * in double. The chunks' sums are left as they were. */
 latent_status km_update_centers(const km_data *D, km_acc *acc, const int32_t *labels,
                                 const float *old_centers, float *new_centers, float *shift,
-                                double *shift_total);
+                                double *shift_total, double *inertia);
 
 /* sum w ||x - c_label||^2 from direct differences, in double, fixed order. */
 double km_inertia(const km_data *D, const float *centers, const int32_t *labels);

@@ -21,9 +21,9 @@ latent_status km_run_lloyd(const km_data *D, const latent_kmeans_options *o, int
     for (it = 0; it < o->max_iter; it++) {
         double t0 = omp_get_wtime();
         D->t->sqnorm_rows(k, d, centers, d, cnorm);
-        double inertia = km_assign_pass(D, centers, k, cnorm, labels, &acc);
-        double shift;
-        st = km_update_centers(D, &acc, labels, centers, next, NULL, &shift);
+        km_assign_pass(D, centers, k, cnorm, labels, &acc);
+        double shift, inertia;
+        st = km_update_centers(D, &acc, labels, centers, next, NULL, &shift, &inertia);
         if (st != LATENT_OK) goto out;
         memcpy(centers, next, (size_t)(k * d) * sizeof(float));
         if (o->on_iter) o->on_iter(o->user, run, it + 1, omp_get_wtime() - t0, inertia);

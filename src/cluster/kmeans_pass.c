@@ -47,11 +47,13 @@ latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d)
     a->threads = omp_get_max_threads();
     a->sums = latent_alloc((size_t)(nc * k), (size_t)d * sizeof(double), "kmeans: cluster sums");
     a->wsum = latent_alloc((size_t)nc, (size_t)k * sizeof(double), "kmeans: cluster weights");
+    a->total = latent_alloc((size_t)k, (size_t)d * sizeof(double), "kmeans: cluster sums");
+    a->wtotal = latent_alloc((size_t)k, sizeof(double), "kmeans: cluster weights");
     a->part = latent_alloc((size_t)nc, sizeof(double), "kmeans: partial sums");
     a->block = latent_alloc((size_t)(a->threads * k), (size_t)d * sizeof(float),
                             "kmeans: block sums");
     a->pending = latent_alloc((size_t)nc, sizeof(int64_t), "kmeans: pending rows");
-    if (!a->sums || !a->wsum || !a->part || !a->block || !a->pending) {
+    if (!a->sums || !a->wsum || !a->total || !a->wtotal || !a->part || !a->block || !a->pending) {
         km_acc_free(a);
         return LATENT_ENOMEM;
     }
@@ -62,6 +64,8 @@ void km_acc_free(km_acc *a)
 {
     latent_free(a->sums);
     latent_free(a->wsum);
+    latent_free(a->total);
+    latent_free(a->wtotal);
     latent_free(a->part);
     latent_free(a->block);
     latent_free(a->pending);
@@ -101,11 +105,16 @@ void km_acc_rows(km_acc *a, const km_data *D, int64_t c, int64_t r, int64_t nb,
     }
 }
 
-void km_acc_begin_chunk(km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1)
+void km_acc_chunk(const km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1)
 {
     *r0 = c * a->chunk_rows;
     *r1 = *r0 + a->chunk_rows < n ? *r0 + a->chunk_rows : n;
     if (*r0 > n) *r0 = n;
+}
+
+void km_acc_begin_chunk(km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1)
+{
+    km_acc_chunk(a, n, c, r0, r1);
     memset(a->sums + c * a->k * a->d, 0, (size_t)(a->k * a->d) * sizeof(double));
     memset(a->wsum + c * a->k, 0, (size_t)a->k * sizeof(double));
     memset(thread_block(a), 0, (size_t)(a->k * a->d) * sizeof(float));
@@ -113,46 +122,79 @@ void km_acc_begin_chunk(km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r
     a->part[c] = 0.0;
 }
 
+void km_acc_move(km_acc *a, const km_data *D, int64_t c, int64_t i, int32_t from, int32_t to)
+{
+    const int64_t d = a->d;
+    const float *xi = D->x + i * d;
+    double *s = a->sums + c * a->k * d, *sf = s + (int64_t)from * d, *st = s + (int64_t)to * d;
+    for (int64_t p = 0; p < d; p++) {
+        sf[p] -= xi[p];
+        st[p] += xi[p];
+    }
+    a->wsum[c * a->k + from] -= 1.0;
+    a->wsum[c * a->k + to] += 1.0;
+}
+
+/* Chunks of the assignment-only pass: the chunk layout still fixes the inertia's summation
+ * order. */
+static void own_chunks(int64_t n, km_acc *a)
+{
+    memset(a, 0, sizeof *a);
+    int64_t nc = n / KM_MIN_CHUNK_ROWS;
+    if (nc > KM_MAX_CHUNKS) nc = KM_MAX_CHUNKS;
+    if (nc < 1) nc = 1;
+    a->nchunks = nc;
+    a->chunk_rows = (n + nc - 1) / nc;
+    a->threads = omp_get_max_threads();
+}
+
 double km_assign_pass(const km_data *D, const float *centers, int64_t k, const float *cnorm,
                       int32_t *labels, km_acc *acc)
 {
     const int64_t n = D->n, d = D->d;
     km_acc local;
-    int own = acc == NULL;
-    if (own) {
-        /* Assignment only: the chunk layout still fixes the inertia's summation order. */
-        memset(&local, 0, sizeof local);
-        int64_t nc = n / KM_MIN_CHUNK_ROWS;
-        if (nc > KM_MAX_CHUNKS) nc = KM_MAX_CHUNKS;
-        if (nc < 1) nc = 1;
-        local.nchunks = nc;
-        local.chunk_rows = (n + nc - 1) / nc;
-        acc = &local;
-    }
+    const int own = acc == NULL;
+    if (own) own_chunks(n, acc = &local);
+    /* moving rows keeps the weights exact counts only for unit weights */
+    const int moves = !own && acc->sums_valid && !D->w;
     double part[KM_MAX_CHUNKS];
-    const int nth = own ? omp_get_max_threads() : acc->threads;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(acc->threads)
     for (int64_t c = 0; c < acc->nchunks; c++) {
-        int64_t r0 = c * acc->chunk_rows, r1 = r0 + acc->chunk_rows;
-        if (r1 > n) r1 = n;
-        if (r0 > n) r0 = n;
-        if (!own) km_acc_begin_chunk(acc, n, c, &r0, &r1);
+        int64_t r0, r1;
+        if (!own && !moves) km_acc_begin_chunk(acc, n, c, &r0, &r1);
+        else km_acc_chunk(acc, n, c, &r0, &r1);
         float md[KM_BLOCK_ROWS];
-        const int64_t br = rows_for_k(k, KM_BLOCK_MIN_ROWS, KM_BLOCK_ROWS);
+        int32_t prev[KM_BLOCK_ROWS];
+        /* moving rows adds nothing to keep in cache: large blocks, few packings of the centers */
+        const int64_t br = moves ? KM_BLOCK_ROWS : rows_for_k(k, KM_BLOCK_MIN_ROWS, KM_BLOCK_ROWS);
         double s = 0.0;
         for (int64_t b = r0; b < r1; b += br) {
             int64_t nb = r1 - b < br ? r1 - b : br;
             const float *xb = D->x + b * d;
-            lk_kmeans_assign(D->t, nb, d, xb, d, centers, k, cnorm, labels + b, md);
-            if (!own) km_acc_rows(acc, D, c, b, nb, labels);
-            for (int64_t i = 0; i < nb; i++) {
-                double di = (double)D->xnorm[b + i] + (double)md[i];
-                if (di < 0.0) di = 0.0;
-                s += D->w ? D->w[b + i] * di : di;
+            if (moves) memcpy(prev, labels + b, (size_t)nb * sizeof *prev);
+            /* a pass that adds every row reads the float rows anyway: only moves take the pairs */
+            lk_kmeans_assign_pairs(D->t, nb, d, xb, d, moves && D->pairs ? D->pairs + b * D->ldp : NULL,
+                                   D->ldp, D->xnorm + b, centers, k, cnorm, labels + b,
+                                   own ? md : NULL);
+            if (moves) {
+                for (int64_t i = 0; i < nb; i++)
+                    if (labels[b + i] != prev[i]) km_acc_move(acc, D, c, b + i, prev[i], labels[b + i]);
+            } else if (!own) {
+                km_acc_rows(acc, D, c, b, nb, labels);
+            } else {
+                for (int64_t i = 0; i < nb; i++) {
+                    double di = (double)D->xnorm[b + i] + (double)md[i];
+                    if (di < 0.0) di = 0.0;
+                    s += D->w ? D->w[b + i] * di : di;
+                }
             }
         }
-        if (!own) km_acc_end_chunk(acc, c);
+        if (!own && !moves) km_acc_end_chunk(acc, c);
         part[c] = s;
+    }
+    if (!own) {
+        acc->sums_valid = 1;
+        return 0.0;
     }
     double total = 0.0;
     for (int64_t c = 0; c < acc->nchunks; c++) total += part[c];

@@ -55,29 +55,60 @@ static latent_status relocate_empty(const km_data *D, double *sums, double *wsum
     return LATENT_OK;
 }
 
+/* sum w ||x - c_label||^2 from the cluster sums S_j and weights W_j: sum w ||x||^2 -
+ * 2 sum_j c_j.S_j + sum_j W_j ||c_j||^2, in double, in a fixed order. */
+static double inertia_from_sums(const km_data *D, const double *sums, const double *wsum,
+                                int64_t k, const float *centers)
+{
+    const int64_t d = D->d;
+    double xx = 0.0, cs = 0.0, cc = 0.0;
+    for (int64_t i = 0; i < D->n; i++) xx += D->w ? (double)D->w[i] * D->xnorm[i] : D->xnorm[i];
+    for (int64_t j = 0; j < k; j++) {
+        const float *c = centers + j * d;
+        const double *sj = sums + j * d;
+        double dot = 0.0, nn = 0.0;
+        for (int64_t p = 0; p < d; p++) {
+            dot += (double)c[p] * sj[p];
+            nn += (double)c[p] * c[p];
+        }
+        cs += dot;
+        cc += wsum[j] * nn;
+    }
+    double v = xx - 2.0 * cs + cc;
+    return v > 0.0 ? v : 0.0;
+}
+
 latent_status km_update_centers(const km_data *D, km_acc *acc, const int32_t *labels,
                                 const float *old_centers, float *new_centers, float *shift,
-                                double *shift_total)
+                                double *shift_total, double *inertia)
 {
     const int64_t k = acc->k, d = acc->d, kd = k * d;
-    double *sums = acc->sums, *wsum = acc->wsum;
-    /* Chunk 0 receives the others, in chunk order. */
+    const double *sums = acc->sums, *wsum = acc->wsum;
+    double *tot = acc->total, *wtot = acc->wtotal;
+    /* The chunks added in chunk order; they stay as they are for the next pass. */
 #pragma omp parallel for schedule(static)
-    for (int64_t e = 0; e < kd; e++)
-        for (int64_t c = 1; c < acc->nchunks; c++) sums[e] += sums[c * kd + e];
-    for (int64_t j = 0; j < k; j++)
-        for (int64_t c = 1; c < acc->nchunks; c++) wsum[j] += wsum[c * k + j];
+    for (int64_t e = 0; e < kd; e++) {
+        double v = sums[e];
+        for (int64_t c = 1; c < acc->nchunks; c++) v += sums[c * kd + e];
+        tot[e] = v;
+    }
+    for (int64_t j = 0; j < k; j++) {
+        double v = wsum[j];
+        for (int64_t c = 1; c < acc->nchunks; c++) v += wsum[c * k + j];
+        wtot[j] = v;
+    }
+    if (inertia) *inertia = inertia_from_sums(D, tot, wtot, k, old_centers);
 
-    latent_status st = relocate_empty(D, sums, wsum, k, labels, old_centers);
+    latent_status st = relocate_empty(D, tot, wtot, k, labels, old_centers);
     if (st != LATENT_OK) return st;
 
     double total = 0.0;
     for (int64_t j = 0; j < k; j++) {
         /* A cluster left without weight keeps its (zero) sum, as scikit-learn does. */
-        double inv = wsum[j] > 0.0 ? 1.0 / wsum[j] : 1.0;
+        double inv = wtot[j] > 0.0 ? 1.0 / wtot[j] : 1.0;
         double s2 = 0.0;
         for (int64_t p = 0; p < d; p++) {
-            float v = (float)(sums[j * d + p] * inv);
+            float v = (float)(tot[j * d + p] * inv);
             double diff = (double)v - old_centers[j * d + p];
             s2 += diff * diff;
             new_centers[j * d + p] = v;

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "latent/kmeans.h"
@@ -132,7 +133,9 @@ Test(kmeans, sklearn_empty_cluster_relocation_weighted)
 /* Fashion-MNIST rows for the tests that need no oracle run of their own. */
 static float *fashion_rows(int64_t n, skcase *keep)
 {
-    load(keep, "fashion-3000-8-5", "");
+    char cas[64];
+    snprintf(cas, sizeof cas, "fashion-%lld-8-5", (long long)n);
+    load(keep, cas, "");
     cr_assert(n <= keep->n);
     return keep->x;
 }
@@ -227,7 +230,8 @@ Test(kmeans, plusplus_greedy_lowers_potential, .timeout = 300)
 Test(kmeans, same_bytes_for_any_thread_count, .timeout = 300)
 {
     skcase c;
-    const int64_t n = 3000, d = 784;
+    /* rows enough (over 16 MB) for Lloyd to screen from bfloat16 pair rows where the CPU can */
+    const int64_t n = 6000, d = 784;
     float *x = fashion_rows(n, &c);
     latent_kmeans_result r[2][3];
     latent_kmeans_algorithm algos[2] = {LATENT_KMEANS_LLOYD, LATENT_KMEANS_ELKAN};
