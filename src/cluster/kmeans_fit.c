@@ -224,7 +224,8 @@ static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, c
     km_data D;
     float *mean = latent_alloc((size_t)d, sizeof(float), "kmeans: feature means");
     if (!mean) return LATENT_ENOMEM;
-    const int pairs = algo == LATENT_KMEANS_LLOYD &&
+    /* only Lloyd's moving passes read pair rows, and weighted rows never move */
+    const int pairs = algo == LATENT_KMEANS_LLOYD && !w &&
                       (int64_t)o->max_iter * n_init >= KM_PAIRS_MIN_ITERATIONS;
     if ((st = data_init(&D, x, n, d, w, o->tol, mean, inplace, pairs)) != LATENT_OK) {
         latent_free(mean);

@@ -31,20 +31,27 @@ static int64_t rows_for_k(int64_t k, int64_t lo, int64_t hi)
 #define KM_FLUSH_MIN_ROWS 256
 #define KM_FLUSH_MAX_ROWS 2048
 
-latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d)
+/* The chunk layout of n rows, each chunk with `per` bytes of sums (0: none), and the threads
+ * that take the chunks. */
+static void layout_chunks(km_acc *a, int64_t n, int64_t per)
 {
-    memset(a, 0, sizeof *a);
-    int64_t per = k * d * (int64_t)sizeof(double);
     int64_t nc = n / KM_MIN_CHUNK_ROWS;
     if (nc > KM_MAX_CHUNKS) nc = KM_MAX_CHUNKS;
     if (per > 0 && nc > KM_ACC_BUDGET / per) nc = KM_ACC_BUDGET / per;
     if (nc < 1) nc = 1;
-    a->k = k;
-    a->d = d;
     a->nchunks = nc;
     a->chunk_rows = (n + nc - 1) / nc;
-    a->flush_rows = rows_for_k(k, KM_FLUSH_MIN_ROWS, KM_FLUSH_MAX_ROWS);
     a->threads = omp_get_max_threads();
+}
+
+latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d)
+{
+    memset(a, 0, sizeof *a);
+    layout_chunks(a, n, k * d * (int64_t)sizeof(double));
+    const int64_t nc = a->nchunks;
+    a->k = k;
+    a->d = d;
+    a->flush_rows = rows_for_k(k, KM_FLUSH_MIN_ROWS, KM_FLUSH_MAX_ROWS);
     a->sums = latent_alloc((size_t)(nc * k), (size_t)d * sizeof(double), "kmeans: cluster sums");
     a->wsum = latent_alloc((size_t)nc, (size_t)k * sizeof(double), "kmeans: cluster weights");
     a->total = latent_alloc((size_t)k, (size_t)d * sizeof(double), "kmeans: cluster sums");
@@ -135,26 +142,16 @@ void km_acc_move(km_acc *a, const km_data *D, int64_t c, int64_t i, int32_t from
     a->wsum[c * a->k + to] += 1.0;
 }
 
-/* Chunks of the assignment-only pass: the chunk layout still fixes the inertia's summation
- * order. */
-static void own_chunks(int64_t n, km_acc *a)
-{
-    memset(a, 0, sizeof *a);
-    int64_t nc = n / KM_MIN_CHUNK_ROWS;
-    if (nc > KM_MAX_CHUNKS) nc = KM_MAX_CHUNKS;
-    if (nc < 1) nc = 1;
-    a->nchunks = nc;
-    a->chunk_rows = (n + nc - 1) / nc;
-    a->threads = omp_get_max_threads();
-}
-
 double km_assign_pass(const km_data *D, const float *centers, int64_t k, const float *cnorm,
                       int32_t *labels, km_acc *acc)
 {
     const int64_t n = D->n, d = D->d;
     km_acc local;
     const int own = acc == NULL;
-    if (own) own_chunks(n, acc = &local);
+    if (own) { /* assignment only: the chunk layout still fixes the inertia's summation order */
+        memset(&local, 0, sizeof local);
+        layout_chunks(acc = &local, n, 0);
+    }
     /* moving rows keeps the weights exact counts only for unit weights */
     const int moves = !own && acc->sums_valid && !D->w;
     double part[KM_MAX_CHUNKS];
