@@ -4,6 +4,7 @@
 #define LATENT_SIMD_GEMM_H
 
 #include "kernels.h"
+#include "team.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -12,11 +13,20 @@ extern "C" {
 /* C = alpha * op(A) * op(B) + beta * C, then C = act(C + bias[j]) when bias or act is given.
  * op(A) is m x k (A is k x m when trans_a), op(B) is k x n (B is n x k when trans_b).
  * Training uses NT (X W^T), NN (dY W) and TN (dY^T X). beta == 0 never reads C.
- * Runs on the OpenMP threads available unless called inside a parallel region; the bytes of C
- * do not depend on the thread count. */
+ * Opens a region on the OpenMP threads available when called outside any parallel region and
+ * the work is worth it, else runs on the calling thread alone; the bytes of C do not depend on
+ * the thread count. */
 void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
               float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
               float *c, int64_t ldc, const float *bias, latent_act act, float slope);
+
+/* lk_sgemm on a team inside a parallel region: every member calls it with the same arguments
+ * and computes its cell of the tile grid (members beyond what the work pays for return at once).
+ * It does not wait for the others: lk_team_sync before reading C. Same bytes as lk_sgemm. */
+void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int trans_b, int64_t m,
+                   int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                   const float *bias, latent_act act, float slope);
 
 /* For each row x_i of X (n x d), the nearest of the k centers C (k x d, row-major, ldc = d):
  * labels[i] = the lowest j minimizing cnorm[j] - 2 x_i.c_j, with x_i.c_j as the table's rows_dot

@@ -2,10 +2,12 @@
  * around the level's micro-kernel, edge tiles, threads and the fused epilogues. */
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "gemm.h"
+#include "team.h"
 #include "vec4.h"
 
 /* Largest micro-kernel tile the framework accepts (edge scratch and the out-of-memory path are
@@ -35,6 +37,12 @@ static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static _Thread_local float *ws_buf;
 static _Thread_local size_t ws_cap;
 
+/* Every thread of a team packs into its own buffer: when the runtime ends a worker thread (a
+ * region of fewer threads, or the pool's end), the key's destructor frees that thread's. */
+static pthread_key_t ws_key;
+static pthread_once_t ws_key_once = PTHREAD_ONCE_INIT;
+static void ws_key_make(void) { pthread_key_create(&ws_key, free); }
+
 /* Workspaces of a megabyte or more are asked for in 2 MiB pages where the OS has them
  * (transparent huge pages on Linux): the packed A block must sit in L2 without set conflicts,
  * and with 4 KiB pages its physical placement, so the conflicts, changed from process to
@@ -57,6 +65,8 @@ static float *workspace(size_t floats)
     free(ws_buf);
     ws_buf = p;
     ws_cap = bytes / sizeof(float);
+    pthread_once(&ws_key_once, ws_key_make);
+    pthread_setspecific(ws_key, ws_buf);
     return ws_buf;
 }
 
@@ -281,89 +291,168 @@ static void macro_kernel(const lk_table *t, const block *bk)
 }
 
 /* ---- thread grid ----------------------------------------------------------------------------
- * Threads split row tiles tm ways and column panels tn ways (tm * tn <= nth), picking the
+ * Threads split C's rows tm ways and its column panels tn ways (tm * tn <= nth), picking the
  * grid with the least work on the busiest thread; each thread packs its own rows of A and its
- * own columns of B. Which thread computes a tile never changes the tile's arithmetic, so the
- * bytes of C do not depend on the thread count. */
-static void pick_grid(int nth, int64_t mtiles, int64_t npanels, int *tm, int *tn)
+ * own columns of B. Rows are split in whole tiles of MR where that keeps the threads busy, else
+ * row by row (a thread's last tile then runs on the edge kernel): a shard's small GEMMs have
+ * fewer tiles than a many-core team has threads. Which thread computes an element never changes
+ * its arithmetic, so the bytes of C do not depend on the thread count. */
+typedef struct grid {
+    int tm, tn;
+    int64_t ru;          /* rows are split in units of this many (MR or 1) */
+} grid;
+
+/* Relative time of a row group of r rows, in rows of whole tiles: a part tile of fewer than a
+ * third of MR rows has too few independent FMA chains to hide the FMA latency, and takes about
+ * as long as one of MR / 3 rows. */
+static double rows_cost(int64_t r, int mr)
 {
-    int64_t best = -1;
-    *tm = *tn = 1;
-    for (int a = 1; a <= nth; a++)
-        for (int b = 1; a * b <= nth; b++) {
-            if (a > mtiles || b > npanels) continue;
-            int64_t cost = ceil_div(mtiles, a) * ceil_div(npanels, b);
-            /* ties: fewer threads, then more row groups (a row split packs B twice, a column
-             * split packs A twice, and B is the smaller of the two in training) */
-            if (best < 0 || cost < best || (cost == best && a * b < *tm * *tn) ||
-                (cost == best && a * b == *tm * *tn && a > *tm)) {
-                best = cost;
-                *tm = a;
-                *tn = b;
-            }
-        }
+    const int64_t part = r % mr, floor_rows = (int64_t)(mr / 3 > 1 ? mr / 3 : 1);
+    return (double)(r - part) + (part ? (double)(part > floor_rows ? part : floor_rows) : 0.0);
 }
 
+/* The busiest thread's time per k step, in full-tile rows x panels: its tiles, and the operands
+ * it streams (its rows of A, its panels of B), about eight floats a tile-row's time. */
+static double cell_cost(int64_t rows, int64_t panels, int mr, int nr)
+{
+    return rows_cost(rows, mr) * (double)panels + (double)(rows + panels * nr) / 8.0;
+}
+
+static grid pick_grid(int nth, int64_t m, int mr, int nr, int64_t npanels)
+{
+    grid best = {1, 1, mr};
+    double best_cost = -1.0;
+    const int64_t units[2] = {mr, 1};
+    for (int u = 0; u < 2; u++) {
+        const int64_t ru = units[u], nunits = ceil_div(m, ru);
+        for (int a = 1; a <= nth; a++)
+            for (int b = 1; a * b <= nth; b++) {
+                if (a > nunits || b > npanels) continue;
+                const int64_t rows = min64(m, ceil_div(nunits, a) * ru);
+                const double cost = cell_cost(rows, ceil_div(npanels, b), mr, nr);
+                const int used = a * b, best_used = best.tm * best.tn;
+                /* ties: more threads (the team waits for its slowest member anyway, and even
+                 * shares keep every thread's caches equally busy), then whole tiles, then more
+                 * row groups (a row split packs B twice, a column split packs A twice, and B is
+                 * the smaller in training) */
+                if (best_cost < 0 || cost < best_cost * (1.0 - 1e-9) ||
+                    (cost <= best_cost * (1.0 + 1e-9) &&
+                     (used > best_used || (used == best_used && ru > best.ru) ||
+                      (used == best_used && ru == best.ru && a > best.tm)))) {
+                    best_cost = cost;
+                    best = (grid){a, b, ru};
+                }
+            }
+    }
+    return best;
+}
+
+/* Threads a standalone call opens a region for: none inside any region, active or not (a region
+ * there would be a nested team), and none for work too small to pay for one. */
 static int threads_for(int64_t fmas)
 {
-    if (omp_in_parallel() || fmas < PAR_MIN_FMAS) return 1;
+    if (omp_get_level() > 0 || fmas < PAR_MIN_FMAS) return 1;
     int n = omp_get_max_threads();
     return n < 1 ? 1 : n;
+}
+
+/* Members of a team that take part in one GEMM: the team's threads wait at its barrier anyway,
+ * so any share above this many multiply-adds (a microsecond or two of one core) is worth it. */
+#define TEAM_MIN_FMAS (16 * 16 * 32)
+
+static int members_for(const lk_team *team, int64_t fmas)
+{
+    int64_t n = fmas / TEAM_MIN_FMAS;
+    return n < 1 ? 1 : n < team->size ? (int)n : team->size;
+}
+
+/* Which cell of the grid a member computes: its index turned by an amount every member derives
+ * from where C lies, so the GEMMs too small for the whole team fall on different members from
+ * layer to layer instead of always on the first ones. */
+static int cell_index(const lk_team *team, const float *c)
+{
+    const uint64_t h = ((uint64_t)(uintptr_t)c >> 6) * 0x9E3779B97F4A7C15ull;
+    return (int)((uint64_t)team->id + (h >> 32) % (uint64_t)team->size) % team->size;
 }
 
 /* ---- SGEMM ----------------------------------------------------------------------------------- */
 typedef struct gemm_job {
     const lk_table *t;
     int trans_a, trans_b;
-    int64_t m, n, k, kc, mc, nc;
+    int64_t m, n, k, kc;
     float alpha, beta;
     const float *a, *b;
     int64_t lda, ldb, ldc;
     float *c;
     const lk_epilogue *ep; /* bias at column 0, or NULL */
-    int tm, tn;
+    grid grid;             /* the thread grid */
     int a_in_place;        /* A read where it lies (gemm_ukr_strided), not packed */
     int b_in_place;        /* B read where it lies, all but a last narrower panel */
-    float *pack;           /* per thread: packed B then packed A, pack_stride floats apart */
-    size_t bpack_size, pack_stride;
 } gemm_job;
 
-static void gemm_thread(const gemm_job *g, int id)
+/* One thread's cell of the grid: row tiles [row_lo, row_hi) and columns [col_lo, col_hi), walked
+ * in blocks of mc rows and nc columns (nc a multiple of NR), packing into `pack` (B's panels,
+ * then A's block at bpack_size floats). The blocking changes no sum: the k split is the job's. */
+typedef struct gemm_cell {
+    int64_t row_lo, row_hi, col_lo, col_hi, mc, nc;
+    float *pack;
+    size_t bpack_size;
+    /* where C's element (i, j) lies: c[(i - c_row0) * ldc + (j - c_col0)] with c and ldc the
+     * cell's own (a private tile of the swapped product) or the job's */
+    float *c;
+    int64_t ldc, c_row0, c_col0;
+} gemm_cell;
+
+static gemm_cell cell_of(const gemm_job *g, int id)
 {
     const int mr = g->t->mr, nr = g->t->nr;
-    const int r = id / g->tn, s = id % g->tn;
-    const int64_t mtiles = ceil_div(g->m, mr);
-    const int64_t row_lo = mtiles * r / g->tm * mr, row_hi = min64(g->m, mtiles * (r + 1) / g->tm * mr);
-    float *bpack = g->pack + (size_t)id * g->pack_stride, *apack = bpack + g->bpack_size;
-    for (int64_t jc = 0; jc < g->n; jc += g->nc) {
-        int64_t nb = min64(g->nc, g->n - jc), npan = ceil_div(nb, nr);
-        int64_t q_lo = npan * s / g->tn, q_hi = npan * (s + 1) / g->tn;
+    const grid *gr = &g->grid;
+    const int r = id / gr->tn, s = id % gr->tn;
+    const int64_t units = ceil_div(g->m, gr->ru), npan = ceil_div(g->n, nr);
+    gemm_cell c = {
+        .row_lo = min64(g->m, units * r / gr->tm * gr->ru),
+        .row_hi = min64(g->m, units * (r + 1) / gr->tm * gr->ru),
+        .col_lo = npan * s / gr->tn * nr,
+        .col_hi = min64(g->n, npan * (s + 1) / gr->tn * nr),
+    };
+    /* a thread's rows in MC chunks, as even as the tile allows; its columns in NC blocks */
+    const int64_t mc = g->t->mc < mr ? mr : g->t->mc - g->t->mc % mr;
+    const int64_t rows = c.row_hi - c.row_lo;
+    c.mc = rows > 0 ? round_up(ceil_div(rows, ceil_div(rows, mc)), mr) : mr;
+    c.nc = min64(round_up(g->t->nc < nr ? nr : g->t->nc, nr), round_up(c.col_hi - c.col_lo, nr));
+    if (c.nc < nr) c.nc = nr;
+    return c;
+}
+
+static void gemm_cell_run(const gemm_job *g, const gemm_cell *cl)
+{
+    const int nr = g->t->nr;
+    float *bpack = cl->pack, *apack = bpack + cl->bpack_size;
+    for (int64_t jc = cl->col_lo; jc < cl->col_hi; jc += cl->nc) {
+        const int64_t nb = min64(cl->nc, cl->col_hi - jc), qn = ceil_div(nb, nr);
         for (int64_t pc = 0; pc < g->k; pc += g->kc) {
             int64_t kb = min64(g->kc, g->k - pc);
             /* Each thread packs the panels of B it uses itself: threads that share columns pack
              * them twice, but no thread ever waits for another (on a busy machine a barrier
              * waits for the slowest thread's next time slice, once per k block). */
-            int64_t j0 = jc + q_lo * nr, ncols = min64(nb, q_hi * nr) - q_lo * nr;
-            if (ncols <= 0) continue;
-            const int64_t qn = q_hi - q_lo, edge = ncols % nr != 0;
-            if (g->b_in_place && edge)
-                pack_b(nr, 0, g->b, g->ldb, pc, kb, j0, ncols, qn - 1, qn, bpack);
+            if (g->b_in_place && nb % nr)
+                pack_b(nr, 0, g->b, g->ldb, pc, kb, jc, nb, qn - 1, qn, bpack);
             else if (!g->b_in_place)
-                pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, j0, ncols, 0, qn, bpack);
+                pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, jc, nb, 0, qn, bpack);
             lk_epilogue e;
             const lk_epilogue *ep = NULL;
             if (g->ep && pc + kb == g->k) {
                 e = *g->ep;
-                if (e.bias) e.bias += jc + q_lo * nr;
+                if (e.bias) e.bias += jc;
                 ep = &e;
             }
-            for (int64_t ic = row_lo; ic < row_hi; ic += g->mc) {
-                int64_t mb = min64(g->mc, row_hi - ic);
-                block bk = {.kb = kb, .ap = apack, .bp = bpack, .mb = mb, .nb = ncols,
-                            .c = g->c + ic * g->ldc + j0, .ldc = g->ldc, .first = pc == 0,
-                            .beta = g->beta, .ep = ep};
+            for (int64_t ic = cl->row_lo; ic < cl->row_hi; ic += cl->mc) {
+                int64_t mb = min64(cl->mc, cl->row_hi - ic);
+                block bk = {.kb = kb, .ap = apack, .bp = bpack, .mb = mb, .nb = nb,
+                            .c = cl->c + (ic - cl->c_row0) * cl->ldc + (jc - cl->c_col0),
+                            .ldc = cl->ldc, .first = pc == 0, .beta = g->beta, .ep = ep};
                 if (g->b_in_place) {
-                    bk.bp = g->b + pc * g->ldb + j0;
+                    bk.bp = g->b + pc * g->ldb + jc;
                     bk.bps = g->ldb;
                     bk.bedge = bpack + (qn - 1) * nr * kb;
                 }
@@ -374,36 +463,133 @@ static void gemm_thread(const gemm_job *g, int id)
                     bk.ap = g->a + ic * g->lda + pc;
                     bk.ars = g->lda, bk.aps = 1;
                 } else {
-                    pack_a(mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
+                    pack_a(g->t->mr, g->trans_a, g->a, g->lda, ic, mb, pc, kb, g->alpha, apack);
                 }
                 macro_kernel(g->t, &bk);
+                lk_work_add(mb * nb * kb);
             }
         }
     }
 }
 
-/* C = beta C, then bias and activation: what a GEMM with k = 0 leaves. */
-static void scale_only(const lk_table *t, int64_t m, int64_t n, float beta, float *c, int64_t ldc,
-                       const float *bias, latent_act act, float slope)
+/* Out of memory: the cell one tile at a time, packed on the stack (the same k split, so the
+ * same bytes). Kept apart so its buffer is on the stack only when it runs. */
+static __attribute__((noinline)) void gemm_cell_on_stack(const gemm_job *g, gemm_cell cl)
 {
-    for (int64_t i = 0; i < m; i++) {
+    float stack[KC_MAX * (NR_MAX + MR_MAX)] __attribute__((aligned(64)));
+    cl.mc = g->t->mr, cl.nc = g->t->nr;
+    cl.pack = stack, cl.bpack_size = KC_MAX * NR_MAX;
+    gemm_cell_run(g, &cl);
+}
+
+static void gemm_member(const gemm_job *g, int id)
+{
+    if (id >= g->grid.tm * g->grid.tn) return;
+    gemm_cell cl = cell_of(g, id);
+    if (cl.row_lo >= cl.row_hi || cl.col_lo >= cl.col_hi) return;
+    cl.c = g->c, cl.ldc = g->ldc;
+    cl.bpack_size = seg(g->kc * cl.nc);
+    cl.pack = workspace(cl.bpack_size + seg(g->kc * cl.mc));
+    if (cl.pack) gemm_cell_run(g, &cl);
+    else gemm_cell_on_stack(g, cl);
+}
+
+/* ---- the swapped product ---------------------------------------------------------------------
+ * C = A B^T with few rows in A (a layer's forward pass on one shard: A the shard's rows, B the
+ * weights [out, in]) would pack all of B^T for a handful of row tiles. C^T = B A^T instead reads
+ * B where it lies and packs only A, and each member writes its cell of C^T back into C
+ * transposed, with the bias and activation the epilogue would have applied. Every C element is
+ * the same products summed in the same order (the k split is k's alone), and the epilogue's
+ * additions and activations are the table's own, so the bytes are those of the direct product. */
+#define SWAP_MAX_M 64
+
+/* Cell [r0, r1) x [c0, c1) of C^T (ld floats apart in t) into C's rows [c0, c1), columns
+ * [r0, r1), then bias and activation as the epilogue ep (or none) would apply them. */
+static void store_transposed(const lk_table *t, const float *ct, int64_t ld, int64_t r0,
+                             int64_t r1, int64_t c0, int64_t c1, float *c, int64_t ldc,
+                             const lk_epilogue *ep)
+{
+    const int64_t rows = r1 - r0;
+    for (int64_t i = c0; i < c1; i++) {
+        float *ci = c + i * ldc + r0;
+        const float *src = ct + (i - c0);
+        for (int64_t j = 0; j < rows; j++) ci[j] = src[j * ld];
+        if (!ep) continue;
+        /* the epilogue adds the bias (or zero) before its activation, even for identity */
+        if (ep->bias)
+            for (int64_t j = 0; j < rows; j++) ci[j] = ci[j] + ep->bias[r0 + j];
+        else
+            for (int64_t j = 0; j < rows; j++) ci[j] = ci[j] + 0.0f;
+        if (ep->act != LATENT_ACT_IDENTITY) t->act_fwd[ep->act](rows, ci, ci, ep->slope);
+    }
+}
+
+static void swapped_member(const gemm_job *g, int id, const lk_epilogue *ep, float *c,
+                           int64_t ldc)
+{
+    if (id >= g->grid.tm * g->grid.tn) return;
+    gemm_cell cl = cell_of(g, id);
+    if (cl.row_lo >= cl.row_hi || cl.col_lo >= cl.col_hi) return;
+    const int64_t ld = cl.col_hi - cl.col_lo, tile = seg((cl.row_hi - cl.row_lo) * ld);
+    cl.bpack_size = seg(g->kc * cl.nc);
+    float *w = workspace(tile + cl.bpack_size + seg(g->kc * cl.mc));
+    float stack_tile[MR_MAX * NR_MAX];
+    if (w) {
+        cl.c = w, cl.ldc = ld, cl.c_row0 = cl.row_lo, cl.c_col0 = cl.col_lo;
+        cl.pack = w + tile;
+        gemm_cell_run(g, &cl);
+        store_transposed(g->t, w, ld, cl.row_lo, cl.row_hi, cl.col_lo, cl.col_hi, c, ldc, ep);
+        return;
+    }
+    /* Out of memory: one tile of C^T at a time through the stack. */
+    const int mr = g->t->mr, nr = g->t->nr;
+    for (int64_t r = cl.row_lo; r < cl.row_hi; r += mr)
+        for (int64_t q = cl.col_lo; q < cl.col_hi; q += nr) {
+            gemm_cell one = cl;
+            one.row_lo = r, one.row_hi = min64(r + mr, cl.row_hi);
+            one.col_lo = q, one.col_hi = min64(q + nr, cl.col_hi);
+            one.c = stack_tile, one.ldc = nr, one.c_row0 = one.row_lo, one.c_col0 = one.col_lo;
+            gemm_cell_on_stack(g, one);
+            store_transposed(g->t, stack_tile, nr, one.row_lo, one.row_hi, one.col_lo,
+                             one.col_hi, c, ldc, ep);
+        }
+}
+
+/* C = beta C, then bias and activation, for rows [i0, i1): what a GEMM with k = 0 leaves. */
+static void scale_only(const lk_table *t, int64_t i0, int64_t i1, int64_t n, float beta, float *c,
+                       int64_t ldc, const float *bias, latent_act act, float slope)
+{
+    for (int64_t i = i0; i < i1; i++) {
         float *ci = c + i * ldc;
         for (int64_t j = 0; j < n; j++) ci[j] = (beta == 0.0f ? 0.0f : beta * ci[j]) + (bias ? bias[j] : 0.0f);
         t->act_fwd[act](n, ci, ci, slope);
     }
 }
 
-void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
-              float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-              float *c, int64_t ldc, const float *bias, latent_act act, float slope)
+void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int trans_b, int64_t m,
+                   int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                   const float *bias, latent_act act, float slope)
 {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
-        scale_only(t, m, n, beta, c, ldc, bias, act, slope);
+        int64_t lo, hi;
+        lk_team_split(team, m, &lo, &hi);
+        scale_only(t, lo, hi, n, beta, c, ldc, bias, act, slope);
         return;
     }
     const int mr = t->mr, nr = t->nr;
     lk_epilogue epi = {.kind = LK_EPI_BIAS_ACT, .bias = bias, .act = act, .slope = slope};
+    if (!trans_a && trans_b && alpha == 1.0f && beta == 0.0f && m <= SWAP_MAX_M && n > m &&
+        t->gemm_ukr_strided) {
+        gemm_job g = {.t = t, .trans_a = 0, .trans_b = 1, .m = n, .n = m, .k = k, .alpha = 1.0f,
+                      .beta = 0.0f, .a = b, .lda = ldb, .b = a, .ldb = lda, .a_in_place = 1};
+        g.kc = k_block(t, k);
+        g.grid = pick_grid(members_for(team, m * n * k), n, mr, nr, ceil_div(m, nr));
+        swapped_member(&g, cell_index(team, c), (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL,
+                       c, ldc);
+        return;
+    }
     gemm_job g = {.t = t, .trans_a = !!trans_a, .trans_b = !!trans_b, .m = m, .n = n, .k = k,
                   .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb,
                   .ldc = ldc, .c = c,
@@ -411,42 +597,28 @@ void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n,
     g.kc = k_block(t, k);
     g.a_in_place = alpha == 1.0f && t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
     g.b_in_place = !g.a_in_place && !g.trans_b && t->gemm_ukr_strided && m <= B_IN_PLACE_MAX_M;
-    g.nc = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
-    int64_t mc = t->mc < mr ? mr : t->mc - t->mc % mr;
-    int nth = threads_for(m * n * k);
-    pick_grid(nth, ceil_div(m, mr), ceil_div(g.nc, nr), &g.tm, &g.tn);
-    nth = g.tm * g.tn;
-    /* a thread's rows in MC chunks, as even as the tile allows */
-    int64_t rows_per = ceil_div(ceil_div(m, mr), g.tm) * mr;
-    g.mc = ceil_div(rows_per, ceil_div(rows_per, mc)) ;
-    g.mc = round_up(g.mc, mr);
-    g.bpack_size = seg(g.kc * g.nc); /* all columns: the one-thread fallback below uses it */
-    g.pack_stride = g.bpack_size + seg(g.kc * g.mc);
-    float *w = workspace((size_t)nth * g.pack_stride);
-    float stack[KC_MAX * (NR_MAX + MR_MAX)] __attribute__((aligned(64)));
-    if (!w) {
-        /* Out of memory: one thread, one tile at a time on the stack, the same k split. */
-        g.nc = nr, g.mc = mr, g.tm = g.tn = 1, nth = 1;
-        g.pack = stack, g.bpack_size = KC_MAX * NR_MAX, g.pack_stride = 0;
-    } else {
-        g.pack = w;
-    }
+    const int64_t ncols = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
+    g.grid = pick_grid(members_for(team, m * n * k), m, mr, nr, ceil_div(ncols, nr));
+    gemm_member(&g, cell_index(team, c));
+}
+
+void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+              float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+              float *c, int64_t ldc, const float *bias, latent_act act, float slope)
+{
+    const int nth = threads_for(m * n * (k > 0 ? k : 1));
     if (nth == 1) {
-        gemm_thread(&g, 0);
-    } else {
+        const lk_team solo = lk_team_solo();
+        lk_sgemm_team(&solo, t, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                      bias, act, slope);
+        return;
+    }
 #pragma omp parallel num_threads(nth)
-        {
-            if (omp_get_num_threads() == nth) {
-                gemm_thread(&g, omp_get_thread_num());
-            } else {
-#pragma omp single
-                {
-                    gemm_job g1 = g;
-                    g1.tm = g1.tn = 1;
-                    gemm_thread(&g1, 0);
-                }
-            }
-        }
+    {
+        LK_REGION_ENTERED();
+        const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), NULL};
+        lk_sgemm_team(&team, t, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                      bias, act, slope);
     }
 }
 
@@ -497,6 +669,26 @@ static void assign_row_exact(const lk_table *t, int64_t d, const float *xi, cons
     if (dist) *dist = best;
 }
 
+/* Rows [b * ASSIGN_ROWS, ...) against every center, all scores of the block at once. */
+static void assign_block(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
+                         const float *centers, int64_t k, const float *cnorm, int32_t *labels,
+                         float *dist, int64_t b)
+{
+    float dots[ASSIGN_ROWS * NR_MAX / 2];
+    int64_t i0 = b * ASSIGN_ROWS, rows = min64(ASSIGN_ROWS, n - i0);
+    t->rows_dot(rows, k, d, x + i0 * ldx, ldx, centers, d, dots, k);
+    for (int64_t i = 0; i < rows; i++) {
+        float best = INFINITY;
+        int32_t idx = 0;
+        for (int64_t j = 0; j < k; j++) {
+            float v = cnorm[j] - 2.0f * dots[i * k + j];
+            if (v < best) best = v, idx = (int32_t)j;
+        }
+        labels[i0 + i] = idx;
+        if (dist) dist[i0 + i] = best;
+    }
+}
+
 static void assign_rows(const lk_table *t, int64_t n, int64_t d, const float *x, int64_t ldx,
                         const float *centers, int64_t k, const float *cnorm, int32_t *labels,
                         float *dist)
@@ -509,21 +701,14 @@ static void assign_rows(const lk_table *t, int64_t n, int64_t d, const float *x,
     int nth = threads_for(n * k * (d > 0 ? d : 1));
     int64_t nblk = ceil_div(n, ASSIGN_ROWS);
     if (nth > nblk) nth = (int)nblk;
-#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+    if (nth == 1) {
+        for (int64_t b = 0; b < nblk; b++) assign_block(t, n, d, x, ldx, centers, k, cnorm, labels, dist, b);
+        return;
+    }
+#pragma omp parallel for schedule(static) num_threads(nth)
     for (int64_t b = 0; b < nblk; b++) {
-        float dots[ASSIGN_ROWS * NR_MAX / 2];
-        int64_t i0 = b * ASSIGN_ROWS, rows = min64(ASSIGN_ROWS, n - i0);
-        t->rows_dot(rows, k, d, x + i0 * ldx, ldx, centers, d, dots, k);
-        for (int64_t i = 0; i < rows; i++) {
-            float best = INFINITY;
-            int32_t idx = 0;
-            for (int64_t j = 0; j < k; j++) {
-                float v = cnorm[j] - 2.0f * dots[i * k + j];
-                if (v < best) best = v, idx = (int32_t)j;
-            }
-            labels[i0 + i] = idx;
-            if (dist) dist[i0 + i] = best;
-        }
+        LK_REGION_ENTERED();
+        assign_block(t, n, d, x, ldx, centers, k, cnorm, labels, dist, b);
     }
 }
 
@@ -591,6 +776,89 @@ static void pick_row(const lk_table *t, int64_t d, const float *xi, const float 
     if (dist) *dist = best;
 }
 
+/* What every thread of a screening pass shares. */
+typedef struct screen_job {
+    const lk_table *t;
+    int64_t n, d;
+    const float *x;
+    int64_t ldx;
+    const uint32_t *pairs;
+    int64_t ldp;
+    const float *sqnorm, *centers;
+    int64_t k;
+    const float *cnorm;
+    int32_t *labels;
+    float *dist;
+    int bf16;
+    int64_t P, kpad, kc, mc, ldw, mtiles;
+    float *w;
+    size_t packsz, apack, per;
+    screen_bound sb;
+    float cmax, qmax;
+} screen_job;
+
+/* One member's share: its part of the centers' panels, then (after the team's barrier) its
+ * row tiles, screened and picked. */
+static void screen_member(const screen_job *j, const lk_team *team)
+{
+    const lk_table *t = j->t;
+    const int mr = t->mr, nr = t->nr, id = team->id, nt = team->size;
+    const int64_t n = j->n, d = j->d, k = j->k, P = j->P, kpad = j->kpad, kc = j->kc, mc = j->mc;
+    const int64_t ldx = j->ldx, ldp = j->ldp, ldw = j->ldw, mtiles = j->mtiles;
+    const float *x = j->x, *centers = j->centers, *cnorm = j->cnorm, *sqnorm = j->sqnorm;
+    const uint32_t *pairs = j->pairs;
+    float *w = j->w, *bpack = j->w, *dist = j->dist;
+    int32_t *labels = j->labels;
+    const int bf16 = j->bf16;
+    const size_t packsz = j->packsz, apack = j->apack, per = j->per;
+    const screen_bound sb = j->sb;
+    const float cmax = j->cmax, qmax = j->qmax;
+    /* every thread packs its share of the centers' panels */
+    if (bf16) {
+        int64_t npan = kpad / 32, q0 = npan * id / nt, q1 = npan * (id + 1) / nt;
+        if (q1 > q0)
+            t->kmeans_pack_bf16(min64(k - q0 * 32, (q1 - q0) * 32), d, centers + q0 * 32 * d,
+                                d, (uint32_t *)bpack + q0 * 32 * P);
+    } else {
+        int64_t npan = kpad / nr;
+        for (int64_t pc = 0; pc < d; pc += kc) {
+            int64_t kb = min64(kc, d - pc);
+            pack_b(nr, 1, centers, d, pc, kb, 0, k, npan * id / nt, npan * (id + 1) / nt,
+                   bpack + pc * kpad);
+        }
+    }
+    lk_team_sync(team);
+    float *ap = w + packsz + seg(k) + (size_t)id * per, *sc = ap + apack;
+    int64_t row_lo = mtiles * id / nt * mr, row_hi = min64(n, mtiles * (id + 1) / nt * mr);
+    for (int64_t ic = row_lo; ic < row_hi; ic += mc) {
+        int64_t mb = min64(mc, row_hi - ic);
+        const float *xb = x + ic * ldx;
+        if (bf16) {
+            const uint32_t *a = pairs ? pairs + ic * ldp : (const uint32_t *)ap;
+            if (!pairs) t->kmeans_pairs_bf16(mb, d, xb, ldx, (uint32_t *)ap, ldw);
+            t->kmeans_dots_bf16(mb, P, a, pairs ? ldp : ldw, (const uint32_t *)bpack, k, sc,
+                                kpad);
+        } else {
+            for (int64_t pc = 0; pc < d; pc += kc) {
+                int64_t kb = min64(kc, d - pc);
+                block bk = {.kb = kb, .ap = ap, .bp = bpack + pc * kpad, .mb = mb, .nb = kpad,
+                            .c = sc, .ldc = kpad, .first = pc == 0};
+                if (t->gemm_ukr_strided) /* the rows where they lie, as in lk_sgemm */
+                    bk.ap = xb + pc, bk.ars = ldx, bk.aps = 1;
+                else
+                    pack_a(mr, 0, xb, ldx, 0, mb, pc, kb, 1.0f, ap);
+                macro_kernel(t, &bk);
+            }
+        }
+        const float *xn = sqnorm ? sqnorm + ic : ap;
+        if (!sqnorm) /* the packed rows are spent: their space holds the row norms */
+            t->sqnorm_rows(mb, d, xb, ldx, ap);
+        for (int64_t i = 0; i < mb; i++)
+            pick_row(t, d, xb + i * ldx, centers, k, cnorm, sqrtf(xn[i]), cmax, qmax,
+                     sc + i * kpad, sb, labels + ic + i, dist ? dist + ic + i : NULL);
+    }
+}
+
 int64_t lk_kmeans_pairs_ld(const lk_table *t, int64_t d)
 {
     return t->kmeans_dots_bf16 && t->kmeans_pack_bf16 && t->kmeans_pairs_bf16 && d > 0
@@ -645,7 +913,7 @@ void lk_kmeans_assign_pairs(const lk_table *t, int64_t n, int64_t d, const float
             assign_row_exact(t, d, x + i * ldx, centers, k, cnorm, labels + i, dist ? dist + i : NULL);
         return;
     }
-    float *bpack = w, *cnrm = w + packsz;
+    float *cnrm = w + packsz; /* after the centers' panels */
     const screen_bound sb = screen_bound_for(d, bf16);
     /* The bound rests on ||c_j||: taken from the centers themselves, not from the caller's
      * cnorm (k x d once a call, against n x k x d for the screening). */
@@ -658,54 +926,20 @@ void lk_kmeans_assign_pairs(const lk_table *t, int64_t n, int64_t d, const float
         qmax = qj > qmax || qj != qj ? qj : qmax;
     }
 
-#pragma omp parallel num_threads(nth) if (nth > 1)
+    screen_job j = {.t = t, .n = n, .d = d, .x = x, .ldx = ldx, .pairs = pairs, .ldp = ldp,
+                    .sqnorm = sqnorm, .centers = centers, .k = k, .cnorm = cnorm, .labels = labels,
+                    .dist = dist, .bf16 = bf16, .P = P, .kpad = kpad, .kc = kc, .mc = mc,
+                    .ldw = ldw, .mtiles = mtiles, .w = w, .packsz = packsz, .apack = apack,
+                    .per = per, .sb = sb, .cmax = cmax, .qmax = qmax};
+    if (nth == 1) {
+        const lk_team solo = lk_team_solo();
+        screen_member(&j, &solo);
+        return;
+    }
+#pragma omp parallel num_threads(nth)
     {
-        int id = omp_get_thread_num(), nt = omp_get_num_threads();
-        /* every thread packs its share of the centers' panels */
-        if (bf16) {
-            int64_t npan = kpad / 32, q0 = npan * id / nt, q1 = npan * (id + 1) / nt;
-            if (q1 > q0)
-                t->kmeans_pack_bf16(min64(k - q0 * 32, (q1 - q0) * 32), d, centers + q0 * 32 * d,
-                                    d, (uint32_t *)bpack + q0 * 32 * P);
-        } else {
-            int64_t npan = kpad / nr;
-            for (int64_t pc = 0; pc < d; pc += kc) {
-                int64_t kb = min64(kc, d - pc);
-                pack_b(nr, 1, centers, d, pc, kb, 0, k, npan * id / nt, npan * (id + 1) / nt,
-                       bpack + pc * kpad);
-            }
-        }
-        if (nt > 1) {
-#pragma omp barrier
-        }
-        float *ap = w + packsz + seg(k) + (size_t)id * per, *sc = ap + apack;
-        int64_t row_lo = mtiles * id / nt * mr, row_hi = min64(n, mtiles * (id + 1) / nt * mr);
-        for (int64_t ic = row_lo; ic < row_hi; ic += mc) {
-            int64_t mb = min64(mc, row_hi - ic);
-            const float *xb = x + ic * ldx;
-            if (bf16) {
-                const uint32_t *a = pairs ? pairs + ic * ldp : (const uint32_t *)ap;
-                if (!pairs) t->kmeans_pairs_bf16(mb, d, xb, ldx, (uint32_t *)ap, ldw);
-                t->kmeans_dots_bf16(mb, P, a, pairs ? ldp : ldw, (const uint32_t *)bpack, k, sc,
-                                    kpad);
-            } else {
-                for (int64_t pc = 0; pc < d; pc += kc) {
-                    int64_t kb = min64(kc, d - pc);
-                    block bk = {.kb = kb, .ap = ap, .bp = bpack + pc * kpad, .mb = mb, .nb = kpad,
-                                .c = sc, .ldc = kpad, .first = pc == 0};
-                    if (t->gemm_ukr_strided) /* the rows where they lie, as in lk_sgemm */
-                        bk.ap = xb + pc, bk.ars = ldx, bk.aps = 1;
-                    else
-                        pack_a(mr, 0, xb, ldx, 0, mb, pc, kb, 1.0f, ap);
-                    macro_kernel(t, &bk);
-                }
-            }
-            const float *xn = sqnorm ? sqnorm + ic : ap;
-            if (!sqnorm) /* the packed rows are spent: their space holds the row norms */
-                t->sqnorm_rows(mb, d, xb, ldx, ap);
-            for (int64_t i = 0; i < mb; i++)
-                pick_row(t, d, xb + i * ldx, centers, k, cnorm, sqrtf(xn[i]), cmax, qmax,
-                         sc + i * kpad, sb, labels + ic + i, dist ? dist + ic + i : NULL);
-        }
+        LK_REGION_ENTERED();
+        const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), NULL};
+        screen_member(&j, &team);
     }
 }

@@ -208,6 +208,78 @@ static void run_bias_act(const lk_table *ref, const lk_table *var, lk_case_repor
             }
 }
 
+/* A layer's forward product on a shard (NT, few rows, more columns) runs swapped in the driver
+ * (C^T = B A^T, B read where it lies): its bytes must be those of the direct product, taken
+ * here as NN against B^T written out, for every epilogue. And a team of threads inside a region
+ * (2 and 3 members, each its own cell of the grid) must give the bytes of one thread. */
+static void run_swapped_and_teams(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    static const int64_t sz[][3] = {{1, 5, 3}, {7, 17, 9}, {32, 512, 784}, {64, 784, 128},
+                                    {33, 100, 600}, {64, 65, 1100}, {12, 2000, 40}};
+    int idx = 0;
+    for (int a = 0; a < LATENT_ACT_COUNT; a++)
+        for (int s = 0; s < (int)(sizeof sz / sizeof sz[0]); s++, idx++) {
+            const int64_t m = sz[s][0], n = sz[s][1], k = sz[s][2], lda = k + idx % 3,
+                          ldc = n + idx % 2;
+            const int with_bias = idx % 3 != 2;
+            buf A = buf_new(m * lda, idx % 2), B = buf_new(n * k, 0), BT = buf_new(k * n, 0),
+                BI = buf_new(n, 0), C = buf_new(m * ldc, 0), D = buf_new(m * ldc, 0),
+                E = buf_new(m * ldc, 0);
+            char what[128];
+            snprintf(what, sizeof what, "m=%lld n=%lld k=%lld act=%d%s", (long long)m,
+                     (long long)n, (long long)k, a, with_bias ? " bias" : "");
+            if (!A.base || !B.base || !BT.base || !BI.base || !C.base || !D.base || !E.base) {
+                lk_report_case(r, 1.0, 0.0, "out of memory");
+            } else {
+                lk_fill_uniform(A.p, m * lda, 5100 + (uint64_t)idx, -1.0f, 1.0f);
+                lk_fill_uniform(B.p, n * k, 5200 + (uint64_t)idx, -1.0f, 1.0f);
+                lk_fill_uniform(BI.p, n, 5300 + (uint64_t)idx, -0.5f, 0.5f);
+                /* zeros with either sign come out of ReLU layers: keep some in A, and a whole
+                 * row of -0 against a positive column of B, whose sum is -0 before the epilogue */
+                for (int64_t i = 0; i < m * lda; i += 7) A.p[i] = i % 2 ? -0.0f : 0.0f;
+                for (int64_t p = 0; p < k; p++) A.p[p] = -0.0f, B.p[p] = fabsf(B.p[p]) + 0.5f;
+                for (int64_t j = 0; j < n; j++)
+                    for (int64_t p = 0; p < k; p++) BT.p[p * n + j] = B.p[j * k + p];
+                const float *bias = with_bias ? BI.p : NULL;
+                for (int64_t i = 0; i < m * ldc; i++) C.p[i] = D.p[i] = E.p[i] = 7.0f;
+                lk_sgemm(var, 0, 1, m, n, k, 1.0f, A.p, lda, B.p, k, 0.0f, C.p, ldc, bias,
+                         (latent_act)a, 0.2f);
+                lk_sgemm(var, 0, 0, m, n, k, 1.0f, A.p, lda, BT.p, n, 0.0f, D.p, ldc, bias,
+                         (latent_act)a, 0.2f);
+                int same = memcmp(C.p, D.p, (size_t)(m * ldc) * sizeof(float)) == 0;
+                lk_report_case(r, same ? 0.0 : 1.0, 0.0, what);
+                for (int size = 2; size <= 3 && !omp_in_parallel(); size++) {
+                    lk_barrier bar;
+                    lk_barrier_init(&bar);
+                    int got = 0;
+#pragma omp parallel num_threads(size)
+                    {
+                        LK_REGION_ENTERED();
+                        const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
+#pragma omp single
+                        got = team.size;
+                        /* the swapped product, then the direct one over it */
+                        lk_sgemm_team(&team, var, 0, 1, m, n, k, 1.0f, A.p, lda, B.p, k, 0.0f,
+                                      E.p, ldc, bias, (latent_act)a, 0.2f);
+                        lk_team_sync(&team);
+#pragma omp single
+                        same = memcmp(C.p, E.p, (size_t)(m * ldc) * sizeof(float)) == 0;
+                        lk_sgemm_team(&team, var, 0, 0, m, n, k, 1.0f, A.p, lda, BT.p, n, 0.0f,
+                                      E.p, ldc, bias, (latent_act)a, 0.2f);
+                        lk_team_sync(&team);
+                    }
+                    same = same && got == size &&
+                           memcmp(D.p, E.p, (size_t)(m * ldc) * sizeof(float)) == 0;
+                    snprintf(what + strlen(what), sizeof what - strlen(what), ", team of %d", size);
+                    lk_report_case(r, same ? 0.0 : 1.0, 0.0, what);
+                }
+            }
+            free(A.base), free(B.base), free(BT.base), free(BI.base), free(C.base), free(D.base),
+                free(E.base);
+        }
+}
+
 /* k-means assignment. With scale_ij = 2 sum_p |x_ip c_jp| + |cnorm_j| and
  * tol_i = (2d + 8) u max_j scale_ij, a level must give dist_i within tol_i of the double
  * reference's min, and exactly the reference's label wherever the reference's margin (second
@@ -463,6 +535,7 @@ const lk_conformance_kernel lk_conformance_gemm[] = {
     {"sgemm_nt", run_nt},
     {"sgemm_tn", run_tn},
     {"sgemm_bias_act", run_bias_act},
+    {"sgemm_swapped_teams", run_swapped_and_teams},
     {"kmeans_assign", run_kmeans},
     {"kmeans_screen", run_kmeans_screen},
     {"rows_dot", run_rows_dot},
