@@ -110,6 +110,8 @@ typedef struct latent_train_options {
     latent_epoch_fn on_epoch;    /* optional; losses per family in latent_model_train */
     void *user;
     latent_step_fn on_step;      /* optional: after each minibatch (progress bars) */
+    int64_t *thread_work;        /* optional, one slot per thread: the GEMM multiply-adds each
+                                  * thread did are added to its slot (how evenly work spreads) */
 } latent_train_options;
 
 void latent_train_options_default(latent_model_kind kind, latent_train_options *o);

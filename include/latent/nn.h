@@ -18,9 +18,13 @@ extern "C" {
  * independent of the thread count, so the reduction order never depends on threads. */
 #define LATENT_SHARD_ROWS 64
 #define LATENT_LOSS_TERMS 4
-/* Elementwise passes over fewer parameters than this (the reduction, the optimizer step) run on
- * one thread: below it a parallel region's barrier costs more than it saves. */
-#define LATENT_PARALLEL_MIN (1 << 21)
+/* The gradient reduction and the optimizer step walk the parameters in chunks of this many
+ * floats; any thread may take any chunk, and every sum over chunks is taken in chunk order. */
+#define LATENT_UPDATE_CHUNK 512
+/* Most shards one minibatch may have (the reduction tree's depth is bounded by its log2). */
+#define LATENT_MAX_SHARDS (1 << 20)
+
+struct lk_team; /* threads of a parallel region that run one shard together (simd/team.h) */
 
 /* ---- parameter groups ------------------------------------------------------------------ */
 
@@ -53,6 +57,7 @@ typedef struct latent_params {
     float *shard_g;          /* n_shards x n, one gradient per shard */
     int n_shards;
     float *m, *v;            /* Adam moments (m doubles as SGD velocity); NULL until first step */
+    double *chunk_stat;      /* one per LATENT_UPDATE_CHUNK floats: the parallel update's sums */
     int64_t t;               /* optimizer steps taken */
     int n_tensors;
     latent_param_tensor tensor[LATENT_MAX_TENSORS];
@@ -77,9 +82,16 @@ void latent_params_free(latent_params *p);
 /* The tensor of a given name, or NULL. */
 const latent_param_tensor *latent_params_find(const latent_params *p, const char *name);
 
-/* Sums the per-shard gradients into g in shard order (the one reduction point of training;
- * an MPI all-reduce of g belongs right after it). Bytes do not depend on the thread count. */
+/* Sums the per-shard gradients into g over a fixed pairwise tree: shards [lo, hi) add as
+ * [lo, mid) + [mid, hi) with mid - lo the largest power of two below hi - lo, so 3 shards add
+ * as (s0 + s1) + s2 and 6 as ((s0 + s1) + (s2 + s3)) + (s4 + s5). The tree depends on the shard
+ * count alone, never on threads, and cut at its power-of-two blocks it spans machines with the
+ * same bytes. With one shard and room for one, g and the shard buffer trade places (no copy);
+ * otherwise the shard buffers are left as they were. */
 void latent_params_reduce(latent_params *p, int n_shards);
+
+/* Chunks of LATENT_UPDATE_CHUNK floats the group's buffers hold. */
+int64_t latent_params_chunks(const latent_params *p);
 
 /* LATENT_EDIVERGED (message: `what` of the first non-finite tensor, e.g. "gradient of
  * encoder.0.weight") when buf (w or g of p) holds a NaN or Inf. `where` prefixes the message. */
@@ -127,9 +139,10 @@ latent_status latent_net_ws_alloc(const latent_net *net, int64_t rows, latent_ne
 void latent_net_ws_free(latent_net_ws *ws);
 
 /* Runs layers [lo, hi) on `rows` rows of x (row stride = layer lo's input width); the result
- * is ws->out[hi - 1]. Single-threaded inside a parallel region. */
+ * is ws->out[hi - 1]. Every member of `team` calls it (NULL: the calling thread alone) and it
+ * returns when the result is complete for all of them; so does latent_net_backward. */
 void latent_net_forward(const latent_net *net, const latent_params *p, latent_net_ws *ws,
-                        int lo, int hi, const float *x, int64_t rows);
+                        int lo, int hi, const float *x, int64_t rows, const struct lk_team *team);
 
 /* Backpropagates through layers hi-1 down to lo. `dy` (ws->d[0] or ws->d[1]) holds dL/d of
  * layer hi-1's output (its pre-activation when dy_is_delta); it is overwritten. Weight
@@ -138,7 +151,7 @@ void latent_net_forward(const latent_net *net, const latent_params *p, latent_ne
  * want_dx, else NULL. */
 float *latent_net_backward(const latent_net *net, const latent_params *p, latent_net_ws *ws,
                            int lo, int hi, int64_t rows, float *dy, int dy_is_delta, float *grad,
-                           int accumulate, int want_dx);
+                           int accumulate, int want_dx, const struct lk_team *team);
 
 /* ---- the minibatch loop ----------------------------------------------------------------- */
 
@@ -154,21 +167,47 @@ typedef struct latent_batch {
     double loss[LATENT_LOSS_TERMS]; /* the model writes this minibatch's losses (means) */
 } latent_batch;
 
-/* Work on one shard: rows [row0, row0 + rows) of the minibatch. */
+/* Work on one shard: rows [row0, row0 + rows) of the minibatch. Every member of `team` calls it
+ * (a team of one thread, or several that split each layer's work); it returns when the shard's
+ * results are complete for all of them. */
 typedef void (*latent_shard_fn)(void *model, const latent_batch *b, int shard, int64_t row0,
-                                int64_t rows);
+                                int64_t rows, const struct lk_team *team);
 
-/* Runs fn on every shard of the minibatch, in parallel (OpenMP). */
-void latent_loop_shards(const latent_batch *b, latent_shard_fn fn, void *model);
+/* Once per phase, on one thread, after every shard of the phase: combines what the shards
+ * wrote (losses, whole-minibatch statistics) into b and the model. */
+typedef latent_status (*latent_after_fn)(void *model, latent_batch *b);
+
+/* One phase of a training step: `shard` on every shard, then `after`, then, when `update` is
+ * set, that group's shard gradients reduced and an optimizer step with `optim`. */
+typedef struct latent_phase {
+    latent_shard_fn shard;
+    latent_after_fn after;             /* may be NULL */
+    latent_params *update;             /* may be NULL */
+    const latent_optim_config *optim;
+} latent_phase;
+
+#define LATENT_MAX_PHASES 4
+
+/* A model's step: fills the phases of this minibatch in order and returns their number. */
+typedef int (*latent_plan_fn)(void *model, const latent_batch *b,
+                              latent_phase phases[LATENT_MAX_PHASES]);
+
+/* Runs one minibatch's phases in one parallel region on the OpenMP threads available (on the
+ * calling thread alone when there is one): shards go to teams of threads (one thread per shard
+ * when shards are plenty, all threads on each shard when there is one), the reduction and the
+ * optimizer step are split by chunks. Bytes do not depend on the thread count. A NaN or Inf in a
+ * gradient or parameter is LATENT_EDIVERGED naming epoch, step and tensor. thread_work (NULL, or
+ * one slot per thread) gets each thread's GEMM multiply-adds added to its slot. */
+latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
+                               int64_t *thread_work);
+
+/* How `threads` threads take `shards` shards: teams of the returned size, each team one shard
+ * at a time (the size divides threads; it minimizes the rounds of shards per thread). */
+int latent_team_size_for(int shards, int threads);
 
 /* Copies minibatch rows [row0, row0 + rows) into dst (rows x d), as a * x + c. */
 void latent_batch_gather(const latent_batch *b, int64_t row0, int64_t rows, float *dst, float a,
                          float c);
-
-/* After the shards wrote their gradients: reduce, check for NaN/Inf, clip, step, check the
- * parameters. LATENT_EDIVERGED names epoch, step and tensor. */
-latent_status latent_loop_update(const latent_batch *b, latent_params *p,
-                                 const latent_optim_config *cfg);
 
 /* What the loop reports after each epoch. */
 typedef struct latent_epoch_report {
@@ -185,9 +224,6 @@ typedef int (*latent_epoch_fn)(void *user, const latent_epoch_report *r);
  * way (1-based), rows done in it, and the row-weighted mean of its first loss so far. */
 typedef void (*latent_step_fn)(void *user, int64_t epoch, int64_t rows_done, double mean_loss);
 
-/* A model's minibatch: compute gradients over the shards and update (returns its status). */
-typedef latent_status (*latent_batch_fn)(void *model, latent_batch *b);
-
 /* Where training stands, for resume: the next epoch and the minibatch within it. */
 typedef struct latent_train_state {
     int64_t epoch, batch_in_epoch, step;
@@ -200,12 +236,14 @@ typedef struct latent_loop_config {
     latent_epoch_fn on_epoch;
     void *user;
     latent_step_fn on_step;      /* optional */
+    int64_t *thread_work;        /* optional: per-thread GEMM multiply-adds (latent_loop_step) */
 } latent_loop_config;
 
 /* Trains for cfg->epochs epochs from *state (updated as it goes): shuffles each epoch with the
  * counter RNG at (seed, LATENT_STREAM_SHUFFLE, epoch), cuts minibatches of cfg->batch rows
- * (the last may be shorter), calls fn on each and checks the losses for NaN/Inf. */
-latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent_batch_fn fn,
+ * (the last may be shorter), runs latent_loop_step with plan on each and checks the losses for
+ * NaN/Inf. */
+latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent_plan_fn plan,
                               const float *x, int64_t n, int64_t d, latent_train_state *state);
 
 /* Shards a minibatch of `batch` rows is cut into. */

@@ -7,6 +7,7 @@
 #include "latent/memory.h"
 #include "simd/conformance.h"
 #include "simd/gemm.h"
+#include "simd/team.h"
 #include "bench_timing.h"
 
 static const int64_t shapes[LATENT_BENCH_GEMM_SHAPES][3] = {
@@ -44,7 +45,10 @@ static double peak_on(const lk_table *t, int threads, double seconds)
 {
     double sum = 0.0;
 #pragma omp parallel num_threads(threads) reduction(+ : sum)
-    sum += t->fma_peak(seconds);
+    {
+        LK_REGION_ENTERED();
+        sum += t->fma_peak(seconds);
+    }
     return sum;
 }
 

@@ -6,6 +6,7 @@
 #include "kmeans_internal.h"
 #include "latent/memory.h"
 #include "simd/gemm.h"
+#include "simd/team.h"
 
 /* Relative margin on distances: Lloyd's expanded float form and the direct differences used
  * here may rank two centers differently only when their distances agree this closely. Bounds
@@ -35,6 +36,7 @@ static void center_distances(elkan_state *s)
     const int64_t k = s->k, d = s->D->d;
 #pragma omp parallel for schedule(static)
     for (int64_t a = 0; a < k; a++) {
+        LK_REGION_ENTERED();
         float m = INFINITY;
         for (int64_t b = 0; b < k; b++) {
             float h = a == b ? 0.0f
@@ -66,6 +68,7 @@ static void init_bounds(elkan_state *s, int32_t *labels)
     const int64_t k = s->k;
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < s->D->n; i++) {
+        LK_REGION_ENTERED();
         float *lo = s->lower + i * k;
         int32_t label = 0;
         float u = dist(s, i, 0), second = INFINITY;
@@ -144,6 +147,7 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
         const int moves = acc.sums_valid && !D->w;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(acc.threads)
         for (int64_t c = 0; c < acc.nchunks; c++) {
+            LK_REGION_ENTERED();
             int64_t r0, r1;
             if (moves) {
                 km_acc_chunk(&acc, n, c, &r0, &r1);
@@ -171,6 +175,7 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
         memcpy(centers, newc, (size_t)(k * d) * sizeof(float));
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < n; i++) {
+            LK_REGION_ENTERED();
             s.upper[i] += shift[labels[i]];
             float *lo = s.lower + i * k;
             for (int64_t j = 0; j < k; j++) {
@@ -186,7 +191,10 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
     }
     if (!strict) {
 #pragma omp parallel for schedule(static)
-        for (int64_t i = 0; i < n; i++) assign_row(&s, i, labels);
+        for (int64_t i = 0; i < n; i++) {
+            LK_REGION_ENTERED();
+            assign_row(&s, i, labels);
+        }
     }
     *n_iter = it < o->max_iter ? it + 1 : o->max_iter;
 out:

@@ -6,6 +6,7 @@
 #include "latent/isa.h"
 #include "latent/memory.h"
 #include "simd/gemm.h"
+#include "simd/team.h"
 
 void latent_kmeans_options_default(latent_kmeans_options *o, int64_t k)
 {
@@ -53,6 +54,7 @@ static latent_status feature_moments(const float *x, int64_t n, int64_t d, doubl
     for (int pass = 0; pass < (var ? 2 : 1); pass++) {
 #pragma omp parallel for schedule(static)
         for (int64_t c = 0; c < nc; c++) {
+            LK_REGION_ENTERED();
             double *s = part + c * d;
             for (int64_t p = 0; p < d; p++) s[p] = 0.0;
             int64_t r1 = (c + 1) * rows < n ? (c + 1) * rows : n;
@@ -140,6 +142,7 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
             for (int64_t p = 0; p < d; p++) shift[p] = (float)mean[p];
 #pragma omp parallel for schedule(static)
             for (int64_t i = 0; i < n; i++) {
+                LK_REGION_ENTERED();
                 for (int64_t p = 0; p < d; p++) xc[i * d + p] = x[i * d + p] - shift[p];
                 if (D->pairs) lk_kmeans_pairs(D->t, 1, d, xc + i * d, d, D->pairs + i * D->ldp, D->ldp);
             }

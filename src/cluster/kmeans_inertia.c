@@ -1,6 +1,8 @@
 /* Inertia as scikit-learn defines it: from direct differences, accumulated in double. */
+#include <omp.h>
 #include <stddef.h>
 #include "kmeans_internal.h"
+#include "simd/team.h"
 
 #define KM_INERTIA_CHUNKS 64
 
@@ -11,6 +13,7 @@ double km_inertia(const km_data *D, const float *centers, const int32_t *labels)
     double part[KM_INERTIA_CHUNKS];
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < KM_INERTIA_CHUNKS; c++) {
+        LK_REGION_ENTERED();
         double s = 0.0;
         int64_t r1 = (c + 1) * rows < n ? (c + 1) * rows : n;
         for (int64_t i = c * rows; i < r1; i++) {

@@ -1,9 +1,11 @@
 /* Initial centers: greedy k-means++ (scikit-learn's variant) and k distinct random rows. */
+#include <omp.h>
 #include <math.h>
 #include <string.h>
 #include "kmeans_internal.h"
 #include "latent/memory.h"
 #include "latent/rng.h"
+#include "simd/team.h"
 
 /* Row blocks for the candidate distances: X streams once per step through rows_dot, and the
  * block's n x trials products stay in cache while they are folded into the potentials. Fixed,
@@ -41,6 +43,7 @@ static void candidate_pass(const km_data *D, int T, const float *cx, const float
     const int64_t n = D->n, d = D->d;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t b = 0; b < nblocks; b++) {
+        LK_REGION_ENTERED();
         int64_t r0 = b * KM_PP_BLOCK, nb = n - r0 < KM_PP_BLOCK ? n - r0 : KM_PP_BLOCK;
         float *dt = dots + r0 * T;
         D->t->rows_dot(nb, T, d, D->x + r0 * d, d, cx, d, dt, T);

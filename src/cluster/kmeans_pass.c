@@ -5,6 +5,7 @@
 #include "kmeans_internal.h"
 #include "latent/memory.h"
 #include "simd/gemm.h"
+#include "simd/team.h"
 
 /* Rows handed to one assignment call: few enough that the block (784 floats a row: 400 KB at
  * 128 rows) stays in L2 for the accumulation that follows, and at least 8k so the centers the
@@ -157,6 +158,7 @@ double km_assign_pass(const km_data *D, const float *centers, int64_t k, const f
     double part[KM_MAX_CHUNKS];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(acc->threads)
     for (int64_t c = 0; c < acc->nchunks; c++) {
+        LK_REGION_ENTERED();
         int64_t r0, r1;
         if (!own && !moves) km_acc_begin_chunk(acc, n, c, &r0, &r1);
         else km_acc_chunk(acc, n, c, &r0, &r1);

@@ -1,10 +1,12 @@
 /* The center update shared by Lloyd and Elkan: chunk sums reduced in a fixed order, empty
  * clusters relocated to the farthest rows, weighted means, and the shift of every center. */
+#include <omp.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kmeans_internal.h"
 #include "latent/memory.h"
+#include "simd/team.h"
 
 typedef struct km_far {
     double dist;
@@ -33,6 +35,7 @@ static latent_status relocate_empty(const km_data *D, double *sums, double *wsum
     if (!far) return LATENT_ENOMEM;
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; i++) {
+        LK_REGION_ENTERED();
         far[i].dist = D->t->mse(d, D->x + i * d, old_centers + (int64_t)labels[i] * d, NULL, 0.0f);
         far[i].row = i;
     }
@@ -88,6 +91,7 @@ latent_status km_update_centers(const km_data *D, km_acc *acc, const int32_t *la
     /* The chunks added in chunk order; they stay as they are for the next pass. */
 #pragma omp parallel for schedule(static)
     for (int64_t e = 0; e < kd; e++) {
+        LK_REGION_ENTERED();
         double v = sums[e];
         for (int64_t c = 1; c < acc->nchunks; c++) v += sums[c * kd + e];
         tot[e] = v;

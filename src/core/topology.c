@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "latent/topology.h"
 #include "simd/kernels.h"
+#include "simd/team.h"
 
 enum { MAX_THREADS = 4096 };
 
@@ -125,6 +126,7 @@ latent_status latent_set_threads(int n)
         int got = n;
 #pragma omp parallel num_threads(n) reduction(+ : failed)
         {
+            LK_REGION_ENTERED();
             int t = omp_get_thread_num();
             int core = bind_self(t);
             if (t < MAX_THREADS) bound_core[t] = core;

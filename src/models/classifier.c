@@ -30,7 +30,7 @@ latent_status latent_classifier_create(int64_t d, int n_hidden, const int64_t *h
     if ((st = latent_model_new(LATENT_MODEL_CLASSIFIER, &m))) return st;
     m->ae = sizes; /* the size list, as an autoencoder keeps it */
     m->n_groups = 1;
-    m->batch = NULL;
+    m->plan = NULL;
     m->init_seed = seed;
     m->d = d, m->code = hidden[n_hidden - 1];
     char name[64];
@@ -69,36 +69,48 @@ static double xent(int64_t k, const float *l, int32_t y, float *grad, float gsca
     return mx + log(s) - l[y];
 }
 
-static void shard_step(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows)
+static void shard_step(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
+                       const lk_team *team)
 {
     latent_model *m = mv;
     latent_shard *sh = &m->sh[s];
     const latent_net *net = &m->net[0];
     const int L = net->n_layers;
     const int64_t K = net->layer[L - 1].out;
-    latent_batch_gather(b, row0, rows, sh->x0, 1.0f, 0.0f);
-    latent_net_forward(net, &m->P[0], &sh->ws[0], 0, L, sh->x0, rows);
+    int64_t lo, hi;
+    lk_team_split(team, rows, &lo, &hi);
+    latent_batch_gather(b, row0 + lo, hi - lo, sh->x0 + lo * b->d, 1.0f, 0.0f);
+    lk_team_sync(team);
+    latent_net_forward(net, &m->P[0], &sh->ws[0], 0, L, sh->x0, rows, team);
     float *dy = sh->ws[0].d[0];
-    double loss = 0.0, hits = 0.0;
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = lo; i < hi; i++) {
         int hit;
-        loss += xent(K, sh->ws[0].out[L - 1] + i * K, m->labels[b->idx[row0 + i]], dy + i * K,
-                     1.0f / (float)b->rows, &hit);
-        hits += hit;
+        sh->row_loss[0][i] = xent(K, sh->ws[0].out[L - 1] + i * K, m->labels[b->idx[row0 + i]],
+                                  dy + i * K, 1.0f / (float)b->rows, &hit);
+        sh->row_loss[1][i] = hit;
     }
+    const double loss = latent_rows_sum(team, sh->row_loss[0], rows);
+    const double hits = latent_rows_sum(team, sh->row_loss[1], rows);
     latent_net_backward(net, &m->P[0], &sh->ws[0], 0, L, rows, dy, 0,
-                        m->P[0].shard_g + (int64_t)s * m->P[0].n, 0, 0);
-    sh->loss[0] = loss, sh->loss[1] = hits;
+                        m->P[0].shard_g + (int64_t)s * m->P[0].n, 0, 0, team);
+    if (team->id == 0) sh->loss[0] = loss, sh->loss[1] = hits;
 }
 
-static latent_status batch(void *mv, latent_batch *b)
+static latent_status after_step(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    latent_loop_shards(b, shard_step, m);
     double loss = 0.0, hits = 0.0;
     for (int s = 0; s < b->n_shards; s++) loss += m->sh[s].loss[0], hits += m->sh[s].loss[1];
     b->loss[0] = loss / (double)b->rows, b->loss[1] = hits / (double)b->rows;
-    return latent_loop_update(b, &m->P[0], &m->opt);
+    return LATENT_OK;
+}
+
+static int plan(void *mv, const latent_batch *b, latent_phase *ph)
+{
+    (void)b;
+    latent_model *m = mv;
+    ph[0] = (latent_phase){shard_step, after_step, &m->P[0], &m->opt};
+    return 1;
 }
 
 static latent_status check_labels(const latent_model *m, const int32_t *labels, int64_t n)
@@ -119,7 +131,7 @@ latent_status latent_classifier_train(latent_model *m, const float *x, const int
     latent_status st = check_labels(m, labels, n);
     if (st) return st;
     m->labels = labels;
-    m->batch = batch;
+    m->plan = plan;
     st = latent_model_train(m, x, n, d, o);
     m->labels = NULL;
     return st;
@@ -132,7 +144,7 @@ void latent_classifier_eval_chunk(latent_model *m, latent_shard *sh, const float
     const latent_net *net = &m->net[0];
     const int L = net->n_layers;
     const int64_t K = net->layer[L - 1].out;
-    latent_net_forward(net, &m->P[0], &sh->ws[0], 0, L, x, rows);
+    latent_net_forward(net, &m->P[0], &sh->ws[0], 0, L, x, rows, NULL);
     if (o->codes)
         memcpy(o->codes + row0 * m->code, sh->ws[0].out[L - 2], (size_t)(rows * m->code) * sizeof(float));
     if (o->loss_parts) {

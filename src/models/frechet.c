@@ -1,10 +1,12 @@
 /* The Fréchet distance between two sets of feature vectors, each summarised by a Gaussian:
  * |mu1 - mu2|^2 + tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2), in double. */
+#include <omp.h>
 #include <math.h>
 #include <string.h>
 #include "latent/memory.h"
 #include "latent/models.h"
 #include "sym_eigen.h"
+#include "simd/team.h"
 
 /* Mean and unbiased covariance (n - 1) of n rows of width k, in double, rows in order. */
 static void moments(const float *x, int64_t n, int64_t k, double *mu, double *cov)
@@ -15,11 +17,13 @@ static void moments(const float *x, int64_t n, int64_t k, double *mu, double *co
         for (int64_t j = 0; j < k; j++) mu[j] += x[i * k + j];
     for (int64_t j = 0; j < k; j++) mu[j] /= (double)n;
 #pragma omp parallel for schedule(dynamic, 4)
-    for (int64_t a = 0; a < k; a++)
+    for (int64_t a = 0; a < k; a++) {
+        LK_REGION_ENTERED();
         for (int64_t i = 0; i < n; i++) {
             double da = x[i * k + a] - mu[a];
             for (int64_t b = a; b < k; b++) cov[a * k + b] += da * (x[i * k + b] - mu[b]);
         }
+    }
     for (int64_t a = 0; a < k; a++)
         for (int64_t b = a; b < k; b++) cov[b * k + a] = cov[a * k + b] /= (double)(n - 1);
 }

@@ -39,7 +39,7 @@ latent_status latent_gan_create(const latent_gan_config *c, uint64_t seed, laten
     if ((st = latent_model_new(LATENT_MODEL_GAN, &m))) return st;
     m->gan = *c;
     m->n_groups = 2;
-    m->batch = latent_gan_batch;
+    m->plan = latent_gan_plan;
     m->init_seed = seed;
     m->d = c->d, m->code = c->z;
     char name[64];
@@ -79,82 +79,117 @@ latent_status latent_gan_create(const latent_gan_config *c, uint64_t seed, laten
 
 /* z ~ N(0, I) for `rows` rows drawn at (seed, stream, a, b0 + i), then G forward. */
 const float *latent_gan_generate(latent_model *m, latent_shard *sh, int64_t rows, uint64_t seed,
-                             uint32_t stream, uint64_t a, int64_t b0)
+                                 uint32_t stream, uint64_t a, int64_t b0, const lk_team *team)
 {
+    const lk_team solo = lk_team_solo();
+    if (!team) team = &solo;
     const int64_t Z = m->code;
-    for (int64_t i = 0; i < rows; i++) {
+    int64_t lo, hi;
+    lk_team_split(team, rows, &lo, &hi);
+    for (int64_t i = lo; i < hi; i++) {
         latent_rng r;
         latent_rng_init(&r, seed, stream, a, (uint32_t)(b0 + i));
         for (int64_t j = 0; j < Z; j++) sh->z[i * Z + j] = latent_rng_normal(&r);
     }
-    latent_net_forward(&m->net[0], &m->P[0], &sh->ws[0], 0, m->net[0].n_layers, sh->z, rows);
+    lk_team_sync(team);
+    latent_net_forward(&m->net[0], &m->P[0], &sh->ws[0], 0, m->net[0].n_layers, sh->z, rows, team);
     return sh->ws[0].out[m->net[0].n_layers - 1];
 }
 
-/* Constant targets for the logits: 1 for real, 0 for fake. */
-static const float ones[LATENT_SHARD_ROWS] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-static const float zeros[LATENT_SHARD_ROWS];
+/* The logits' loss against a constant target (1 real, 0 fake) and its gradient, on member 0:
+ * a shard has at most 2 * LATENT_SHARD_ROWS logits. */
+static double logit_loss(const lk_table *t, int64_t n, const float *l, float target, float *dy,
+                         float gs)
+{
+    float z[2 * LATENT_SHARD_ROWS];
+    for (int64_t i = 0; i < n; i++) z[i] = target;
+    return t->bce_logits(n, l, z, dy, gs);
+}
 
 /* D step: D sees the real rows (scaled to [-1, 1]) then G's rows, in one pass of 2 * rows. */
-static void shard_d(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows)
+static void shard_d(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
+                    const lk_team *team)
 {
     latent_model *m = mv;
     const lk_table *t = lk_active();
     latent_shard *sh = &m->sh[s];
     const int64_t D = m->d;
-    latent_batch_gather(b, row0, rows, sh->x0, 2.0f, -1.0f);
+    int64_t lo, hi;
+    lk_team_split(team, rows, &lo, &hi);
+    latent_batch_gather(b, row0 + lo, hi - lo, sh->x0 + lo * D, 2.0f, -1.0f);
     const float *fake = latent_gan_generate(m, sh, rows, b->seed, LATENT_STREAM_LATENT_Z,
-                                 2 * (uint64_t)b->step, row0);
-    memcpy(sh->x0 + rows * D, fake, (size_t)(rows * D) * sizeof(float));
+                                            2 * (uint64_t)b->step, row0, team);
+    memcpy(sh->x0 + (rows + lo) * D, fake + lo * D, (size_t)((hi - lo) * D) * sizeof(float));
+    lk_team_sync(team);
     latent_net *dn = &m->net[1];
     latent_net_ws *ws = &sh->ws[1];
-    latent_net_forward(dn, &m->P[1], ws, 0, dn->n_layers, sh->x0, 2 * rows);
+    latent_net_forward(dn, &m->P[1], ws, 0, dn->n_layers, sh->x0, 2 * rows, team);
     const float *l = ws->out[dn->n_layers - 1];
     const float gs = 1.0f / (float)b->rows;
     float *dy = ws->d[0];
-    sh->loss[0] = t->bce_logits(rows, l, ones, dy, gs) + t->bce_logits(rows, l + rows, zeros, dy + rows, gs);
+    if (team->id == 0)
+        sh->loss[0] = logit_loss(t, rows, l, 1.0f, dy, gs) +
+                      logit_loss(t, rows, l + rows, 0.0f, dy + rows, gs);
+    lk_team_sync(team);
     latent_net_backward(dn, &m->P[1], ws, 0, dn->n_layers, 2 * rows, dy, 0,
-                        m->P[1].shard_g + (int64_t)s * m->P[1].n, 0, 0);
+                        m->P[1].shard_g + (int64_t)s * m->P[1].n, 0, 0, team);
 }
 
 /* G step: the non-saturating loss softplus(-D(G(z))) backpropagated through D into G. */
-static void shard_g(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows)
+static void shard_g(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
+                    const lk_team *team)
 {
     latent_model *m = mv;
     const lk_table *t = lk_active();
     latent_shard *sh = &m->sh[s];
     const int64_t D = m->d;
     const float *fake = latent_gan_generate(m, sh, rows, b->seed, LATENT_STREAM_LATENT_Z,
-                                 2 * (uint64_t)b->step + 1, row0);
+                                            2 * (uint64_t)b->step + 1, row0, team);
     latent_net *dn = &m->net[1], *gn = &m->net[0];
     latent_net_ws *ws = &sh->ws[1];
-    latent_net_forward(dn, &m->P[1], ws, 0, dn->n_layers, fake, rows);
+    latent_net_forward(dn, &m->P[1], ws, 0, dn->n_layers, fake, rows, team);
     float *dy = ws->d[0];
-    sh->loss[1] = t->bce_logits(rows, ws->out[dn->n_layers - 1], ones, dy, 1.0f / (float)b->rows);
-    float *dx = latent_net_backward(dn, &m->P[1], ws, 0, dn->n_layers, rows, dy, 0, NULL, 0, 1);
-    memcpy(sh->ws[0].d[0], dx, (size_t)(rows * D) * sizeof(float));
+    if (team->id == 0)
+        sh->loss[1] = logit_loss(t, rows, ws->out[dn->n_layers - 1], 1.0f, dy,
+                                 1.0f / (float)b->rows);
+    lk_team_sync(team);
+    float *dx = latent_net_backward(dn, &m->P[1], ws, 0, dn->n_layers, rows, dy, 0, NULL, 0, 1, team);
+    int64_t lo, hi;
+    lk_team_split(team, rows, &lo, &hi);
+    memcpy(sh->ws[0].d[0] + lo * D, dx + lo * D, (size_t)((hi - lo) * D) * sizeof(float));
+    lk_team_sync(team);
     latent_net_backward(gn, &m->P[0], &sh->ws[0], 0, gn->n_layers, rows, sh->ws[0].d[0], 0,
-                        m->P[0].shard_g + (int64_t)s * m->P[0].n, 0, 0);
+                        m->P[0].shard_g + (int64_t)s * m->P[0].n, 0, 0, team);
 }
 
-latent_status latent_gan_batch(void *mv, latent_batch *b)
+static latent_status after_d(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    latent_loop_shards(b, shard_d, m);
     double dl = 0.0;
     for (int s = 0; s < b->n_shards; s++) dl += m->sh[s].loss[0];
     b->loss[0] = dl / (double)b->rows;
-    latent_status st = latent_loop_update(b, &m->P[1], &m->opt);
-    if (st) return st;
-    if ((b->step + 1) % m->gan.d_steps == 0) {
-        latent_loop_shards(b, shard_g, m);
-        double gl = 0.0;
-        for (int s = 0; s < b->n_shards; s++) gl += m->sh[s].loss[1];
-        m->g_loss = gl / (double)b->rows;
-        if ((st = latent_loop_update(b, &m->P[0], &m->opt))) return st;
-    }
     b->loss[1] = m->g_loss;
     return LATENT_OK;
+}
+
+static latent_status after_g(void *mv, latent_batch *b)
+{
+    latent_model *m = mv;
+    double gl = 0.0;
+    for (int s = 0; s < b->n_shards; s++) gl += m->sh[s].loss[1];
+    m->g_loss = gl / (double)b->rows;
+    b->loss[1] = m->g_loss;
+    return LATENT_OK;
+}
+
+/* d-steps discriminator updates per generator update: D's phase every step, G's on every
+ * d-steps-th. */
+int latent_gan_plan(void *mv, const latent_batch *b, latent_phase *ph)
+{
+    latent_model *m = mv;
+    int n = 0;
+    ph[n++] = (latent_phase){shard_d, after_d, &m->P[1], &m->opt};
+    if ((b->step + 1) % m->gan.d_steps == 0)
+        ph[n++] = (latent_phase){shard_g, after_g, &m->P[0], &m->opt};
+    return n;
 }

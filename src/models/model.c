@@ -6,6 +6,7 @@
 #include <string.h>
 #include "latent/memory.h"
 #include "model.h"
+#include "simd/fp_mode.h"
 
 latent_status latent_model_new(latent_model_kind kind, latent_model **out)
 {
@@ -95,7 +96,7 @@ latent_status latent_model_train(latent_model *m, const float *x, int64_t n, int
 {
     latent_status st = check_width(m, d, "train");
     if (st) return st;
-    if (!m->batch) return latent_fail(LATENT_EINVAL, "train: a classifier trains with latent_classifier_train");
+    if (!m->plan) return latent_fail(LATENT_EINVAL, "train: a classifier trains with latent_classifier_train");
     if (o->batch <= 0 || o->epochs < 0)
         return latent_fail(LATENT_EINVAL, "train: batch %lld and epochs %lld must be positive",
                            (long long)o->batch, (long long)o->epochs);
@@ -106,8 +107,9 @@ latent_status latent_model_train(latent_model *m, const float *x, int64_t n, int
         if ((st = latent_params_alloc_state(&m->P[g]))) return st;
     m->opt = o->optim;
     m->train_seed = o->seed;
-    latent_loop_config lc = {o->epochs, o->batch, o->seed, o->on_epoch, o->user, o->on_step};
-    return latent_loop_run(&lc, m, m->batch, x, n, d, &m->state);
+    latent_loop_config lc = {o->epochs, o->batch, o->seed, o->on_epoch, o->user, o->on_step,
+                             o->thread_work};
+    return latent_loop_run(&lc, m, m->plan, x, n, d, &m->state);
 }
 
 void latent_model_get_state(const latent_model *m, latent_train_state *s, uint64_t *train_seed)
@@ -122,21 +124,45 @@ void latent_model_set_state(latent_model *m, const latent_train_state *s, uint64
     m->train_seed = train_seed;
 }
 
+static void run_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t n, int64_t d,
+                      int64_t c, latent_chunk_fn fn, void *arg)
+{
+    int64_t row0 = c * LATENT_SHARD_ROWS;
+    int64_t rows = n - row0 < LATENT_SHARD_ROWS ? n - row0 : LATENT_SHARD_ROWS;
+    const lk_fp_mode fp = lk_fp_flush_denormals(); /* as training runs */
+    fn(m, sh, x ? x + row0 * d : NULL, row0, rows, arg);
+    lk_fp_restore(fp);
+}
+
 latent_status latent_model_chunks(latent_model *m, const float *x, int64_t n, int64_t d,
                                   latent_chunk_fn fn, void *arg)
 {
     latent_status st = check_width(m, d, "model");
     if (st) return st;
-    int nt = omp_get_max_threads();
-    if ((st = latent_model_reserve(m, nt))) return st;
     const int64_t nchunks = (n + LATENT_SHARD_ROWS - 1) / LATENT_SHARD_ROWS;
-#pragma omp parallel for schedule(dynamic, 1)
+    /* inside a region (never a team inside another), or with one chunk, on this thread alone */
+    int nt = omp_get_level() > 0 ? 1 : omp_get_max_threads();
+    if (nt > nchunks) nt = (int)nchunks;
+    if (nt < 1) nt = 1;
+    if ((st = latent_model_reserve(m, nt))) return st;
+    if (nt == 1) {
+        for (int64_t c = 0; c < nchunks; c++) run_chunk(m, &m->sh[0], x, n, d, c, fn, arg);
+        return LATENT_OK;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (int64_t c = 0; c < nchunks; c++) {
-        int64_t row0 = c * LATENT_SHARD_ROWS;
-        int64_t rows = n - row0 < LATENT_SHARD_ROWS ? n - row0 : LATENT_SHARD_ROWS;
-        fn(m, &m->sh[omp_get_thread_num()], x ? x + row0 * d : NULL, row0, rows, arg);
+        LK_REGION_ENTERED();
+        run_chunk(m, &m->sh[omp_get_thread_num()], x, n, d, c, fn, arg);
     }
     return LATENT_OK;
+}
+
+double latent_rows_sum(const lk_team *team, const double *v, int64_t rows)
+{
+    lk_team_sync(team);
+    double s = 0.0;
+    for (int64_t i = 0; i < rows; i++) s += v[i];
+    return s;
 }
 
 void latent_seq_name(char *buf, size_t size, const char *prefix, int *index, latent_act act)

@@ -5,6 +5,7 @@
 
 #include "latent/models.h"
 #include "simd/kernels.h"
+#include "simd/team.h"
 
 /* One shard's (or one evaluation chunk's) private buffers. */
 typedef struct latent_shard {
@@ -12,6 +13,7 @@ typedef struct latent_shard {
     float *x0, *x1;          /* 2 * LATENT_SHARD_ROWS x d each: inputs, targets, D's input */
     float *z, *eps;          /* LATENT_SHARD_ROWS x 2 * code */
     float *scratch;          /* 4 * widest layer */
+    double row_loss[2][2 * LATENT_SHARD_ROWS]; /* per-row losses, summed in row order */
     double loss[LATENT_LOSS_TERMS];
 } latent_shard;
 
@@ -32,7 +34,8 @@ struct latent_model {
     uint64_t train_seed, init_seed;
     latent_optim_config opt;
     double g_loss;           /* gan: the last generator loss */
-    latent_batch_fn batch;
+    double penalty;          /* sparse ae: this minibatch's sparsity penalty */
+    latent_plan_fn plan;     /* the family's training step (NULL: trains elsewhere) */
     const int32_t *labels;   /* classifier: the training labels */
 };
 
@@ -53,9 +56,9 @@ latent_status latent_model_chunks(latent_model *m, const float *x, int64_t n, in
 void latent_seq_name(char *buf, size_t size, const char *prefix, int *index, latent_act act);
 
 /* Family entry points used by the shared model code. */
-latent_status latent_ae_batch(void *m, latent_batch *b);
-latent_status latent_vae_batch(void *m, latent_batch *b);
-latent_status latent_gan_batch(void *m, latent_batch *b);
+int latent_ae_plan(void *m, const latent_batch *b, latent_phase *phases);
+int latent_vae_plan(void *m, const latent_batch *b, latent_phase *phases);
+int latent_gan_plan(void *m, const latent_batch *b, latent_phase *phases);
 void latent_ae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t row0,
                           int64_t rows, void *arg);
 void latent_classifier_eval_chunk(latent_model *m, latent_shard *sh, const float *x,
@@ -64,9 +67,13 @@ void latent_vae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, in
                            int64_t rows, void *arg);
 
 /* z ~ N(0, I) for `rows` rows drawn at (seed, stream, a, b0 + i) into sh->z, then G forward;
- * returns G's output (rows x d, in [-1, 1]). */
+ * returns G's output (rows x d, in [-1, 1]). Every member of team calls it (NULL: alone). */
 const float *latent_gan_generate(latent_model *m, latent_shard *sh, int64_t rows, uint64_t seed,
-                                 uint32_t stream, uint64_t a, int64_t b0);
+                                 uint32_t stream, uint64_t a, int64_t b0, const lk_team *team);
+
+/* Sums a shard's per-row values v[0, rows) in row order, after the team's barrier; every member
+ * gets the same double. */
+double latent_rows_sum(const lk_team *team, const double *v, int64_t rows);
 
 /* What an evaluation chunk writes: any of these may be NULL. */
 typedef struct latent_eval_out {

@@ -15,7 +15,7 @@ static void sample_chunk(latent_model *m, latent_shard *sh, const float *x, int6
     sample_arg *a = argv;
     const int64_t D = m->d, L = m->code;
     if (m->kind == LATENT_MODEL_GAN) {
-        const float *g = latent_gan_generate(m, sh, rows, a->seed, LATENT_STREAM_USER + 1, 0, row0);
+        const float *g = latent_gan_generate(m, sh, rows, a->seed, LATENT_STREAM_USER + 1, 0, row0, NULL);
         for (int64_t i = 0; i < rows * D; i++) a->out[row0 * D + i] = 0.5f * (g[i] + 1.0f);
         return;
     }
@@ -25,7 +25,7 @@ static void sample_chunk(latent_model *m, latent_shard *sh, const float *x, int6
         for (int64_t j = 0; j < L; j++) sh->z[i * L + j] = latent_rng_normal(&r);
     }
     latent_net *dec = &m->net[1];
-    latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows);
+    latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows, NULL);
     const float *o = sh->ws[1].out[dec->n_layers - 1];
     if (m->vae.gaussian) memcpy(a->out + row0 * D, o, (size_t)(rows * D) * sizeof(float));
     else lk_active()->act_fwd[LATENT_ACT_SIGMOID](rows * D, o, a->out + row0 * D, 0.0f);

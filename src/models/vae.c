@@ -38,7 +38,7 @@ latent_status latent_vae_create(const latent_vae_config *c, uint64_t seed, laten
     if ((st = latent_model_new(LATENT_MODEL_VAE, &m))) return st;
     m->vae = *c;
     m->n_groups = 1;
-    m->batch = latent_vae_batch;
+    m->plan = latent_vae_plan;
     m->init_seed = seed;
     m->d = c->sizes[0], m->code = c->latent;
     const int h = c->n_sizes - 1;
@@ -85,12 +85,12 @@ static double recon_nll(const latent_model *m, int64_t n, const float *out, cons
     return sq / (2.0 * s2) + 0.5 * (double)n * (LOG_2PI + log(s2));
 }
 
-/* z = mu + exp(lv / 2) eps for `rows` rows of heads [mu | lv]; eps drawn at (stream, a, b0+i). */
-static void reparam(const latent_model *m, latent_shard *sh, const float *heads, int64_t rows,
-                    uint64_t seed, uint32_t stream, uint64_t a, int64_t b0)
+/* z = mu + exp(lv / 2) eps for rows [lo, hi) of heads [mu | lv]; eps drawn at (stream, a, b0+i). */
+static void reparam(const latent_model *m, latent_shard *sh, const float *heads, int64_t lo,
+                    int64_t hi, uint64_t seed, uint32_t stream, uint64_t a, int64_t b0)
 {
     const int64_t L = m->code;
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = lo; i < hi; i++) {
         latent_rng r;
         latent_rng_init(&r, seed, stream, a, (uint32_t)(b0 + i));
         const float *mu = heads + i * 2 * L, *lv = mu + L;
@@ -102,7 +102,8 @@ static void reparam(const latent_model *m, latent_shard *sh, const float *heads,
     }
 }
 
-static void shard_step(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows)
+static void shard_step(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
+                       const lk_team *team)
 {
     latent_model *m = mv;
     const lk_table *t = lk_active();
@@ -110,43 +111,54 @@ static void shard_step(void *mv, const latent_batch *b, int s, int64_t row0, int
     latent_net *enc = &m->net[0], *dec = &m->net[1];
     const int64_t L = m->code, D = m->d;
     float *grad = m->P[0].shard_g + (int64_t)s * m->P[0].n;
-    latent_batch_gather(b, row0, rows, sh->x0, 1.0f, 0.0f);
-    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, sh->x0, rows);
+    int64_t lo, hi;
+    lk_team_split(team, rows, &lo, &hi);
+    latent_batch_gather(b, row0 + lo, hi - lo, sh->x0 + lo * D, 1.0f, 0.0f);
+    lk_team_sync(team);
+    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, sh->x0, rows, team);
     const float *heads = sh->ws[0].out[enc->n_layers - 1];
-    reparam(m, sh, heads, rows, b->seed, LATENT_STREAM_NOISE, (uint64_t)b->step, row0);
-    latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows);
+    reparam(m, sh, heads, lo, hi, b->seed, LATENT_STREAM_NOISE, (uint64_t)b->step, row0);
+    lk_team_sync(team);
+    latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows, team);
     const float gs = 1.0f / (float)b->rows;
     float *dy = sh->ws[1].d[0];
-    double rec = 0.0;
-    for (int64_t i = 0; i < rows; i++)
-        rec += recon_nll(m, D, sh->ws[1].out[dec->n_layers - 1] + i * D, sh->x0 + i * D,
-                         dy + i * D, gs);
+    for (int64_t i = lo; i < hi; i++)
+        sh->row_loss[0][i] = recon_nll(m, D, sh->ws[1].out[dec->n_layers - 1] + i * D,
+                                       sh->x0 + i * D, dy + i * D, gs);
+    const double rec = latent_rows_sum(team, sh->row_loss[0], rows);
     float *dz = latent_net_backward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, rows, dy, 0,
-                                    grad, 0, 1);
+                                    grad, 0, 1, team);
     float *dh = sh->ws[0].d[0];
-    double kl = 0.0;
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = lo; i < hi; i++) {
         const float *mu = heads + i * 2 * L, *lv = mu + L;
         float *dmu = dh + i * 2 * L, *dlv = dmu + L;
         for (int64_t j = 0; j < L; j++) {
             dmu[j] = dz[i * L + j];
             dlv[j] = dz[i * L + j] * sh->eps[i * L + j] * 0.5f * expf(0.5f * lv[j]);
         }
-        kl += t->gauss_kl(L, mu, lv, dmu, dlv, m->vae.beta * gs);
+        sh->row_loss[1][i] = t->gauss_kl(L, mu, lv, dmu, dlv, m->vae.beta * gs);
     }
-    latent_net_backward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, rows, dh, 1, grad, 0, 0);
-    sh->loss[0] = rec, sh->loss[1] = kl;
+    const double kl = latent_rows_sum(team, sh->row_loss[1], rows);
+    latent_net_backward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, rows, dh, 1, grad, 0, 0, team);
+    if (team->id == 0) sh->loss[0] = rec, sh->loss[1] = kl;
 }
 
-latent_status latent_vae_batch(void *mv, latent_batch *b)
+static latent_status after_step(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    latent_loop_shards(b, shard_step, m);
     double rec = 0.0, kl = 0.0;
     for (int s = 0; s < b->n_shards; s++) rec += m->sh[s].loss[0], kl += m->sh[s].loss[1];
     rec /= (double)b->rows, kl /= (double)b->rows;
     b->loss[0] = rec + kl, b->loss[1] = rec, b->loss[2] = kl, b->loss[3] = rec + m->vae.beta * kl;
-    return latent_loop_update(b, &m->P[0], &m->opt);
+    return LATENT_OK;
+}
+
+int latent_vae_plan(void *mv, const latent_batch *b, latent_phase *ph)
+{
+    (void)b;
+    latent_model *m = mv;
+    ph[0] = (latent_phase){shard_step, after_step, &m->P[0], &m->opt};
+    return 1;
 }
 
 /* Decoder output to data space: probabilities for Bernoulli, the mean for Gaussian. */
@@ -163,19 +175,19 @@ void latent_vae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, in
     const lk_table *t = lk_active();
     latent_net *enc = &m->net[0], *dec = &m->net[1];
     const int64_t L = m->code, D = m->d;
-    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, x, rows);
+    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, x, rows, NULL);
     const float *heads = sh->ws[0].out[enc->n_layers - 1];
     if (o->codes)
         for (int64_t i = 0; i < rows; i++)
             memcpy(o->codes + (row0 + i) * L, heads + i * 2 * L, (size_t)L * sizeof(float));
     if (o->recon) {
         for (int64_t i = 0; i < rows; i++) memcpy(sh->z + i * L, heads + i * 2 * L, (size_t)L * sizeof(float));
-        latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows);
+        latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows, NULL);
         to_data(m, rows * D, sh->ws[1].out[dec->n_layers - 1], o->recon + row0 * D);
     }
     if (o->scores || o->loss_parts) {
-        reparam(m, sh, heads, rows, o->seed, LATENT_STREAM_USER + 2, 0, row0);
-        latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows);
+        reparam(m, sh, heads, 0, rows, o->seed, LATENT_STREAM_USER + 2, 0, row0);
+        latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows, NULL);
         double rt = 0.0, kt = 0.0;
         for (int64_t i = 0; i < rows; i++) {
             double r = recon_nll(m, D, sh->ws[1].out[dec->n_layers - 1] + i * D, x + i * D, NULL, 0.0f);
@@ -204,7 +216,7 @@ static void iw_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t 
     iw_arg *a = argv;
     latent_net *enc = &m->net[0], *dec = &m->net[1];
     const int64_t L = m->code, D = m->d, R = LATENT_SHARD_ROWS;
-    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, x, rows);
+    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, x, rows, NULL);
     /* the heads are overwritten below when the encoder reruns, so keep this chunk's in x1 */
     float *heads = sh->x1;
     memcpy(heads, sh->ws[0].out[enc->n_layers - 1], (size_t)(rows * 2 * L) * sizeof(float));
@@ -229,7 +241,7 @@ static void iw_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t 
                 }
                 lw[k] = lpz - lq;
             }
-            latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, kn);
+            latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, kn, NULL);
             for (int k = 0; k < kn; k++) {
                 lw[k] -= recon_nll(m, D, sh->ws[1].out[dec->n_layers - 1] + k * D, x + i * D, NULL, 0.0f);
                 /* running log-sum-exp in double */

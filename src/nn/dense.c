@@ -45,44 +45,56 @@ void latent_net_init(const latent_net *net, latent_params *p, uint64_t seed, uin
     }
 }
 
-void latent_dense_forward(const lk_table *t, const latent_dense *l, const float *w,
-                          const float *x, int64_t rows, float *pre, float *y)
+void latent_dense_forward(const lk_team *team, const lk_table *t, const latent_dense *l,
+                          const float *w, const float *x, int64_t rows, float *pre, float *y)
 {
     const float *W = w + l->w_off, *b = w + l->b_off;
     if (latent_dense_needs_pre(l->act)) {
-        lk_sgemm(t, 0, 1, rows, l->out, l->in, 1.0f, x, l->in, W, l->in, 0.0f, pre, l->out, b,
-                 LATENT_ACT_IDENTITY, 0.0f);
-        t->act_fwd[l->act](rows * l->out, pre, y, l->slope);
+        lk_sgemm_team(team, t, 0, 1, rows, l->out, l->in, 1.0f, x, l->in, W, l->in, 0.0f, pre,
+                      l->out, b, LATENT_ACT_IDENTITY, 0.0f);
+        lk_team_sync(team);
+        int64_t lo, hi;
+        lk_team_split(team, rows, &lo, &hi);
+        t->act_fwd[l->act]((hi - lo) * l->out, pre + lo * l->out, y + lo * l->out, l->slope);
     } else {
-        lk_sgemm(t, 0, 1, rows, l->out, l->in, 1.0f, x, l->in, W, l->in, 0.0f, y, l->out, b,
-                 l->act, l->slope);
+        lk_sgemm_team(team, t, 0, 1, rows, l->out, l->in, 1.0f, x, l->in, W, l->in, 0.0f, y,
+                      l->out, b, l->act, l->slope);
     }
 }
 
-void latent_dense_delta(const lk_table *t, const latent_dense *l, int64_t rows, const float *pre,
-                        const float *y, const float *dy, float *delta)
+void latent_dense_delta(const lk_team *team, const lk_table *t, const latent_dense *l,
+                        int64_t rows, const float *pre, const float *y, const float *dy,
+                        float *delta)
 {
     /* without a stored pre-activation, y stands in for it: ReLU's and leaky ReLU's (slope > 0)
      * tests on x > 0 give the same answer on y > 0 */
-    t->act_bwd[l->act](rows * l->out, pre ? pre : y, y, dy, delta, l->slope);
+    int64_t lo, hi;
+    lk_team_split(team, rows, &lo, &hi);
+    const int64_t o = lo * l->out, n = (hi - lo) * l->out;
+    t->act_bwd[l->act](n, (pre ? pre : y) + o, y + o, dy + o, delta + o, l->slope);
 }
 
-void latent_dense_backprop(const lk_table *t, const latent_dense *l, const float *w,
-                           const float *x, int64_t rows, const float *delta, float *grad,
-                           int accumulate, float *dx)
+void latent_dense_backprop(const lk_team *team, const lk_table *t, const latent_dense *l,
+                           const float *w, const float *x, int64_t rows, const float *delta,
+                           float *grad, int accumulate, float *dx)
 {
     if (grad) {
-        lk_sgemm(t, 1, 0, l->out, l->in, rows, 1.0f, delta, l->out, x, l->in,
-                 accumulate ? 1.0f : 0.0f, grad + l->w_off, l->in, NULL, LATENT_ACT_IDENTITY,
-                 0.0f);
-        if (accumulate) {
-            /* column sums one row block at a time keep the order fixed without a temporary */
-            for (int64_t i = 0; i < rows; i++) t->axpy(l->out, 1.0f, delta + i * l->out, grad + l->b_off);
-        } else {
-            t->col_sum(rows, l->out, delta, l->out, grad + l->b_off);
+        lk_sgemm_team(team, t, 1, 0, l->out, l->in, rows, 1.0f, delta, l->out, x, l->in,
+                      accumulate ? 1.0f : 0.0f, grad + l->w_off, l->in, NULL,
+                      LATENT_ACT_IDENTITY, 0.0f);
+        /* the bias gradient by columns: each column's rows are added in order whoever adds them */
+        int64_t lo, hi;
+        lk_team_split(team, l->out, &lo, &hi);
+        float *gb = grad + l->b_off;
+        if (hi > lo) {
+            if (accumulate) {
+                for (int64_t i = 0; i < rows; i++) t->axpy(hi - lo, 1.0f, delta + i * l->out + lo, gb + lo);
+            } else {
+                t->col_sum(rows, hi - lo, delta + lo, l->out, gb + lo);
+            }
         }
     }
     if (dx)
-        lk_sgemm(t, 0, 0, rows, l->in, l->out, 1.0f, delta, l->out, w + l->w_off, l->in, 0.0f, dx,
-                 l->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
+        lk_sgemm_team(team, t, 0, 0, rows, l->in, l->out, 1.0f, delta, l->out, w + l->w_off,
+                      l->in, 0.0f, dx, l->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
 }

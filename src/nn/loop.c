@@ -1,5 +1,6 @@
-/* The one minibatch loop every model trains with: epochs, shuffling, minibatches cut into
- * fixed shards run in parallel, the update, and the divergence checks. */
+/* The one minibatch loop every model trains with: epochs, shuffling, and each minibatch's step
+ * in one parallel region: fixed shards run by teams of threads, the gradient reduced over a fixed
+ * tree, the optimizer step, and the divergence checks. */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -7,22 +8,13 @@
 #include "latent/memory.h"
 #include "latent/nn.h"
 #include "latent/rng.h"
+#include "simd/fp_mode.h"
+#include "simd/team.h"
+#include "update.h"
 
 int latent_shards_for(int64_t batch)
 {
     return (int)((batch + LATENT_SHARD_ROWS - 1) / LATENT_SHARD_ROWS);
-}
-
-void latent_loop_shards(const latent_batch *b, latent_shard_fn fn, void *model)
-{
-    const int ns = b->n_shards;
-    /* each shard owns its workspace and gradient buffer, so any thread may take any shard */
-#pragma omp parallel for schedule(dynamic, 1) if (ns > 1)
-    for (int s = 0; s < ns; s++) {
-        int64_t row0 = (int64_t)s * LATENT_SHARD_ROWS;
-        int64_t rows = b->rows - row0 < LATENT_SHARD_ROWS ? b->rows - row0 : LATENT_SHARD_ROWS;
-        fn(model, b, s, row0, rows);
-    }
 }
 
 void latent_batch_gather(const latent_batch *b, int64_t row0, int64_t rows, float *dst, float a,
@@ -36,28 +28,209 @@ void latent_batch_gather(const latent_batch *b, int64_t row0, int64_t rows, floa
     }
 }
 
-latent_status latent_loop_update(const latent_batch *b, latent_params *p,
-                                 const latent_optim_config *cfg)
+int latent_team_size_for(int shards, int threads)
 {
-    char where[96];
-    snprintf(where, sizeof where, "epoch %lld, step %lld", (long long)b->epoch + 1,
-             (long long)b->step + 1);
-    latent_params_reduce(p, b->n_shards);
-    latent_status st = latent_params_check_finite(p, p->g, "gradient of", where);
-    if (st) return st;
-    if ((st = latent_optim_step(p, cfg))) return st;
-    return latent_params_check_finite(p, p->w, "parameter", where);
+    /* With teams of g threads, threads / g shards run at once: ceil(shards g / threads) rounds
+     * of 1/g of a shard's work each. Fewest rounds per thread wins; ties go to the smaller team
+     * (fewer barriers inside each shard). */
+    if (shards < 1 || threads <= 1) return 1;
+    int best = 1;
+    int64_t best_rounds = (shards + threads - 1) / threads, best_g = 1; /* rounds / g, as products */
+    for (int g = 2; g <= threads; g++) {
+        if (threads % g) continue;
+        int64_t teams = threads / g, rounds = (shards + teams - 1) / teams;
+        if (rounds * best_g < best_rounds * g) best = g, best_rounds = rounds, best_g = g;
+    }
+    return best;
 }
+
+/* ---- one step ------------------------------------------------------------------------------ */
+
+typedef struct step_ctx {
+    void *model;
+    latent_batch *b;
+    latent_phase phase[LATENT_MAX_PHASES];
+    int n_phases;
+    int threads, team_size;
+    lk_barrier *barriers;    /* one per team when teams have more than one thread */
+    latent_status status;    /* written by thread 0 only, read by all after a barrier */
+    latent_optim_plan plan;  /* the optimizer step under way */
+    int swapped;             /* its one shard's gradient became g without a copy */
+    int64_t *thread_work;    /* NULL, or each thread's GEMM multiply-adds, added */
+    char where[96];
+} step_ctx;
+
+static void sync_all(const step_ctx *c)
+{
+    if (c->threads > 1) {
+#pragma omp barrier
+    }
+}
+
+/* Thread `tid`'s part [*c0, *c1) of a group's chunks. */
+static void chunk_range(const step_ctx *c, const latent_params *p, int tid, int64_t *c0, int64_t *c1)
+{
+    const int64_t n = latent_params_chunks(p);
+    *c0 = n * tid / c->threads;
+    *c1 = n * (tid + 1) / c->threads;
+}
+
+/* Chunk c's sum of buf (in double: any NaN or Inf makes it so) into p->chunk_stat, or, for the
+ * gradient when clipping, its squared norm. */
+static void chunk_sum(latent_params *p, const float *buf, int squares, int64_t c)
+{
+    const int64_t o = c * LATENT_UPDATE_CHUNK;
+    const int64_t len = p->n - o < LATENT_UPDATE_CHUNK ? p->n - o : LATENT_UPDATE_CHUNK;
+    if (squares) {
+        double s = 0.0;
+        for (int64_t i = 0; i < len; i++) s += (double)buf[o + i] * buf[o + i];
+        p->chunk_stat[c] = s;
+    } else {
+        p->chunk_stat[c] = lk_active()->sum(len, buf + o);
+    }
+}
+
+/* Thread 0: NaN or Inf anywhere in buf (per the chunk sums) becomes the error naming the tensor. */
+static latent_status check_chunks(const step_ctx *c, const latent_params *p, const float *buf,
+                                  const char *what)
+{
+    const int64_t n = latent_params_chunks(p);
+    for (int64_t k = 0; k < n; k++)
+        if (!isfinite(p->chunk_stat[k])) return latent_params_check_finite(p, buf, what, c->where);
+    return LATENT_OK;
+}
+
+/* The update of one group by every thread: reduce the shards' gradients, check them, clip, step,
+ * check the parameters. Chunks split among threads; the decisions are thread 0's. */
+static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg, int tid)
+{
+    int64_t c0, c1;
+    chunk_range(c, p, tid, &c0, &c1);
+    /* chunk by chunk, so each is summed while it is still in L1 */
+    for (int64_t k = c0; k < c1; k++) {
+        if (!c->swapped) latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
+        chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
+    }
+    sync_all(c);
+    if (tid == 0) {
+        c->status = check_chunks(c, p, p->g, "gradient of");
+        if (!c->status) c->status = latent_params_alloc_state(p);
+        if (!c->status) c->plan = latent_optim_begin(p, cfg);
+    }
+    sync_all(c);
+    if (c->status) return;
+    for (int64_t k = c0; k < c1; k++) {
+        latent_optim_chunks(p, cfg, &c->plan, k, k + 1);
+        chunk_sum(p, p->w, 0, k);
+    }
+    sync_all(c);
+    if (tid == 0) c->status = check_chunks(c, p, p->w, "parameter");
+    sync_all(c);
+}
+
+/* Thread tid's shards: its team takes shards team, team + teams, ...; a team of one runs a
+ * shard alone. */
+static void run_shards(step_ctx *c, latent_shard_fn fn, int tid)
+{
+    const latent_batch *b = c->b;
+    const int g = c->team_size, teams = c->threads / g, team_id = tid / g;
+    if (team_id >= teams) return;
+    const lk_team team = {tid % g, g, g > 1 ? &c->barriers[team_id] : NULL};
+    for (int s = team_id; s < b->n_shards; s += teams) {
+        int64_t row0 = (int64_t)s * LATENT_SHARD_ROWS;
+        int64_t rows = b->rows - row0 < LATENT_SHARD_ROWS ? b->rows - row0 : LATENT_SHARD_ROWS;
+        fn(c->model, b, s, row0, rows, &team);
+    }
+}
+
+static void step_phases(step_ctx *c, int tid)
+{
+    for (int k = 0; k < c->n_phases; k++) {
+        const latent_phase *ph = &c->phase[k];
+        run_shards(c, ph->shard, tid);
+        sync_all(c);
+        if (tid == 0) {
+            if (ph->after) c->status = ph->after(c->model, c->b);
+            c->swapped = ph->update && latent_params_reduce_by_swap(ph->update, c->b->n_shards);
+        }
+        sync_all(c);
+        if (c->status) return;
+        if (ph->update) {
+            update(c, ph->update, ph->optim, tid);
+            if (c->status) return;
+        }
+    }
+}
+
+static void step_member(step_ctx *c, int tid)
+{
+    const lk_fp_mode fp = lk_fp_flush_denormals();
+    const int64_t work0 = lk_work_fmas();
+    step_phases(c, tid);
+    if (c->thread_work) c->thread_work[tid] += lk_work_fmas() - work0;
+    lk_fp_restore(fp);
+}
+
+latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
+                               int64_t *thread_work)
+{
+    if (b->n_shards < 1 || b->n_shards > LATENT_MAX_SHARDS)
+        return latent_fail(LATENT_EINVAL, "train: a minibatch of %lld rows is %d shards (1 to %d)",
+                           (long long)b->rows, b->n_shards, LATENT_MAX_SHARDS);
+    step_ctx c = {.model = model, .b = b, .thread_work = thread_work};
+    c.n_phases = plan(model, b, c.phase);
+    snprintf(c.where, sizeof c.where, "epoch %lld, step %lld", (long long)b->epoch + 1,
+             (long long)b->step + 1);
+    /* Never a region inside another one: called inside a region, the step runs on its thread. */
+    c.threads = omp_get_level() > 0 ? 1 : omp_get_max_threads();
+    if (c.threads < 1) c.threads = 1;
+    if (c.threads == 1) {
+        c.team_size = 1;
+        step_member(&c, 0);
+        return c.status;
+    }
+    c.team_size = latent_team_size_for(b->n_shards, c.threads);
+    const int teams = c.threads / c.team_size;
+    lk_barrier stack_barriers[16];
+    lk_barrier *barriers = stack_barriers;
+    if (c.team_size > 1 && teams > 16) {
+        barriers = latent_alloc((size_t)teams, sizeof *barriers, "team barriers");
+        if (!barriers) return LATENT_ENOMEM;
+    }
+    for (int i = 0; i < teams && c.team_size > 1; i++) lk_barrier_init(&barriers[i]);
+    c.barriers = barriers;
+#pragma omp parallel num_threads(c.threads)
+    {
+        LK_REGION_ENTERED();
+        /* the runtime may give fewer threads than asked: then thread 0 redoes the plan alone */
+        if (omp_get_num_threads() == c.threads) {
+            step_member(&c, omp_get_thread_num());
+        } else {
+#pragma omp single
+            {
+                step_ctx c1 = c;
+                c1.threads = c1.team_size = 1;
+                step_member(&c1, 0);
+                c.status = c1.status;
+            }
+        }
+    }
+    if (barriers != stack_barriers) latent_free(barriers);
+    return c.status;
+}
+
+/* ---- epochs -------------------------------------------------------------------------------- */
 
 static double now(void) { return omp_get_wtime(); }
 
-latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent_batch_fn fn,
+latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent_plan_fn plan,
                               const float *x, int64_t n, int64_t d, latent_train_state *state)
 {
     if (n <= 0 || d <= 0) return latent_fail(LATENT_EINVAL, "train: no data (%lld x %lld)",
                                              (long long)n, (long long)d);
-    if (cfg->batch <= 0) return latent_fail(LATENT_EINVAL, "train: --batch must be > 0, got %lld",
-                                            (long long)cfg->batch);
+    if (cfg->batch <= 0 || cfg->batch > (int64_t)LATENT_MAX_SHARDS * LATENT_SHARD_ROWS)
+        return latent_fail(LATENT_EINVAL, "train: --batch must be in [1, %lld], got %lld",
+                           (long long)LATENT_MAX_SHARDS * LATENT_SHARD_ROWS, (long long)cfg->batch);
     int64_t *perm = latent_alloc((size_t)n, sizeof(int64_t), "shuffle permutation");
     if (!perm) return LATENT_ENOMEM;
     latent_status st = LATENT_OK;
@@ -74,7 +247,7 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
             b.rows = n - k * cfg->batch < cfg->batch ? n - k * cfg->batch : cfg->batch;
             b.n_shards = latent_shards_for(b.rows);
             b.epoch = state->epoch, b.step = state->step, b.seed = cfg->seed;
-            if ((st = fn(model, &b))) goto done;
+            if ((st = latent_loop_step(model, plan, &b, cfg->thread_work))) goto done;
             for (int i = 0; i < LATENT_LOSS_TERMS; i++) {
                 if (!isfinite(b.loss[i])) {
                     st = latent_fail(LATENT_EDIVERGED, "epoch %lld, step %lld: loss is not finite "

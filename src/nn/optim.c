@@ -2,45 +2,72 @@
  * global gradient-norm clipping. */
 #include <math.h>
 #include "latent/nn.h"
-#include "simd/kernels.h"
+#include "update.h"
 
-/* Elementwise updates split into fixed chunks: any thread may run any chunk, same bytes. */
-#define OPT_CHUNK 16384
-
-/* Squared L2 norm of the gradient, in double, in index order (runs only when clipping). */
+/* Squared L2 norm of the gradient in double: each chunk's in index order, the chunks' in chunk
+ * order (the same sums the training step takes in parallel). */
 static double grad_sqnorm(const latent_params *p)
 {
     double s = 0.0;
-    for (int64_t i = 0; i < p->n; i++) s += (double)p->g[i] * p->g[i];
+    for (int64_t c = 0; c < latent_params_chunks(p); c++) {
+        const int64_t o = c * LATENT_UPDATE_CHUNK;
+        const int64_t len = p->n - o < LATENT_UPDATE_CHUNK ? p->n - o : LATENT_UPDATE_CHUNK;
+        double cs = 0.0;
+        for (int64_t i = 0; i < len; i++) cs += (double)p->g[o + i] * p->g[o + i];
+        s += cs;
+    }
     return s;
+}
+
+static float clip_scale(const latent_optim_config *cfg, double sqnorm)
+{
+    if (!(cfg->clip_norm > 0.0)) return 1.0f;
+    double norm = sqrt(sqnorm);
+    return norm > cfg->clip_norm ? (float)(cfg->clip_norm / norm) : 1.0f;
+}
+
+/* Counts the step and fixes its factors, the clipping factor from the gradient's squared norm. */
+static latent_optim_plan plan_step(latent_params *p, const latent_optim_config *cfg, double sqnorm)
+{
+    p->t++;
+    latent_optim_plan pl = {
+        .scale = clip_scale(cfg, sqnorm),
+        .adam = {cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay,
+                 (float)(1.0 - pow(cfg->beta1, (double)p->t)),
+                 (float)(1.0 - pow(cfg->beta2, (double)p->t)), cfg->kind == LATENT_OPT_ADAMW},
+        .sgd = {cfg->lr, cfg->momentum, cfg->weight_decay},
+    };
+    return pl;
+}
+
+latent_optim_plan latent_optim_begin(latent_params *p, const latent_optim_config *cfg)
+{
+    double sq = 0.0;
+    if (cfg->clip_norm > 0.0)
+        for (int64_t c = 0; c < latent_params_chunks(p); c++) sq += p->chunk_stat[c];
+    return plan_step(p, cfg, sq);
+}
+
+void latent_optim_chunks(latent_params *p, const latent_optim_config *cfg,
+                         const latent_optim_plan *plan, int64_t c0, int64_t c1)
+{
+    const lk_table *t = lk_active();
+    const int64_t lo = c0 * LATENT_UPDATE_CHUNK;
+    const int64_t hi = c1 * LATENT_UPDATE_CHUNK < p->n ? c1 * LATENT_UPDATE_CHUNK : p->n;
+    if (hi <= lo) return;
+    if (plan->scale != 1.0f)
+        for (int64_t i = lo; i < hi; i++) p->g[i] *= plan->scale;
+    if (cfg->kind == LATENT_OPT_SGD)
+        t->sgd(hi - lo, p->w + lo, p->g + lo, p->m + lo, &plan->sgd);
+    else
+        t->adam(hi - lo, p->w + lo, p->g + lo, p->m + lo, p->v + lo, &plan->adam);
 }
 
 latent_status latent_optim_step(latent_params *p, const latent_optim_config *cfg)
 {
-    const lk_table *t = lk_active();
     latent_status st = latent_params_alloc_state(p);
     if (st) return st;
-    if (cfg->clip_norm > 0.0) {
-        double norm = sqrt(grad_sqnorm(p));
-        if (norm > cfg->clip_norm) {
-            float scale = (float)(cfg->clip_norm / norm);
-            for (int64_t i = 0; i < p->n; i++) p->g[i] *= scale;
-        }
-    }
-    p->t++;
-    lk_adam_params ap = {cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay,
-                         (float)(1.0 - pow(cfg->beta1, (double)p->t)),
-                         (float)(1.0 - pow(cfg->beta2, (double)p->t)),
-                         cfg->kind == LATENT_OPT_ADAMW};
-    lk_sgd_params sp = {cfg->lr, cfg->momentum, cfg->weight_decay};
-    const int64_t n = p->n, nchunks = (n + OPT_CHUNK - 1) / OPT_CHUNK;
-#pragma omp parallel for schedule(static) if (n >= LATENT_PARALLEL_MIN)
-    for (int64_t c = 0; c < nchunks; c++) {
-        int64_t o = c * OPT_CHUNK, len = n - o < OPT_CHUNK ? n - o : OPT_CHUNK;
-        if (cfg->kind == LATENT_OPT_SGD)
-            t->sgd(len, p->w + o, p->g + o, p->m + o, &sp);
-        else
-            t->adam(len, p->w + o, p->g + o, p->m + o, p->v + o, &ap);
-    }
+    const latent_optim_plan plan = plan_step(p, cfg, cfg->clip_norm > 0.0 ? grad_sqnorm(p) : 0.0);
+    latent_optim_chunks(p, cfg, &plan, 0, latent_params_chunks(p));
     return LATENT_OK;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "latent/memory.h"
 #include "latent/nn.h"
-#include "simd/kernels.h"
+#include "update.h"
 
 int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int64_t cols)
 {
@@ -44,7 +44,8 @@ latent_status latent_params_alloc(latent_params *p)
                            (double)mem / 1073741824.0);
     p->w = latent_calloc((size_t)p->n, sizeof(float), "parameters");
     p->g = latent_calloc((size_t)p->n, sizeof(float), "gradient");
-    if (!p->w || !p->g) return LATENT_ENOMEM;
+    p->chunk_stat = latent_calloc((size_t)latent_params_chunks(p), sizeof(double), "update sums");
+    if (!p->w || !p->g || !p->chunk_stat) return LATENT_ENOMEM;
     return LATENT_OK;
 }
 
@@ -78,6 +79,7 @@ void latent_params_free(latent_params *p)
     latent_free(p->shard_g);
     latent_free(p->m);
     latent_free(p->v);
+    latent_free(p->chunk_stat);
     memset(p, 0, sizeof *p);
 }
 
@@ -88,20 +90,53 @@ const latent_param_tensor *latent_params_find(const latent_params *p, const char
     return NULL;
 }
 
-/* Chunks of the parameter vector are independent, so they may go to any thread; within a
- * chunk, shards are always added in shard order. */
-#define REDUCE_CHUNK 4096
+int64_t latent_params_chunks(const latent_params *p)
+{
+    return (p->n + LATENT_UPDATE_CHUNK - 1) / LATENT_UPDATE_CHUNK;
+}
+
+/* Shards [lo, hi) of one chunk (len floats at offset o) summed into dst by the fixed tree: the
+ * first power-of-two block, then the rest, added in that order. tmp holds one chunk per level
+ * below this one. */
+static void tree_sum(const lk_table *t, const latent_params *p, int lo, int hi, int64_t o,
+                     int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
+{
+    if (hi - lo == 1) {
+        memcpy(dst, p->shard_g + (int64_t)lo * p->n + o, (size_t)len * sizeof(float));
+        return;
+    }
+    int half = 1;
+    while (half * 2 < hi - lo) half *= 2;
+    tree_sum(t, p, lo, lo + half, o, len, dst, tmp + 1);
+    tree_sum(t, p, lo + half, hi, o, len, tmp[0], tmp + 1);
+    t->axpy(len, 1.0f, tmp[0], dst);
+}
+
+void latent_params_reduce_chunks(latent_params *p, int n_shards, int64_t c0, int64_t c1)
+{
+    const lk_table *t = lk_active();
+    /* depth: one level per halving of the shard count (LATENT_MAX_SHARDS = 2^20) */
+    float tmp[21][LATENT_UPDATE_CHUNK];
+    for (int64_t c = c0; c < c1; c++) {
+        const int64_t o = c * LATENT_UPDATE_CHUNK;
+        const int64_t len = p->n - o < LATENT_UPDATE_CHUNK ? p->n - o : LATENT_UPDATE_CHUNK;
+        tree_sum(t, p, 0, n_shards, o, len, p->g + o, tmp);
+    }
+}
+
+int latent_params_reduce_by_swap(latent_params *p, int n_shards)
+{
+    if (n_shards != 1 || p->n_shards != 1) return 0;
+    float *g = p->g;
+    p->g = p->shard_g;
+    p->shard_g = g;
+    return 1;
+}
 
 void latent_params_reduce(latent_params *p, int n_shards)
 {
-    const lk_table *t = lk_active();
-    const int64_t n = p->n, nchunks = (n + REDUCE_CHUNK - 1) / REDUCE_CHUNK;
-#pragma omp parallel for schedule(static) if (n >= LATENT_PARALLEL_MIN)
-    for (int64_t c = 0; c < nchunks; c++) {
-        int64_t o = c * REDUCE_CHUNK, len = n - o < REDUCE_CHUNK ? n - o : REDUCE_CHUNK;
-        memcpy(p->g + o, p->shard_g + o, (size_t)len * sizeof(float));
-        for (int s = 1; s < n_shards; s++) t->axpy(len, 1.0f, p->shard_g + (int64_t)s * n + o, p->g + o);
-    }
+    if (!latent_params_reduce_by_swap(p, n_shards))
+        latent_params_reduce_chunks(p, n_shards, 0, latent_params_chunks(p));
 }
 
 latent_status latent_params_check_finite(const latent_params *p, const float *buf,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "latent/kmeans.h"
 #include "oracle.h"
+#include "simd/team.h"
 
 typedef struct skcase {
     oracle o;
@@ -257,6 +258,8 @@ Test(kmeans, same_bytes_for_any_thread_count, .timeout = 300)
         }
         for (int t = 0; t < 3; t++) latent_kmeans_result_free(&r[a][t]);
     }
+    cr_expect_eq(lk_nested_regions(), 0, "%lld parallel regions opened inside another",
+                 (long long)lk_nested_regions());
     unload(&c);
 }
 

@@ -40,7 +40,7 @@ static void analytic(latent_model *m, const float *x)
     latent_batch b = {0};
     b.x = x, b.d = m->d, b.idx = idx, b.rows = ROWS, b.n_shards = latent_shards_for(ROWS);
     b.seed = 7;
-    cr_assert_eq(m->batch(m, &b), LATENT_OK, "%s", latent_last_error());
+    cr_assert_eq(latent_loop_step(m, m->plan, &b, NULL), LATENT_OK, "%s", latent_last_error());
 }
 
 /* Compares group g's gradient with central differences of f on sampled entries of each tensor. */

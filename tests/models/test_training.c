@@ -72,6 +72,73 @@ Test(determinism, contractive_ae_threads) { same_bytes_for_threads(LATENT_MODEL_
 Test(determinism, vae_threads) { same_bytes_for_threads(LATENT_MODEL_VAE, 0); }
 Test(determinism, gan_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 0); }
 
+/* Minibatches of one shard to eight (16 to 512 rows) on 1 to 5 threads: a lone shard is split
+ * among all threads, a few shards among teams, many shards one per thread; every way gives the
+ * bytes of one thread, and no parallel region ever opens inside another (a nested team made 2
+ * threads 10-30x slower than 1). Evaluation and encoding run the same checks. */
+static void small_batches(latent_model_kind kind, int variant)
+{
+    const int64_t n = 600, batches[] = {16, 40, 64, 150, 512};
+    float *x = synthetic(n, 50, 3);
+    for (int bi = 0; bi < 5; bi++) {
+        latent_model *ref = NULL;
+        double ref_loss[LATENT_LOSS_TERMS];
+        for (int th = 1; th <= 5; th++) {
+            omp_set_num_threads(th);
+            latent_model *m = make(kind, variant);
+            latent_train_options o;
+            latent_train_options_default(m->kind, &o);
+            o.epochs = 1, o.batch = batches[bi], o.seed = 9;
+            cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_OK, "%s", latent_last_error());
+            double loss[LATENT_LOSS_TERMS] = {0};
+            if (kind != LATENT_MODEL_GAN)
+                cr_assert_eq(latent_model_evaluate(m, x, n, 50, 4, loss), LATENT_OK);
+            if (!ref) {
+                ref = m;
+                memcpy(ref_loss, loss, sizeof loss);
+                continue;
+            }
+            for (int g = 0; g < m->n_groups; g++)
+                cr_expect(memcmp(m->P[g].w, ref->P[g].w, sizeof(float) * (size_t)m->P[g].n) == 0,
+                          "batch %lld: weights differ with %d threads (group %d)",
+                          (long long)batches[bi], th, g);
+            cr_expect(memcmp(loss, ref_loss, sizeof loss) == 0,
+                      "batch %lld: test losses differ with %d threads", (long long)batches[bi], th);
+            latent_model_free(m);
+        }
+        latent_model_free(ref);
+    }
+    cr_expect_eq(lk_nested_regions(), 0, "%lld parallel regions opened inside another",
+                 (long long)lk_nested_regions());
+    free(x);
+}
+
+Test(threads, ae_small_batches) { small_batches(LATENT_MODEL_AE, 0); }
+Test(threads, sparse_denoising_ae_small_batches) { small_batches(LATENT_MODEL_AE, 1); }
+Test(threads, contractive_ae_small_batches) { small_batches(LATENT_MODEL_AE, 2); }
+Test(threads, vae_small_batches) { small_batches(LATENT_MODEL_VAE, 0); }
+Test(threads, gan_small_batches) { small_batches(LATENT_MODEL_GAN, 0); }
+
+/* How threads take shards: one team per shard when shards are few, a thread per shard when
+ * they are many, and always a divisor of the thread count. */
+Test(threads, team_sizes)
+{
+    cr_expect_eq(latent_team_size_for(1, 1), 1);
+    cr_expect_eq(latent_team_size_for(1, 2), 2);
+    cr_expect_eq(latent_team_size_for(2, 2), 1);
+    cr_expect_eq(latent_team_size_for(3, 2), 2);   /* 1.5 shards of work each, not 2 */
+    cr_expect_eq(latent_team_size_for(4, 2), 1);
+    cr_expect_eq(latent_team_size_for(4, 64), 16);
+    cr_expect_eq(latent_team_size_for(8, 8), 1);
+    cr_expect_eq(latent_team_size_for(4, 5), 5);
+    cr_expect_eq(latent_team_size_for(2, 6), 3);
+    for (int t = 1; t <= 64; t++)
+        for (int s = 1; s <= 20; s++) {
+            int g = latent_team_size_for(s, t);
+            cr_expect(g >= 1 && t % g == 0, "%d shards on %d threads: team of %d", s, t, g);
+        }
+}
+
 /* Save after 1 epoch (config strings + named tensors), rebuild, train on: equals 2 epochs. */
 static void resume_equals_straight(latent_model_kind kind, int variant)
 {
