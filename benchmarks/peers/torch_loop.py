@@ -20,9 +20,20 @@ def parse(description, lr, betas=(0.9, 0.999)):
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true", help="accepted for symmetry; output is always JSON")
+    p.add_argument("--layers", default=None,
+                   help="input size, then the hidden layers (ae: down to the code; vae: the encoder)")
+    p.add_argument("--latent", type=int, default=20, help="vae: latent dimensions")
     args = p.parse_args()
     args.betas = (args.beta1, betas[1])
     return args
+
+
+def sizes(args, default):
+    """The --layers list as integers (default when not given); the first must be 784."""
+    out = [int(v) for v in (args.layers or default).split(",")]
+    if out[0] != 784 or len(out) < 2:
+        sys.exit("--layers: 784 first, then at least one layer")
+    return out
 
 
 def setup(args):

@@ -1,4 +1,4 @@
-# PyTorch peer: the VAE 784-400-20 with a Bernoulli (logits) decoder, Adam 1e-3.
+# PyTorch peer: the VAE (default 784-400-20) with a Bernoulli (logits) decoder, Adam 1e-3.
 import os
 import sys
 
@@ -12,13 +12,22 @@ def main():
     nn = torch.nn
     F = nn.functional
 
+    widths, L = torch_loop.sizes(args, "784,400"), args.latent
+
+    def mlp(path):
+        """Linear layers along path with ReLU between them (none after the last)."""
+        out = []
+        for i in range(len(path) - 1):
+            out += [nn.Linear(path[i], path[i + 1])] + ([nn.ReLU()] if i < len(path) - 2 else [])
+        return nn.Sequential(*out)
+
     class VAE(nn.Module):
         def __init__(self):
             super().__init__()
-            self.enc = nn.Linear(784, 400)
-            self.mu = nn.Linear(400, 20)
-            self.logvar = nn.Linear(400, 20)
-            self.dec = nn.Sequential(nn.Linear(20, 400), nn.ReLU(), nn.Linear(400, 784))
+            self.enc = mlp(widths)
+            self.mu = nn.Linear(widths[-1], L)
+            self.logvar = nn.Linear(widths[-1], L)
+            self.dec = mlp([L] + widths[::-1])
 
         def forward(self, x):
             h = F.relu(self.enc(x))
@@ -50,7 +59,7 @@ def main():
         return {"test_loss": total / test.shape[0], "test_metric": "neg_elbo_nats"}
 
     torch_loop.run(args, torch, train, step, evaluate,
-                   {"model": "vae", "layers": "784,400", "latent": 20})
+                   {"model": "vae", "layers": ",".join(map(str, widths)), "latent": L})
 
 
 if __name__ == "__main__":

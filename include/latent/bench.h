@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "latent/error.h"
 #include "latent/isa.h"
+#include "latent/models.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +90,49 @@ typedef struct latent_bench_kernels_result {
  * LATENT_EINVAL for bad options, LATENT_ENOMEM when the buffers cannot be had. */
 latent_status latent_bench_kernels(const latent_bench_kernels_options *opt,
                                    latent_bench_kernels_result *out);
+
+/* ---- training: latent bench train ------------------------------------------------------- */
+
+/* One configuration. widths: the input width, then the layers down to the code: an ae's encoder
+ * (the decoder mirrors it); a vae's encoder whose last entry is the latent size; a gan's
+ * discriminator hidden layers whose last entry is the noise size z (G mirrors D: z, then D's
+ * hidden layers in reverse, then the input width). 784,256,64 is ae 784-256-64-256-784, vae
+ * 784-256 with latent 64, gan z 64, G 64-256-784, D 784-256-1. */
+typedef struct latent_bench_train_point {
+    latent_model_kind family;    /* LATENT_MODEL_AE, _VAE or _GAN */
+    int n_widths;                /* 2 to LATENT_MAX_SIZES */
+    int64_t widths[8];
+    int64_t batch;
+    int threads;
+} latent_bench_train_point;
+
+typedef struct latent_bench_train_options {
+    const float *x;              /* training rows in [0, 1] (n x d, d == widths[0]) */
+    int64_t n, d;
+    int repetitions;             /* timed epochs, the median kept (0: 1), after one untimed */
+    int work_only;               /* nonzero: two minibatches, untimed: only the per-thread work */
+} latent_bench_train_options;
+
+typedef struct latent_bench_train_result {
+    double seconds;              /* median epoch over the n rows (0 when work_only) */
+    double model_gflop;          /* the issue's effective count: the model's multiply-adds per
+                                  * row x 2 x 3 x n / 1e9 (gan: G's and D's) */
+    double gflops;               /* model_gflop / seconds */
+    double gemm_gflops;          /* the multiply-adds the GEMMs ran x 2 / seconds / 1e9 */
+    int64_t fmas_total;          /* multiply-adds the GEMMs ran, all threads, one epoch */
+    double busiest_over_mean;    /* the busiest thread's multiply-adds over the mean (1: even) */
+    int threads;
+} latent_bench_train_result;
+
+/* Trains the configuration on opt->x (one untimed epoch, then the timed ones; with work_only two
+ * minibatches) and fills *out. LATENT_EINVAL names a bad field. */
+latent_status latent_bench_train(const latent_bench_train_point *p,
+                                 const latent_bench_train_options *opt,
+                                 latent_bench_train_result *out);
+
+/* The FMA peak of the active level on `threads` threads running at once, GFLOP/s, each probing
+ * for about `seconds`. */
+double latent_bench_fma_peak(int threads, double seconds);
 
 #ifdef __cplusplus
 }

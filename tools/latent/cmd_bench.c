@@ -72,17 +72,18 @@ static int bench_kernels(const char *name, int json, int quick, int reps, double
 int cmd_bench(int argc, char **argv)
 {
     static const char *const what[] = {"gemm", "kernels"};
-    if (argc < 1) return cli_error("bench", EXIT_USAGE, "missing what to benchmark (gemm or kernels)");
+    if (argc < 1) return cli_error("bench", EXIT_USAGE, "missing what to benchmark (gemm, kernels or train)");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: latent bench gemm|kernels [options]\n\n"
-               "Benchmarks the kernel layer; latent bench WHAT --help lists its options.\n");
+        printf("usage: latent bench gemm|kernels|train [options]\n\n"
+               "Benchmarks the kernel layer and training; latent bench WHAT --help lists its options.\n");
         return EXIT_OK;
     }
+    if (strcmp(argv[0], "train") == 0) return bench_train(argc - 1, argv + 1);
     int which = -1;
     for (int i = 0; i < 2; i++)
         if (strcmp(argv[0], what[i]) == 0) which = i;
     if (which < 0)
-        return cli_error("bench", EXIT_USAGE, "unknown benchmark '%.80s' (expected gemm or kernels)",
+        return cli_error("bench", EXIT_USAGE, "unknown benchmark '%.80s' (expected gemm, kernels or train)",
                          argv[0]);
     int json = 0, quick = 0, cpu_time = 0;
     int64_t reps = 0, threads = 0;

@@ -11,6 +11,8 @@ int cmd_encode(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_anomaly(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+/* latent bench train (called by cmd_bench). */
+int bench_train(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 
 #endif
