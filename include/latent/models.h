@@ -16,6 +16,7 @@
 #ifndef LATENT_MODELS_H
 #define LATENT_MODELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "latent/activation.h"
 #include "latent/error.h"
@@ -183,7 +184,7 @@ latent_status latent_gan_frechet(latent_model *gan, latent_model *classifier, co
 typedef struct latent_named_tensor {
     char name[LATENT_NAME_MAX + 32];
     int ndim;
-    int64_t shape[2];
+    int64_t shape[4];
     float *data;
 } latent_named_tensor;
 
@@ -201,13 +202,40 @@ int latent_model_config(const latent_model *m, char keys[][32], char vals[][96],
 latent_status latent_model_from_config(int n, const char *const *keys, const char *const *vals,
                                        latent_model **out);
 
-/* Writes the model as safetensors at path (crash-safe): the tensors above (with the training
- * state when with_state) and the configuration map as __metadata__. */
-latent_status latent_model_save(latent_model *m, const char *path, int with_state);
+/* Strings a caller keeps in a model file beside the model's own configuration (a command's
+ * settings, a loss history). Their keys hold a dot ("cli.data"); the model's own keys have
+ * none. Values are owned copies. */
+#define LATENT_EXTRA_MAX 24
+typedef struct latent_extra {
+    int n;
+    char key[LATENT_EXTRA_MAX][40];
+    char *val[LATENT_EXTRA_MAX];
+} latent_extra;
 
-/* Reads a checkpoint written by latent_model_save: builds the model from its metadata and fills
- * every tensor, checking names, dtype (F32) and shapes. LATENT_EFORMAT names what is wrong. */
+/* Sets (or replaces) key's value; LATENT_EINVAL for a key without a dot, too long, or a full set. */
+latent_status latent_extra_set(latent_extra *e, const char *key, const char *val);
+/* key's value, or NULL. */
+const char *latent_extra_get(const latent_extra *e, const char *key);
+/* Frees the values; leaves an empty set. */
+void latent_extra_free(latent_extra *e);
+
+/* Writes the model as safetensors at path (crash-safe): the tensors above (with the training
+ * state when with_state), the configuration map and, when extra is not NULL, its strings, all
+ * as __metadata__. */
+latent_status latent_model_save(latent_model *m, const char *path, int with_state);
+latent_status latent_model_save_extra(latent_model *m, const char *path, int with_state,
+                                      const latent_extra *extra);
+
+/* Reads a model file written by latent_model_save: builds the model from its metadata and fills
+ * every tensor, checking names, dtype (F32) and shapes; a file without the training state loads
+ * for use, not for resuming. LATENT_EFORMAT names the file and what is wrong (a k-means file is
+ * refused: latent_kmeans_load reads those). With extra not NULL, the file's caller strings are
+ * put there (free with latent_extra_free). */
 latent_status latent_model_load(const char *path, latent_model **out);
+latent_status latent_model_load_extra(const char *path, latent_model **out, latent_extra *extra);
+
+/* The "kind" of a model file ("ae", "vae", "gan", "classifier", "kmeans") into kind. */
+latent_status latent_model_file_kind(const char *path, char *kind, size_t size);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,11 @@
 /* Autoencoders: plain, sparse (KL on the code layer), contractive (Jacobian penalty) and
  * denoising (masking or Gaussian corruption), on one mirrored dense stack. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include "latent/memory.h"
 #include "latent/rng.h"
+#include "config_map.h"
 #include "model.h"
 
 void latent_ae_config_default(latent_ae_config *c)
@@ -52,181 +55,249 @@ static latent_status validate(const latent_ae_config *c)
     return LATENT_OK;
 }
 
+/* The family's own state: the index of the code layer and the sparsity penalty's sums. */
+typedef struct ae_state {
+    int code_layer;          /* the code layer's index in the stack */
+    int n_shards;
+    float *rho_sum;          /* n_shards x code: each shard's column sums of the code */
+    float *rho_grad;         /* the penalty's gradient per code unit */
+    double penalty;          /* this minibatch's sparsity penalty */
+} ae_state;
+
+static ae_state *st_of(const latent_model *m) { return m->priv; }
+static const latent_ae_config *cfg_of(const latent_model *m) { return m->cfg; }
+
+extern const latent_family latent_ae_family;
+
 latent_status latent_ae_create(const latent_ae_config *c, uint64_t seed, latent_model **out)
 {
     latent_status st = validate(c);
     if (st) return st;
     latent_model *m;
-    if ((st = latent_model_new(LATENT_MODEL_AE, &m))) return st;
-    m->ae = *c;
+    if ((st = latent_model_new(&latent_ae_family, c, sizeof *c, &m))) return st;
+    latent_ae_config *a = m->cfg;
+    if (!(m->priv = calloc(1, sizeof(ae_state)))) {
+        latent_model_free(m);
+        return latent_fail(LATENT_ENOMEM, "ae: cannot allocate");
+    }
     if (c->code_act == LATENT_AE_CODE_AS_ACT)
-        m->ae.code_act = c->sparse_beta > 0 || c->contractive > 0 ? LATENT_ACT_SIGMOID : c->act;
-    const latent_act code_act = m->ae.code_act;
-    m->n_groups = 1;
-    m->plan = latent_ae_plan;
-    m->init_seed = seed;
+        a->code_act = c->sparse_beta > 0 || c->contractive > 0 ? LATENT_ACT_SIGMOID : c->act;
+    const latent_act code_act = a->code_act;
     const int k = c->n_sizes - 1;
-    m->d = c->sizes[0], m->code = c->sizes[k], m->code_layer = k - 1;
+    m->n_groups = 1, m->n_stacks = 1;
+    m->d = c->sizes[0], m->code = c->sizes[k];
+    st_of(m)->code_layer = k - 1;
+    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d));
     char name[64];
     int idx = 0;
     for (int i = 0; i < k && !st; i++) {
-        latent_act a = i == k - 1 ? code_act : c->act;
-        latent_seq_name(name, sizeof name, "encoder", &idx, a);
-        st = latent_net_add(&m->net[0], &m->P[0], name, c->sizes[i], c->sizes[i + 1], a, c->slope);
+        latent_act act = i == k - 1 ? code_act : c->act;
+        latent_seq_name(name, sizeof name, "encoder", &idx, act);
+        st = latent_model_dense(m, 0, name, c->sizes[i + 1], act, c->slope);
     }
     idx = 0;
     for (int i = k; i > 0 && !st; i--) {
-        latent_act a = i == 1 ? c->out_act : c->act;
-        latent_seq_name(name, sizeof name, "decoder", &idx, a);
-        /* BCE is computed from logits: the net's last layer stays linear */
-        if (i == 1 && c->loss == LATENT_LOSS_BCE) a = LATENT_ACT_IDENTITY;
-        st = latent_net_add(&m->net[0], &m->P[0], name, c->sizes[i], c->sizes[i - 1], a, c->slope);
+        latent_act act = i == 1 ? c->out_act : c->act;
+        latent_seq_name(name, sizeof name, "decoder", &idx, act);
+        /* BCE is computed from logits: the stack's last layer stays linear */
+        if (i == 1 && c->loss == LATENT_LOSS_BCE) act = LATENT_ACT_IDENTITY;
+        st = latent_model_dense(m, 0, name, c->sizes[i - 1], act, c->slope);
     }
-    for (int i = 0; i < c->n_sizes; i++) if (c->sizes[i] > m->wmax) m->wmax = c->sizes[i];
-    if (!st) st = latent_params_alloc(&m->P[0]);
+    if (!st) st = latent_model_finish(m, seed);
     if (st) {
         latent_model_free(m);
         return st;
     }
-    latent_net_init(&m->net[0], &m->P[0], seed, 0);
     *out = m;
     return LATENT_OK;
 }
 
-/* The corrupted input of a denoising autoencoder, drawn at (seed, NOISE, step, row). */
-static void corrupt(const latent_ae_config *c, const latent_batch *b, int64_t row0, int64_t rows,
-                    const float *clean, float *noisy)
+static latent_status reserve(latent_model *m, int n_shards)
 {
-    for (int64_t i = 0; i < rows; i++) {
-        latent_rng r;
-        latent_rng_init(&r, b->seed, LATENT_STREAM_NOISE, (uint64_t)b->step, (uint32_t)(row0 + i));
-        const float *s = clean + i * b->d;
-        float *o = noisy + i * b->d;
-        if (c->noise == LATENT_NOISE_MASK) {
-            for (int64_t j = 0; j < b->d; j++) o[j] = latent_rng_uniform(&r) < c->noise_level ? 0.0f : s[j];
-        } else {
-            for (int64_t j = 0; j < b->d; j++) {
-                float v = s[j] + c->noise_level * latent_rng_normal(&r);
-                o[j] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+    ae_state *s = st_of(m);
+    if (cfg_of(m)->sparse_beta <= 0 || n_shards <= s->n_shards) return LATENT_OK;
+    latent_free(s->rho_sum);
+    s->rho_sum = latent_calloc((size_t)n_shards, (size_t)m->code * sizeof(float), "sparsity sums");
+    if (!s->rho_grad) s->rho_grad = latent_calloc((size_t)m->code, sizeof(float), "sparsity");
+    if (!s->rho_sum || !s->rho_grad) return LATENT_ENOMEM;
+    s->n_shards = n_shards;
+    return LATENT_OK;
+}
+
+static void release(latent_model *m)
+{
+    ae_state *s = st_of(m);
+    if (s) latent_free(s->rho_sum), latent_free(s->rho_grad);
+}
+
+/* The corrupted input of a denoising autoencoder for rows [lo, hi) of a slab, each drawn at
+ * (seed, NOISE, step, its row in the minibatch). */
+static void corrupt(const latent_ae_config *c, const latent_batch *b, const latent_slab *slab,
+                    int64_t lo, int64_t hi, const float *clean, float *noisy)
+{
+    for (int g = 0; g < slab->n; g++) {
+        const latent_slab_seg *sg = &slab->seg[g];
+        for (int64_t r = sg->at > lo ? sg->at : lo; r < sg->at + sg->rows && r < hi; r++) {
+            latent_rng rng;
+            latent_rng_init(&rng, b->seed, LATENT_STREAM_NOISE, (uint64_t)b->step,
+                            (uint32_t)(sg->row0 + r - sg->at));
+            const float *s = clean + r * b->d;
+            float *o = noisy + r * b->d;
+            if (c->noise == LATENT_NOISE_MASK) {
+                for (int64_t j = 0; j < b->d; j++) o[j] = latent_rng_uniform(&rng) < c->noise_level ? 0.0f : s[j];
+            } else {
+                for (int64_t j = 0; j < b->d; j++) {
+                    float v = s[j] + c->noise_level * latent_rng_normal(&rng);
+                    o[j] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+                }
             }
         }
     }
 }
 
 /* Pass 1 of a sparse autoencoder (and the start of every step): the minibatch rows, their
- * corruption, the encoder, and the code's column sums. */
-static void shard_encode(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
-                         const lk_team *team)
+ * corruption, the encoder, and each shard's column sums of the code. */
+static void slab_encode(void *mv, const latent_batch *b, const latent_slab *slab, int si,
+                        const lk_team *team)
 {
     latent_model *m = mv;
-    latent_shard *sh = &m->sh[s];
-    const float *in = m->ae.noise != LATENT_NOISE_NONE ? sh->x1 : sh->x0;
+    const latent_ae_config *c = cfg_of(m);
+    latent_work *w = &m->work[si];
+    const latent_pass ps = {team, slab, 1};
+    const float *in = c->noise != LATENT_NOISE_NONE ? w->x1 : w->x0;
     int64_t lo, hi;
-    lk_team_split(team, rows, &lo, &hi);
-    latent_batch_gather(b, row0 + lo, hi - lo, sh->x0 + lo * b->d, 1.0f, 0.0f);
-    if (m->ae.noise != LATENT_NOISE_NONE)
-        corrupt(&m->ae, b, row0 + lo, hi - lo, sh->x0 + lo * b->d, sh->x1 + lo * b->d);
+    lk_team_split(team, slab->rows, &lo, &hi);
+    latent_slab_gather(b, slab, lo, hi, w->x0, 1.0f, 0.0f);
+    if (c->noise != LATENT_NOISE_NONE) corrupt(c, b, slab, lo, hi, w->x0, w->x1);
     lk_team_sync(team);
-    latent_net_forward(&m->net[0], &m->P[0], &sh->ws[0], 0, m->code_layer + 1, in, rows, team);
-    if (m->ae.sparse_beta > 0) {
+    const int cl = st_of(m)->code_layer;
+    latent_stack_forward(&m->stack[0], latent_model_weights(m, 0), &w->ws[0], 0, cl + 1, in,
+                         slab->rows, &ps);
+    if (c->sparse_beta > 0) {
         int64_t c0, c1;
         lk_team_split(team, m->code, &c0, &c1);
-        if (c1 > c0)
-            lk_active()->col_sum(rows, c1 - c0, sh->ws[0].out[m->code_layer] + c0, m->code,
-                                 m->rho_sum + (int64_t)s * m->code + c0);
+        for (int g = 0; g < slab->n && c1 > c0; g++) {
+            const latent_slab_seg *sg = &slab->seg[g];
+            lk_active()->col_sum(sg->rows, c1 - c0, w->ws[0].out[cl] + sg->at * m->code + c0,
+                                 m->code, st_of(m)->rho_sum + (int64_t)sg->shard * m->code + c0);
+        }
         lk_team_sync(team);
     }
 }
 
-/* The contractive penalty on the code layer c (sigmoid), with s = h(1-h) and cw_i = sum_j W_ij^2:
- * value lambda/B sum_n sum_i s^2 cw_i; delta_i += lambda/B * 2 cw_i s^2 (1 - 2h);
- * the direct term dW_ij += lambda/B * 2 W_ij sum_n s^2 needs sum_n s^2, left in scratch[C..2C).
- * Each code unit is one member's, so no sum depends on the team; the unit's penalty sum (without
- * 1/B) goes to the doubles at scratch + 2C. */
-static void contractive(const latent_model *m, latent_shard *sh, const latent_batch *b,
-                        int64_t rows, float *delta, const lk_team *team)
+/* The contractive penalty on the code layer (sigmoid), with s = h(1-h) and cw_i = sum_j W_ij^2:
+ * value lambda/B sum_n sum_i s^2 cw_i; delta_i += lambda/B * 2 cw_i s^2 (1 - 2h); the direct
+ * term dW_ij += lambda/B * 2 W_ij sum_n s^2 over each shard's rows. Each code unit is one
+ * member's, so no sum depends on the team. This part: cw (kept in scratch) and the delta terms
+ * of every row of the slab. */
+static void contractive_delta(latent_model *m, latent_work *w, const latent_batch *b, int64_t rows,
+                              float *delta, const lk_team *team)
 {
-    const latent_dense *l = &m->net[0].layer[m->code_layer];
-    const float *W = m->P[0].w + l->w_off, *h = sh->ws[0].out[m->code_layer];
+    const latent_dense *l = latent_dense_of(&m->stack[0].layer[st_of(m)->code_layer]);
+    const float *W = latent_model_weights(m, 0) + l->w_off;
+    const float *h = w->ws[0].out[st_of(m)->code_layer];
     const int64_t C = l->out, I = l->in;
-    float *cw = sh->scratch, *ssum = sh->scratch + C;
-    double *pen = (double *)(sh->scratch + 2 * C);
-    const float scale = m->ae.contractive / (float)b->rows;
+    float *cw = w->scratch;
+    const float scale = cfg_of(m)->contractive / (float)b->rows;
     int64_t i0, i1;
     lk_team_split(team, C, &i0, &i1);
     for (int64_t i = i0; i < i1; i++) {
         double acc = 0.0;
         for (int64_t j = 0; j < I; j++) acc += (double)W[i * I + j] * W[i * I + j];
         cw[i] = (float)acc;
+        for (int64_t n = 0; n < rows; n++) {
+            float hv = h[n * C + i], sv = hv * (1.0f - hv), s2 = sv * sv;
+            delta[n * C + i] += scale * 2.0f * cw[i] * s2 * (1.0f - 2.0f * hv);
+        }
+    }
+    lk_team_sync(team);
+}
+
+/* The rest for one shard, once backprop has written its dW: sum_n s^2 per unit, the direct
+ * term, and (member 0) the shard's penalty into shard_loss. */
+static void contractive_shard(latent_model *m, latent_work *w, const latent_batch *b,
+                              const latent_slab_seg *sg, const lk_team *team)
+{
+    const latent_dense *l = latent_dense_of(&m->stack[0].layer[st_of(m)->code_layer]);
+    const float *W = latent_model_weights(m, 0) + l->w_off;
+    const float *h = w->ws[0].out[st_of(m)->code_layer] + sg->at * l->out;
+    const int64_t C = l->out;
+    const float *cw = w->scratch;
+    double *pen = (double *)(w->scratch + 2 * C);
+    const float scale = cfg_of(m)->contractive / (float)b->rows;
+    latent_grad g = latent_model_grad(m, 0);
+    float *grad = g.base + (int64_t)sg->shard * g.stride;
+    int64_t i0, i1;
+    lk_team_split(team, C, &i0, &i1);
+    for (int64_t i = i0; i < i1; i++) {
         float ss = 0.0f;
         double p = 0.0;
-        for (int64_t n = 0; n < rows; n++) {
+        for (int64_t n = 0; n < sg->rows; n++) {
             float hv = h[n * C + i], sv = hv * (1.0f - hv), s2 = sv * sv;
             p += (double)s2 * cw[i];
             ss += s2;
-            delta[n * C + i] += scale * 2.0f * cw[i] * s2 * (1.0f - 2.0f * hv);
         }
-        ssum[i] = ss;
         pen[i] = p;
+        lk_active()->axpy(l->in, scale * 2.0f * ss, W + i * l->in, grad + l->w_off + i * l->in);
+    }
+    lk_team_sync(team);
+    if (team->id == 0) {
+        double total = 0.0;
+        for (int64_t i = 0; i < C; i++) total += pen[i];
+        m->shard_loss[sg->shard][2] = cfg_of(m)->contractive * total;
     }
     lk_team_sync(team);
 }
 
 /* Pass 2 (or the only pass): decoder, loss, backward. */
-static void shard_rest(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
-                       const lk_team *team)
+static void slab_rest(void *mv, const latent_batch *b, const latent_slab *slab, int si,
+                      const lk_team *team)
 {
     latent_model *m = mv;
-    const latent_ae_config *c = &m->ae;
+    const latent_ae_config *c = cfg_of(m);
     const lk_table *t = lk_active();
-    latent_shard *sh = &m->sh[s];
-    latent_net_ws *ws = &sh->ws[0];
-    const latent_net *net = &m->net[0];
-    const int L = net->n_layers, cl = m->code_layer;
-    float *grad = m->P[0].shard_g + (int64_t)s * m->P[0].n;
-    if (c->sparse_beta <= 0) shard_encode(mv, b, s, row0, rows, team);
-    latent_net_forward(net, &m->P[0], ws, cl + 1, L, ws->out[cl], rows, team);
-    const int64_t D = m->d;
+    latent_work *w = &m->work[si];
+    latent_stack_ws *ws = &w->ws[0];
+    const latent_stack *net = &m->stack[0];
+    const float *W = latent_model_weights(m, 0);
+    const latent_pass ps = {team, slab, 1};
+    const int L = net->n_layers, cl = st_of(m)->code_layer;
+    const int64_t D = m->d, rows = slab->rows;
+    if (c->sparse_beta <= 0) slab_encode(mv, b, slab, si, team);
+    latent_stack_forward(net, W, ws, cl + 1, L, ws->out[cl], rows, &ps);
     const float gs = 1.0f / ((float)b->rows * (float)D);
     float *dy = ws->d[0];
     const float *out = ws->out[L - 1];
     int64_t lo, hi;
     lk_team_split(team, rows, &lo, &hi);
-    for (int64_t i = lo; i < hi; i++)
-        sh->row_loss[0][i] = c->loss == LATENT_LOSS_MSE
-                                 ? t->mse(D, out + i * D, sh->x0 + i * D, dy + i * D, 2.0f * gs)
-                                 : t->bce_logits(D, out + i * D, sh->x0 + i * D, dy + i * D, gs);
-    const double recon = latent_rows_sum(team, sh->row_loss[0], rows);
-    double pen = 0.0;
-    float *dh = latent_net_backward(net, &m->P[0], ws, cl + 1, L, rows, dy, 0, grad, 0, 1, team);
+    for (int g = 0; g < slab->n; g++) {
+        const latent_slab_seg *sg = &slab->seg[g];
+        for (int64_t r = sg->at > lo ? sg->at : lo; r < sg->at + sg->rows && r < hi; r++)
+            m->row_loss[0][sg->row0 + r - sg->at] =
+                c->loss == LATENT_LOSS_MSE ? t->mse(D, out + r * D, w->x0 + r * D, dy + r * D, 2.0f * gs)
+                                           : t->bce_logits(D, out + r * D, w->x0 + r * D, dy + r * D, gs);
+    }
+    latent_slab_loss(m, team, slab, 0, 1);
+    latent_grad grad = latent_model_grad(m, 0);
+    float *dh = latent_stack_backward(net, W, ws, cl + 1, L, rows, dy, 0, grad, 1, &ps);
     if (c->sparse_beta > 0) {
-        for (int64_t n = lo; n < hi; n++) t->axpy(m->code, 1.0f, m->rho_grad, dh + n * m->code);
+        for (int64_t n = lo; n < hi; n++) t->axpy(m->code, 1.0f, st_of(m)->rho_grad, dh + n * m->code);
         lk_team_sync(team);
     }
     if (c->contractive > 0) {
-        const latent_dense *l = &net->layer[cl];
+        const latent_dense *l = latent_dense_of(&net->layer[cl]);
         t->act_bwd[l->act]((hi - lo) * m->code, ws->out[cl] + lo * m->code,
                            ws->out[cl] + lo * m->code, dh + lo * m->code, dh + lo * m->code,
                            l->slope);
         lk_team_sync(team);
-        contractive(m, sh, b, rows, dh, team);
-        const double *units = (const double *)(sh->scratch + 2 * m->code);
-        for (int64_t i = 0; i < m->code; i++) pen += units[i];
-        pen *= c->contractive;
-        latent_net_backward(net, &m->P[0], ws, 0, cl + 1, rows, dh, 1, grad, 0, 0, team);
-        /* the direct term 2 W_ij sum_n s^2, added after backprop wrote dW */
-        const float *W = m->P[0].w + l->w_off;
-        const float scale = c->contractive / (float)b->rows;
-        const float *ssum = sh->scratch + m->code;
-        int64_t i0, i1;
-        lk_team_split(team, l->out, &i0, &i1);
-        for (int64_t i = i0; i < i1; i++)
-            t->axpy(l->in, scale * 2.0f * ssum[i], W + i * l->in, grad + l->w_off + i * l->in);
-        lk_team_sync(team);
+        contractive_delta(m, w, b, rows, dh, team);
+        latent_stack_backward(net, W, ws, 0, cl + 1, rows, dh, 1, grad, 0, &ps);
+        for (int g = 0; g < slab->n; g++) contractive_shard(m, w, b, &slab->seg[g], team);
     } else {
-        latent_net_backward(net, &m->P[0], ws, 0, cl + 1, rows, dh, 0, grad, 0, 0, team);
+        latent_stack_backward(net, W, ws, 0, cl + 1, rows, dh, 0, grad, 0, &ps);
+        if (team->id == 0)
+            for (int g = 0; g < slab->n; g++) m->shard_loss[slab->seg[g].shard][2] = 0.0;
     }
-    if (team->id == 0) sh->loss[1] = recon, sh->loss[2] = pen;
 }
 
 /* After pass 1: the code's mean activation over the whole minibatch, the sparsity penalty and
@@ -234,59 +305,61 @@ static void shard_rest(void *mv, const latent_batch *b, int s, int64_t row0, int
 static latent_status after_encode(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    const latent_ae_config *c = &m->ae;
+    const latent_ae_config *c = cfg_of(m);
+    ae_state *s = st_of(m);
     const double rho = c->sparse_rho, eps = 1e-6;
     double penalty = 0.0;
     for (int64_t j = 0; j < m->code; j++) {
         double sum = 0.0;
-        for (int s = 0; s < b->n_shards; s++) sum += m->rho_sum[(int64_t)s * m->code + j];
+        for (int sh = 0; sh < b->n_shards; sh++) sum += s->rho_sum[(int64_t)sh * m->code + j];
         double rh = sum / (double)b->rows;
         rh = rh < eps ? eps : rh > 1.0 - eps ? 1.0 - eps : rh;
         penalty += rho * log(rho / rh) + (1.0 - rho) * log((1.0 - rho) / (1.0 - rh));
-        m->rho_grad[j] = (float)(c->sparse_beta * (-rho / rh + (1.0 - rho) / (1.0 - rh)) /
+        s->rho_grad[j] = (float)(c->sparse_beta * (-rho / rh + (1.0 - rho) / (1.0 - rh)) /
                                  (double)b->rows);
     }
-    m->penalty = penalty * c->sparse_beta;
+    s->penalty = penalty * c->sparse_beta;
     return LATENT_OK;
 }
 
 static latent_status after_rest(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    double recon = 0.0, pen = 0.0;
-    for (int s = 0; s < b->n_shards; s++) recon += m->sh[s].loss[1], pen += m->sh[s].loss[2];
+    double recon = latent_shards_loss(m, b->n_shards, 1), pen = latent_shards_loss(m, b->n_shards, 2);
     recon /= (double)b->rows * (double)m->d;
-    const double penalty = (m->ae.sparse_beta > 0 ? m->penalty : 0.0) + pen / (double)b->rows;
+    const double penalty = (cfg_of(m)->sparse_beta > 0 ? st_of(m)->penalty : 0.0) + pen / (double)b->rows;
     b->loss[0] = recon + penalty, b->loss[1] = recon, b->loss[2] = penalty;
     return LATENT_OK;
 }
 
-int latent_ae_plan(void *mv, const latent_batch *b, latent_phase *ph)
+static latent_status plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
 {
-    (void)b;
     latent_model *m = mv;
-    int n = 0;
-    if (m->ae.sparse_beta > 0) ph[n++] = (latent_phase){shard_encode, after_encode, NULL, NULL};
-    ph[n++] = (latent_phase){shard_rest, after_rest, &m->P[0], &m->opt};
-    return n;
+    latent_status st = latent_model_prepare(m, b);
+    if (st) return st;
+    *n = 0;
+    if (cfg_of(m)->sparse_beta > 0) ph[(*n)++] = (latent_phase){slab_encode, after_encode, NULL, NULL};
+    ph[(*n)++] = (latent_phase){slab_rest, after_rest, &m->group[0], &m->opt};
+    return LATENT_OK;
 }
 
-void latent_ae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t row0,
-                          int64_t rows, void *arg)
+static void eval_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
+                       int64_t rows, void *arg)
 {
     latent_eval_out *o = arg;
+    const latent_ae_config *c = cfg_of(m);
     const lk_table *t = lk_active();
-    const latent_net *net = &m->net[0];
-    const int L = net->n_layers;
-    latent_net_ws *ws = &sh->ws[0];
-    latent_net_forward(net, &m->P[0], ws, 0, L, x, rows, NULL);
+    const latent_stack *net = &m->stack[0];
+    const int L = net->n_layers, cl = st_of(m)->code_layer;
+    latent_stack_ws *ws = &w->ws[0];
+    latent_solo_pass sp;
+    latent_stack_forward(net, latent_model_weights(m, 0), ws, 0, L, x, rows, latent_solo(&sp, rows));
     const int64_t d = m->d;
     if (o->codes)
-        memcpy(o->codes + row0 * m->code, ws->out[m->code_layer],
-               (size_t)(rows * m->code) * sizeof(float));
+        memcpy(o->codes + row0 * m->code, ws->out[cl], (size_t)(rows * m->code) * sizeof(float));
     const float *out = ws->out[L - 1];
     if (o->recon) {
-        if (m->ae.loss == LATENT_LOSS_BCE)
+        if (c->loss == LATENT_LOSS_BCE)
             t->act_fwd[LATENT_ACT_SIGMOID](rows * d, out, o->recon + row0 * d, 0.0f);
         else
             memcpy(o->recon + row0 * d, out, (size_t)(rows * d) * sizeof(float));
@@ -294,8 +367,8 @@ void latent_ae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, int
     if (o->scores || o->loss_parts) {
         double tot = 0.0;
         for (int64_t i = 0; i < rows; i++) {
-            double v = m->ae.loss == LATENT_LOSS_MSE ? t->mse(d, out + i * d, x + i * d, NULL, 0.0f)
-                                                     : t->bce_logits(d, out + i * d, x + i * d, NULL, 0.0f);
+            double v = c->loss == LATENT_LOSS_MSE ? t->mse(d, out + i * d, x + i * d, NULL, 0.0f)
+                                                  : t->bce_logits(d, out + i * d, x + i * d, NULL, 0.0f);
             if (o->scores) o->scores[row0 + i] = (float)(v / (double)d);
             tot += v;
         }
@@ -305,3 +378,63 @@ void latent_ae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, int
         }
     }
 }
+
+/* ---- the configuration map ---- */
+
+static void config_out(const latent_model *m, latent_kv_out *kv)
+{
+    const latent_ae_config *a = cfg_of(m);
+    latent_kv_put_list(kv, "layers", a->n_sizes, a->sizes);
+    latent_kv_put(kv, "act", "%s", latent_act_name(a->act));
+    latent_kv_put(kv, "code_act", "%s", latent_act_name(a->code_act));
+    latent_kv_put(kv, "slope", "%.9g", (double)a->slope);
+    latent_kv_put(kv, "out_act", "%s", latent_act_name(a->out_act));
+    latent_kv_put(kv, "loss", "%s", a->loss == LATENT_LOSS_BCE ? "bce" : "mse");
+    latent_kv_put(kv, "sparse", "%.9g,%.9g", (double)a->sparse_beta, (double)a->sparse_rho);
+    latent_kv_put(kv, "contractive", "%.9g", (double)a->contractive);
+    if (a->noise == LATENT_NOISE_NONE) latent_kv_put(kv, "denoise", "none");
+    else latent_kv_put(kv, "denoise", "%s:%.9g", a->noise == LATENT_NOISE_MASK ? "mask" : "gauss",
+                       (double)a->noise_level);
+}
+
+static latent_status config_in(const latent_kv_in *c, uint64_t init_seed, latent_model **out)
+{
+    latent_ae_config a;
+    latent_ae_config_default(&a);
+    const char *loss = latent_kv_get(c, "loss"), *dn = latent_kv_get(c, "denoise");
+    latent_status st;
+    if ((st = latent_kv_list(c, "layers", &a.n_sizes, a.sizes, LATENT_MAX_SIZES)) ||
+        (st = latent_kv_act(c, "act", &a.act)) || (st = latent_kv_act(c, "out_act", &a.out_act)) ||
+        /* files older than code_act lack it: the code then follows act */
+        (st = latent_kv_act(c, "code_act", &a.code_act)) ||
+        (st = latent_kv_f(c, "slope", &a.slope)) ||
+        (st = latent_kv_f2(c, "sparse", &a.sparse_beta, &a.sparse_rho)) ||
+        (st = latent_kv_f(c, "contractive", &a.contractive)))
+        return st;
+    if (loss && strcmp(loss, "mse") && strcmp(loss, "bce")) return latent_kv_bad("loss", loss);
+    if (loss) a.loss = strcmp(loss, "bce") == 0 ? LATENT_LOSS_BCE : LATENT_LOSS_MSE;
+    if (dn && strcmp(dn, "none")) {
+        char *end;
+        if (strncmp(dn, "mask:", 5) == 0) a.noise = LATENT_NOISE_MASK;
+        else if (strncmp(dn, "gauss:", 6) == 0) a.noise = LATENT_NOISE_GAUSS;
+        else return latent_kv_bad("denoise", dn);
+        const char *num = strchr(dn, ':') + 1;
+        a.noise_level = strtof(num, &end);
+        if (end == num || *end) return latent_kv_bad("denoise", dn);
+    }
+    return latent_ae_create(&a, init_seed, out);
+}
+
+const latent_family latent_ae_family = {
+    .name = "ae",
+    .kind = LATENT_MODEL_AE,
+    .group_name = {"params"},
+    .loss_per_element = 1,
+    .rows_factor = {1, 1},
+    .plan = plan,
+    .eval = eval_chunk,
+    .reserve = reserve,
+    .release = release,
+    .config_out = config_out,
+    .config_in = config_in,
+};

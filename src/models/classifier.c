@@ -3,7 +3,10 @@
 #include <math.h>
 #include <string.h>
 #include "latent/memory.h"
+#include "config_map.h"
 #include "model.h"
+
+extern const latent_family latent_classifier_family;
 
 latent_status latent_classifier_create(int64_t d, int n_hidden, const int64_t *hidden,
                                        int64_t classes, uint64_t seed, latent_model **out)
@@ -27,30 +30,28 @@ latent_status latent_classifier_create(int64_t d, int n_hidden, const int64_t *h
     sizes.sizes[n_hidden + 1] = classes;
     latent_status st;
     latent_model *m;
-    if ((st = latent_model_new(LATENT_MODEL_CLASSIFIER, &m))) return st;
-    m->ae = sizes; /* the size list, as an autoencoder keeps it */
-    m->n_groups = 1;
-    m->plan = NULL;
-    m->init_seed = seed;
+    /* its configuration is its size list, kept as an autoencoder keeps one */
+    if ((st = latent_model_new(&latent_classifier_family, &sizes, sizeof sizes, &m))) return st;
+    m->n_groups = 1, m->n_stacks = 1;
     m->d = d, m->code = hidden[n_hidden - 1];
+    latent_stack_begin(&m->stack[0], latent_shape_1d(d));
     char name[64];
     int idx = 0;
     for (int i = 0; i <= n_hidden && !st; i++) {
         latent_act a = i == n_hidden ? LATENT_ACT_IDENTITY : LATENT_ACT_RELU;
         latent_seq_name(name, sizeof name, "classifier", &idx, a);
-        st = latent_net_add(&m->net[0], &m->P[0], name, sizes.sizes[i], sizes.sizes[i + 1], a, 0.0f);
-        if (sizes.sizes[i] > m->wmax) m->wmax = sizes.sizes[i];
+        st = latent_model_dense(m, 0, name, sizes.sizes[i + 1], a, 0.0f);
     }
-    if (classes > m->wmax) m->wmax = classes;
-    if (!st) st = latent_params_alloc(&m->P[0]);
+    if (!st) st = latent_model_finish(m, seed);
     if (st) {
         latent_model_free(m);
         return st;
     }
-    latent_net_init(&m->net[0], &m->P[0], seed, 0);
     *out = m;
     return LATENT_OK;
 }
+
+static int64_t classes_of(const latent_model *m) { return latent_stack_out_size(&m->stack[0]); }
 
 /* Softmax cross-entropy of one row of logits against label y, in double; grad (optional) =
  * gscale * (softmax - onehot). Sets *hit when the arg-max is y. */
@@ -69,53 +70,59 @@ static double xent(int64_t k, const float *l, int32_t y, float *grad, float gsca
     return mx + log(s) - l[y];
 }
 
-static void shard_step(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
-                       const lk_team *team)
+static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, int si,
+                      const lk_team *team)
 {
     latent_model *m = mv;
-    latent_shard *sh = &m->sh[s];
-    const latent_net *net = &m->net[0];
+    latent_work *w = &m->work[si];
+    const latent_stack *net = &m->stack[0];
+    const float *W = latent_model_weights(m, 0);
+    const latent_pass ps = {team, slab, 1};
     const int L = net->n_layers;
-    const int64_t K = net->layer[L - 1].out;
+    const int64_t K = classes_of(m);
+    const int32_t *labels = m->priv;
     int64_t lo, hi;
-    lk_team_split(team, rows, &lo, &hi);
-    latent_batch_gather(b, row0 + lo, hi - lo, sh->x0 + lo * b->d, 1.0f, 0.0f);
+    lk_team_split(team, slab->rows, &lo, &hi);
+    latent_slab_gather(b, slab, lo, hi, w->x0, 1.0f, 0.0f);
     lk_team_sync(team);
-    latent_net_forward(net, &m->P[0], &sh->ws[0], 0, L, sh->x0, rows, team);
-    float *dy = sh->ws[0].d[0];
-    for (int64_t i = lo; i < hi; i++) {
-        int hit;
-        sh->row_loss[0][i] = xent(K, sh->ws[0].out[L - 1] + i * K, m->labels[b->idx[row0 + i]],
-                                  dy + i * K, 1.0f / (float)b->rows, &hit);
-        sh->row_loss[1][i] = hit;
+    latent_stack_forward(net, W, &w->ws[0], 0, L, w->x0, slab->rows, &ps);
+    float *dy = w->ws[0].d[0];
+    for (int g = 0; g < slab->n; g++) {
+        const latent_slab_seg *sg = &slab->seg[g];
+        for (int64_t i = sg->at > lo ? sg->at : lo; i < sg->at + sg->rows && i < hi; i++) {
+            const int64_t r = sg->row0 + i - sg->at;
+            int hit;
+            m->row_loss[0][r] = xent(K, w->ws[0].out[L - 1] + i * K, labels[b->idx[r]], dy + i * K,
+                                     1.0f / (float)b->rows, &hit);
+            m->row_loss[1][r] = hit;
+        }
     }
-    const double loss = latent_rows_sum(team, sh->row_loss[0], rows);
-    const double hits = latent_rows_sum(team, sh->row_loss[1], rows);
-    latent_net_backward(net, &m->P[0], &sh->ws[0], 0, L, rows, dy, 0,
-                        m->P[0].shard_g + (int64_t)s * m->P[0].n, 0, 0, team);
-    if (team->id == 0) sh->loss[0] = loss, sh->loss[1] = hits;
+    latent_slab_loss(m, team, slab, 0, 0);
+    latent_slab_loss(m, team, slab, 1, 1);
+    latent_stack_backward(net, W, &w->ws[0], 0, L, slab->rows, dy, 0, latent_model_grad(m, 0), 0, &ps);
 }
 
 static latent_status after_step(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    double loss = 0.0, hits = 0.0;
-    for (int s = 0; s < b->n_shards; s++) loss += m->sh[s].loss[0], hits += m->sh[s].loss[1];
-    b->loss[0] = loss / (double)b->rows, b->loss[1] = hits / (double)b->rows;
+    b->loss[0] = latent_shards_loss(m, b->n_shards, 0) / (double)b->rows;
+    b->loss[1] = latent_shards_loss(m, b->n_shards, 1) / (double)b->rows;
     return LATENT_OK;
 }
 
-static int plan(void *mv, const latent_batch *b, latent_phase *ph)
+static latent_status plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
 {
-    (void)b;
     latent_model *m = mv;
-    ph[0] = (latent_phase){shard_step, after_step, &m->P[0], &m->opt};
-    return 1;
+    latent_status st = latent_model_prepare(m, b);
+    if (st) return st;
+    ph[0] = (latent_phase){slab_step, after_step, &m->group[0], &m->opt};
+    *n = 1;
+    return LATENT_OK;
 }
 
 static latent_status check_labels(const latent_model *m, const int32_t *labels, int64_t n)
 {
-    const int64_t K = m->net[0].layer[m->net[0].n_layers - 1].out;
+    const int64_t K = classes_of(m);
     if (!labels) return latent_fail(LATENT_EINVAL, "classifier: no labels");
     for (int64_t i = 0; i < n; i++)
         if (labels[i] < 0 || labels[i] >= K)
@@ -127,31 +134,33 @@ static latent_status check_labels(const latent_model *m, const int32_t *labels, 
 latent_status latent_classifier_train(latent_model *m, const float *x, const int32_t *labels,
                                       int64_t n, int64_t d, const latent_train_options *o)
 {
-    if (m->kind != LATENT_MODEL_CLASSIFIER) return latent_fail(LATENT_EINVAL, "classifier: not a classifier");
+    if (m->family != &latent_classifier_family)
+        return latent_fail(LATENT_EINVAL, "classifier: not a classifier");
     latent_status st = check_labels(m, labels, n);
     if (st) return st;
-    m->labels = labels;
-    m->plan = plan;
-    st = latent_model_train(m, x, n, d, o);
-    m->labels = NULL;
+    /* the labels are the step's for the length of this call */
+    m->priv = (void *)labels;
+    st = latent_model_train_with(m, x, n, d, o, plan);
+    m->priv = NULL;
     return st;
 }
 
-void latent_classifier_eval_chunk(latent_model *m, latent_shard *sh, const float *x,
-                                  int64_t row0, int64_t rows, void *arg)
+static void eval_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
+                       int64_t rows, void *arg)
 {
     latent_eval_out *o = arg;
-    const latent_net *net = &m->net[0];
+    const latent_stack *net = &m->stack[0];
     const int L = net->n_layers;
-    const int64_t K = net->layer[L - 1].out;
-    latent_net_forward(net, &m->P[0], &sh->ws[0], 0, L, x, rows, NULL);
+    const int64_t K = classes_of(m);
+    latent_solo_pass sp;
+    latent_stack_forward(net, latent_model_weights(m, 0), &w->ws[0], 0, L, x, rows, latent_solo(&sp, rows));
     if (o->codes)
-        memcpy(o->codes + row0 * m->code, sh->ws[0].out[L - 2], (size_t)(rows * m->code) * sizeof(float));
+        memcpy(o->codes + row0 * m->code, w->ws[0].out[L - 2], (size_t)(rows * m->code) * sizeof(float));
     if (o->loss_parts) {
         double loss = 0.0, hits = 0.0;
         for (int64_t i = 0; i < rows; i++) {
             int hit;
-            loss += xent(K, sh->ws[0].out[L - 1] + i * K, o->labels[row0 + i], NULL, 0.0f, &hit);
+            loss += xent(K, w->ws[0].out[L - 1] + i * K, o->labels[row0 + i], NULL, 0.0f, &hit);
             hits += hit;
         }
         double *p = o->loss_parts + (row0 / LATENT_SHARD_ROWS) * LATENT_LOSS_TERMS;
@@ -162,7 +171,8 @@ void latent_classifier_eval_chunk(latent_model *m, latent_shard *sh, const float
 latent_status latent_classifier_accuracy(latent_model *m, const float *x, const int32_t *labels,
                                          int64_t n, int64_t d, double *accuracy)
 {
-    if (m->kind != LATENT_MODEL_CLASSIFIER) return latent_fail(LATENT_EINVAL, "classifier: not a classifier");
+    if (m->family != &latent_classifier_family)
+        return latent_fail(LATENT_EINVAL, "classifier: not a classifier");
     latent_status st = check_labels(m, labels, n);
     if (st) return st;
     const int64_t nchunks = (n + LATENT_SHARD_ROWS - 1) / LATENT_SHARD_ROWS;
@@ -181,7 +191,7 @@ latent_status latent_gan_frechet(latent_model *gan, latent_model *classifier, co
                                  int64_t n_real, const float *ref, int64_t n_ref, int64_t n,
                                  uint64_t seed, double *distance, double *floor)
 {
-    if (gan->kind != LATENT_MODEL_GAN || classifier->kind != LATENT_MODEL_CLASSIFIER)
+    if (latent_model_kind_of(gan) != LATENT_MODEL_GAN || classifier->family != &latent_classifier_family)
         return latent_fail(LATENT_EINVAL, "frechet: needs a GAN and a classifier");
     const int64_t d = gan->d, k = classifier->code;
     int64_t most = n > n_real ? n : n_real;
@@ -201,3 +211,35 @@ latent_status latent_gan_frechet(latent_model *gan, latent_model *classifier, co
     latent_free(samples), latent_free(fa), latent_free(fb);
     return st;
 }
+
+/* ---- the configuration map ---- */
+
+static void config_out(const latent_model *m, latent_kv_out *kv)
+{
+    const latent_ae_config *sizes = m->cfg;
+    latent_kv_put_list(kv, "layers", sizes->n_sizes, sizes->sizes);
+}
+
+static latent_status config_in(const latent_kv_in *c, uint64_t init_seed, latent_model **out)
+{
+    int64_t s[LATENT_MAX_SIZES];
+    int ns = 0;
+    latent_status st = latent_kv_list(c, "layers", &ns, s, LATENT_MAX_SIZES);
+    if (st) return st;
+    if (ns < 3) return latent_kv_bad("layers", latent_kv_get(c, "layers") ? latent_kv_get(c, "layers") : "");
+    return latent_classifier_create(s[0], ns - 2, s + 1, s[ns - 1], init_seed, out);
+}
+
+/* The labels a training call lends (m->priv) are not the model's to free. */
+static void release(latent_model *m) { m->priv = NULL; }
+
+const latent_family latent_classifier_family = {
+    .name = "classifier",
+    .kind = LATENT_MODEL_CLASSIFIER,
+    .group_name = {"params"},
+    .rows_factor = {1, 1},
+    .eval = eval_chunk,
+    .release = release,
+    .config_out = config_out,
+    .config_in = config_in,
+};

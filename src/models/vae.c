@@ -1,11 +1,15 @@
 /* The variational autoencoder: Gaussian encoder (fc_mu, fc_logvar), reparameterization with the
  * counter RNG, Bernoulli or fixed-variance Gaussian decoder, beta, and the importance-weighted
  * log-likelihood estimate. */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include "latent/memory.h"
 #include "latent/rng.h"
+#include "config_map.h"
 #include "model.h"
+
+extern const latent_family latent_vae_family;
 
 #define LOG_2PI 1.8378770664093453
 
@@ -35,41 +39,38 @@ latent_status latent_vae_create(const latent_vae_config *c, uint64_t seed, laten
         return latent_fail(LATENT_EINVAL, "vae: sigma: must be > 0, got %g", (double)c->sigma);
     latent_status st;
     latent_model *m;
-    if ((st = latent_model_new(LATENT_MODEL_VAE, &m))) return st;
-    m->vae = *c;
-    m->n_groups = 1;
-    m->plan = latent_vae_plan;
-    m->init_seed = seed;
+    if ((st = latent_model_new(&latent_vae_family, c, sizeof *c, &m))) return st;
+    m->n_groups = 1, m->n_stacks = 2;
+    m->stack_group[0] = m->stack_group[1] = 0;
     m->d = c->sizes[0], m->code = c->latent;
     const int h = c->n_sizes - 1;
+    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d));
+    latent_stack_begin(&m->stack[1], latent_shape_1d(c->latent));
     char name[64];
     int idx = 0;
     for (int i = 0; i < h && !st; i++) {
         latent_seq_name(name, sizeof name, "encoder", &idx, c->act);
-        st = latent_net_add(&m->net[0], &m->P[0], name, c->sizes[i], c->sizes[i + 1], c->act, c->slope);
+        st = latent_model_dense(m, 0, name, c->sizes[i + 1], c->act, c->slope);
     }
     /* fc_mu and fc_logvar run as one layer of 2 * latent outputs: rows [0, L) of its weight are
-     * fc_mu's, rows [L, 2L) fc_logvar's, each a contiguous [L, in] block (named in
-     * latent_model_tensors) */
-    if (!st) st = latent_net_add(&m->net[0], &m->P[0], "heads", c->sizes[h], 2 * c->latent,
-                                 LATENT_ACT_IDENTITY, 0.0f);
+     * fc_mu's, rows [L, 2L) fc_logvar's; files show them as the two modules */
+    if (!st) {
+        latent_layer heads;
+        latent_dense_setup(&heads, 2 * c->latent, LATENT_ACT_IDENTITY, 0.0f);
+        latent_dense_split(&heads, "fc_mu", "fc_logvar");
+        st = latent_stack_add(&m->stack[0], &m->group[0], &heads, "heads");
+    }
     idx = 0;
-    int64_t prev = c->latent;
     for (int i = h; i >= 0 && !st; i--) {
         latent_act a = i == 0 ? LATENT_ACT_IDENTITY : c->act;
         latent_seq_name(name, sizeof name, "decoder", &idx, a);
-        st = latent_net_add(&m->net[1], &m->P[0], name, prev, c->sizes[i], a, c->slope);
-        prev = c->sizes[i];
+        st = latent_model_dense(m, 1, name, c->sizes[i], a, c->slope);
     }
-    m->wmax = 2 * c->latent;
-    for (int i = 0; i < c->n_sizes; i++) if (c->sizes[i] > m->wmax) m->wmax = c->sizes[i];
-    if (!st) st = latent_params_alloc(&m->P[0]);
+    if (!st) st = latent_model_finish(m, seed);
     if (st) {
         latent_model_free(m);
         return st;
     }
-    latent_net_init(&m->net[0], &m->P[0], seed, 0);
-    latent_net_init(&m->net[1], &m->P[0], seed, LATENT_MAX_LAYERS);
     *out = m;
     return LATENT_OK;
 }
@@ -79,127 +80,167 @@ static double recon_nll(const latent_model *m, int64_t n, const float *out, cons
                         float *grad, float gscale)
 {
     const lk_table *t = lk_active();
-    if (!m->vae.gaussian) return t->bce_logits(n, out, x, grad, gscale);
-    const double s2 = (double)m->vae.sigma * m->vae.sigma;
+    const latent_vae_config *c = m->cfg;
+    if (!c->gaussian) return t->bce_logits(n, out, x, grad, gscale);
+    const double s2 = (double)c->sigma * c->sigma;
     double sq = t->mse(n, out, x, grad, (float)(gscale / s2));
     return sq / (2.0 * s2) + 0.5 * (double)n * (LOG_2PI + log(s2));
 }
 
-/* z = mu + exp(lv / 2) eps for rows [lo, hi) of heads [mu | lv]; eps drawn at (stream, a, b0+i). */
-static void reparam(const latent_model *m, latent_shard *sh, const float *heads, int64_t lo,
-                    int64_t hi, uint64_t seed, uint32_t stream, uint64_t a, int64_t b0)
+/* z = mu + exp(lv / 2) eps for rows [lo, hi) of heads [mu | lv]; eps drawn at (stream, a,
+ * the row's index b(i)). */
+static void reparam_row(const latent_model *m, latent_work *w, const float *heads, int64_t i,
+                        uint64_t seed, uint32_t stream, uint64_t a, int64_t bi)
 {
     const int64_t L = m->code;
-    for (int64_t i = lo; i < hi; i++) {
-        latent_rng r;
-        latent_rng_init(&r, seed, stream, a, (uint32_t)(b0 + i));
-        const float *mu = heads + i * 2 * L, *lv = mu + L;
-        for (int64_t j = 0; j < L; j++) {
-            float e = latent_rng_normal(&r);
-            sh->eps[i * L + j] = e;
-            sh->z[i * L + j] = mu[j] + expf(0.5f * lv[j]) * e;
-        }
+    latent_rng r;
+    latent_rng_init(&r, seed, stream, a, (uint32_t)bi);
+    const float *mu = heads + i * 2 * L, *lv = mu + L;
+    for (int64_t j = 0; j < L; j++) {
+        float e = latent_rng_normal(&r);
+        w->eps[i * L + j] = e;
+        w->z[i * L + j] = mu[j] + expf(0.5f * lv[j]) * e;
     }
 }
 
-static void shard_step(void *mv, const latent_batch *b, int s, int64_t row0, int64_t rows,
-                       const lk_team *team)
+static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, int si,
+                      const lk_team *team)
 {
     latent_model *m = mv;
+    const latent_vae_config *c = m->cfg;
     const lk_table *t = lk_active();
-    latent_shard *sh = &m->sh[s];
-    latent_net *enc = &m->net[0], *dec = &m->net[1];
-    const int64_t L = m->code, D = m->d;
-    float *grad = m->P[0].shard_g + (int64_t)s * m->P[0].n;
+    latent_work *w = &m->work[si];
+    const latent_stack *enc = &m->stack[0], *dec = &m->stack[1];
+    const float *W = latent_model_weights(m, 0);
+    const latent_pass ps = {team, slab, 1};
+    const int64_t L = m->code, D = m->d, rows = slab->rows;
+    latent_grad grad = latent_model_grad(m, 0);
     int64_t lo, hi;
     lk_team_split(team, rows, &lo, &hi);
-    latent_batch_gather(b, row0 + lo, hi - lo, sh->x0 + lo * D, 1.0f, 0.0f);
+    latent_slab_gather(b, slab, lo, hi, w->x0, 1.0f, 0.0f);
     lk_team_sync(team);
-    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, sh->x0, rows, team);
-    const float *heads = sh->ws[0].out[enc->n_layers - 1];
-    reparam(m, sh, heads, lo, hi, b->seed, LATENT_STREAM_NOISE, (uint64_t)b->step, row0);
-    lk_team_sync(team);
-    latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows, team);
-    const float gs = 1.0f / (float)b->rows;
-    float *dy = sh->ws[1].d[0];
-    for (int64_t i = lo; i < hi; i++)
-        sh->row_loss[0][i] = recon_nll(m, D, sh->ws[1].out[dec->n_layers - 1] + i * D,
-                                       sh->x0 + i * D, dy + i * D, gs);
-    const double rec = latent_rows_sum(team, sh->row_loss[0], rows);
-    float *dz = latent_net_backward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, rows, dy, 0,
-                                    grad, 0, 1, team);
-    float *dh = sh->ws[0].d[0];
-    for (int64_t i = lo; i < hi; i++) {
-        const float *mu = heads + i * 2 * L, *lv = mu + L;
-        float *dmu = dh + i * 2 * L, *dlv = dmu + L;
-        for (int64_t j = 0; j < L; j++) {
-            dmu[j] = dz[i * L + j];
-            dlv[j] = dz[i * L + j] * sh->eps[i * L + j] * 0.5f * expf(0.5f * lv[j]);
-        }
-        sh->row_loss[1][i] = t->gauss_kl(L, mu, lv, dmu, dlv, m->vae.beta * gs);
+    latent_stack_forward(enc, W, &w->ws[0], 0, enc->n_layers, w->x0, rows, &ps);
+    const float *heads = w->ws[0].out[enc->n_layers - 1];
+    for (int g = 0; g < slab->n; g++) {
+        const latent_slab_seg *sg = &slab->seg[g];
+        for (int64_t r = sg->at > lo ? sg->at : lo; r < sg->at + sg->rows && r < hi; r++)
+            reparam_row(m, w, heads, r, b->seed, LATENT_STREAM_NOISE, (uint64_t)b->step,
+                        sg->row0 + r - sg->at);
     }
-    const double kl = latent_rows_sum(team, sh->row_loss[1], rows);
-    latent_net_backward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, rows, dh, 1, grad, 0, 0, team);
-    if (team->id == 0) sh->loss[0] = rec, sh->loss[1] = kl;
+    lk_team_sync(team);
+    latent_stack_forward(dec, W, &w->ws[1], 0, dec->n_layers, w->z, rows, &ps);
+    const float gs = 1.0f / (float)b->rows;
+    float *dy = w->ws[1].d[0];
+    const float *out = w->ws[1].out[dec->n_layers - 1];
+    for (int g = 0; g < slab->n; g++) {
+        const latent_slab_seg *sg = &slab->seg[g];
+        for (int64_t r = sg->at > lo ? sg->at : lo; r < sg->at + sg->rows && r < hi; r++)
+            m->row_loss[0][sg->row0 + r - sg->at] =
+                recon_nll(m, D, out + r * D, w->x0 + r * D, dy + r * D, gs);
+    }
+    latent_slab_loss(m, team, slab, 0, 0);
+    float *dz = latent_stack_backward(dec, W, &w->ws[1], 0, dec->n_layers, rows, dy, 0, grad, 1, &ps);
+    float *dh = w->ws[0].d[0];
+    for (int g = 0; g < slab->n; g++) {
+        const latent_slab_seg *sg = &slab->seg[g];
+        for (int64_t i = sg->at > lo ? sg->at : lo; i < sg->at + sg->rows && i < hi; i++) {
+            const float *mu = heads + i * 2 * L, *lv = mu + L;
+            float *dmu = dh + i * 2 * L, *dlv = dmu + L;
+            for (int64_t j = 0; j < L; j++) {
+                dmu[j] = dz[i * L + j];
+                dlv[j] = dz[i * L + j] * w->eps[i * L + j] * 0.5f * expf(0.5f * lv[j]);
+            }
+            m->row_loss[1][sg->row0 + i - sg->at] = t->gauss_kl(L, mu, lv, dmu, dlv, c->beta * gs);
+        }
+    }
+    latent_slab_loss(m, team, slab, 1, 1);
+    latent_stack_backward(enc, W, &w->ws[0], 0, enc->n_layers, rows, dh, 1, grad, 0, &ps);
 }
 
 static latent_status after_step(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    double rec = 0.0, kl = 0.0;
-    for (int s = 0; s < b->n_shards; s++) rec += m->sh[s].loss[0], kl += m->sh[s].loss[1];
+    const latent_vae_config *c = m->cfg;
+    double rec = latent_shards_loss(m, b->n_shards, 0), kl = latent_shards_loss(m, b->n_shards, 1);
     rec /= (double)b->rows, kl /= (double)b->rows;
-    b->loss[0] = rec + kl, b->loss[1] = rec, b->loss[2] = kl, b->loss[3] = rec + m->vae.beta * kl;
+    b->loss[0] = rec + kl, b->loss[1] = rec, b->loss[2] = kl, b->loss[3] = rec + c->beta * kl;
     return LATENT_OK;
 }
 
-int latent_vae_plan(void *mv, const latent_batch *b, latent_phase *ph)
+static latent_status plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
 {
-    (void)b;
     latent_model *m = mv;
-    ph[0] = (latent_phase){shard_step, after_step, &m->P[0], &m->opt};
-    return 1;
+    latent_status st = latent_model_prepare(m, b);
+    if (st) return st;
+    ph[0] = (latent_phase){slab_step, after_step, &m->group[0], &m->opt};
+    *n = 1;
+    return LATENT_OK;
 }
 
 /* Decoder output to data space: probabilities for Bernoulli, the mean for Gaussian. */
 static void to_data(const latent_model *m, int64_t n, const float *out, float *dst)
 {
-    if (m->vae.gaussian) memcpy(dst, out, (size_t)n * sizeof(float));
+    const latent_vae_config *c = m->cfg;
+    if (c->gaussian) memcpy(dst, out, (size_t)n * sizeof(float));
     else lk_active()->act_fwd[LATENT_ACT_SIGMOID](n, out, dst, 0.0f);
 }
 
-void latent_vae_eval_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t row0,
-                           int64_t rows, void *arg)
+static void eval_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
+                       int64_t rows, void *arg)
 {
     latent_eval_out *o = arg;
+    const latent_vae_config *c = m->cfg;
     const lk_table *t = lk_active();
-    latent_net *enc = &m->net[0], *dec = &m->net[1];
+    const latent_stack *enc = &m->stack[0], *dec = &m->stack[1];
+    const float *W = latent_model_weights(m, 0);
     const int64_t L = m->code, D = m->d;
-    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, x, rows, NULL);
-    const float *heads = sh->ws[0].out[enc->n_layers - 1];
+    latent_solo_pass sp;
+    const latent_pass *ps = latent_solo(&sp, rows);
+    latent_stack_forward(enc, W, &w->ws[0], 0, enc->n_layers, x, rows, ps);
+    const float *heads = w->ws[0].out[enc->n_layers - 1];
     if (o->codes)
         for (int64_t i = 0; i < rows; i++)
             memcpy(o->codes + (row0 + i) * L, heads + i * 2 * L, (size_t)L * sizeof(float));
     if (o->recon) {
-        for (int64_t i = 0; i < rows; i++) memcpy(sh->z + i * L, heads + i * 2 * L, (size_t)L * sizeof(float));
-        latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows, NULL);
-        to_data(m, rows * D, sh->ws[1].out[dec->n_layers - 1], o->recon + row0 * D);
+        for (int64_t i = 0; i < rows; i++) memcpy(w->z + i * L, heads + i * 2 * L, (size_t)L * sizeof(float));
+        latent_stack_forward(dec, W, &w->ws[1], 0, dec->n_layers, w->z, rows, ps);
+        to_data(m, rows * D, w->ws[1].out[dec->n_layers - 1], o->recon + row0 * D);
     }
     if (o->scores || o->loss_parts) {
-        reparam(m, sh, heads, 0, rows, o->seed, LATENT_STREAM_USER + 2, 0, row0);
-        latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, rows, NULL);
+        for (int64_t i = 0; i < rows; i++)
+            reparam_row(m, w, heads, i, o->seed, LATENT_STREAM_USER + 2, 0, row0 + i);
+        latent_stack_forward(dec, W, &w->ws[1], 0, dec->n_layers, w->z, rows, ps);
         double rt = 0.0, kt = 0.0;
         for (int64_t i = 0; i < rows; i++) {
-            double r = recon_nll(m, D, sh->ws[1].out[dec->n_layers - 1] + i * D, x + i * D, NULL, 0.0f);
+            double r = recon_nll(m, D, w->ws[1].out[dec->n_layers - 1] + i * D, x + i * D, NULL, 0.0f);
             double k = t->gauss_kl(L, heads + i * 2 * L, heads + i * 2 * L + L, NULL, NULL, 0.0f);
             if (o->scores) o->scores[row0 + i] = (float)(r + k);
             rt += r, kt += k;
         }
         if (o->loss_parts) {
             double *p = o->loss_parts + (row0 / LATENT_SHARD_ROWS) * LATENT_LOSS_TERMS;
-            p[0] = rt + kt, p[1] = rt, p[2] = kt, p[3] = rt + m->vae.beta * kt;
+            p[0] = rt + kt, p[1] = rt, p[2] = kt, p[3] = rt + c->beta * kt;
         }
     }
+}
+
+/* The prior through the decoder: z ~ N(0, I) drawn at (seed, USER + 1, 0, row). */
+static void sample_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
+                         int64_t rows, void *argv)
+{
+    (void)x;
+    latent_sample_arg *a = argv;
+    const int64_t D = m->d, L = m->code;
+    for (int64_t i = 0; i < rows; i++) {
+        latent_rng r;
+        latent_rng_init(&r, a->seed, LATENT_STREAM_USER + 1, 0, (uint32_t)(row0 + i));
+        for (int64_t j = 0; j < L; j++) w->z[i * L + j] = latent_rng_normal(&r);
+    }
+    const latent_stack *dec = &m->stack[1];
+    latent_solo_pass sp;
+    latent_stack_forward(dec, latent_model_weights(m, 0), &w->ws[1], 0, dec->n_layers, w->z, rows,
+                         latent_solo(&sp, rows));
+    to_data(m, rows * D, w->ws[1].out[dec->n_layers - 1], a->out + row0 * D);
 }
 
 typedef struct iw_arg {
@@ -210,17 +251,19 @@ typedef struct iw_arg {
 
 /* log p(x) ~ logmeanexp_k [log p(x|z_k) + log N(z_k; 0, I) - log N(z_k; mu, s^2)], z_k drawn at
  * (seed, USER + 3, row, k); K decoder rows at a time. */
-static void iw_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t row0,
+static void iw_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
                      int64_t rows, void *argv)
 {
     iw_arg *a = argv;
-    latent_net *enc = &m->net[0], *dec = &m->net[1];
+    const latent_stack *enc = &m->stack[0], *dec = &m->stack[1];
+    const float *W = latent_model_weights(m, 0);
     const int64_t L = m->code, D = m->d, R = LATENT_SHARD_ROWS;
-    latent_net_forward(enc, &m->P[0], &sh->ws[0], 0, enc->n_layers, x, rows, NULL);
+    latent_solo_pass sp;
+    latent_stack_forward(enc, W, &w->ws[0], 0, enc->n_layers, x, rows, latent_solo(&sp, rows));
     /* the heads are overwritten below when the encoder reruns, so keep this chunk's in x1 */
-    float *heads = sh->x1;
-    memcpy(heads, sh->ws[0].out[enc->n_layers - 1], (size_t)(rows * 2 * L) * sizeof(float));
-    double lw[64];
+    float *heads = w->x1;
+    memcpy(heads, w->ws[0].out[enc->n_layers - 1], (size_t)(rows * 2 * L) * sizeof(float));
+    double lw[LATENT_SHARD_ROWS];
     for (int64_t i = 0; i < rows; i++) {
         const float *mu = heads + i * 2 * L, *lv = mu + L;
         double best = -INFINITY, acc = 0.0;
@@ -235,15 +278,15 @@ static void iw_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t 
                 for (int64_t j = 0; j < L; j++) {
                     float e = latent_rng_normal(&r);
                     float z = mu[j] + expf(0.5f * lv[j]) * e;
-                    sh->z[k * L + j] = z;
+                    w->z[k * L + j] = z;
                     lpz += -0.5 * ((double)z * z + LOG_2PI);
                     lq += -0.5 * ((double)e * e + LOG_2PI + lv[j]);
                 }
                 lw[k] = lpz - lq;
             }
-            latent_net_forward(dec, &m->P[0], &sh->ws[1], 0, dec->n_layers, sh->z, kn, NULL);
+            latent_stack_forward(dec, W, &w->ws[1], 0, dec->n_layers, w->z, kn, latent_solo(&sp, kn));
             for (int k = 0; k < kn; k++) {
-                lw[k] -= recon_nll(m, D, sh->ws[1].out[dec->n_layers - 1] + k * D, x + i * D, NULL, 0.0f);
+                lw[k] -= recon_nll(m, D, w->ws[1].out[dec->n_layers - 1] + k * D, x + i * D, NULL, 0.0f);
                 /* running log-sum-exp in double */
                 if (lw[k] > best) {
                     acc = acc * exp(best - lw[k]) + 1.0;
@@ -261,7 +304,7 @@ static void iw_chunk(latent_model *m, latent_shard *sh, const float *x, int64_t 
 latent_status latent_vae_log_likelihood(latent_model *m, const float *x, int64_t n, int64_t d,
                                         int K, uint64_t seed, double *mean, double *per_row)
 {
-    if (m->kind != LATENT_MODEL_VAE)
+    if (m->family != &latent_vae_family)
         return latent_fail(LATENT_EINVAL, "log-likelihood: only a VAE has one");
     if (K < 1 || K > 100000) return latent_fail(LATENT_EINVAL, "log-likelihood: K must be in [1, 100000], got %d", K);
     if (n <= 0) return latent_fail(LATENT_EINVAL, "log-likelihood: no data");
@@ -277,3 +320,45 @@ latent_status latent_vae_log_likelihood(latent_model *m, const float *x, int64_t
     if (!per_row) latent_free(rows);
     return st;
 }
+
+/* ---- the configuration map ---- */
+
+static void config_out(const latent_model *m, latent_kv_out *kv)
+{
+    const latent_vae_config *v = m->cfg;
+    latent_kv_put_list(kv, "layers", v->n_sizes, v->sizes);
+    latent_kv_put(kv, "latent", "%" PRId64, v->latent);
+    latent_kv_put(kv, "act", "%s", latent_act_name(v->act));
+    latent_kv_put(kv, "slope", "%.9g", (double)v->slope);
+    latent_kv_put(kv, "beta", "%.9g", (double)v->beta);
+    latent_kv_put(kv, "decoder", "%s", v->gaussian ? "gaussian" : "bernoulli");
+    latent_kv_put(kv, "sigma", "%.9g", (double)v->sigma);
+}
+
+static latent_status config_in(const latent_kv_in *c, uint64_t init_seed, latent_model **out)
+{
+    latent_vae_config v;
+    latent_vae_config_default(&v);
+    const char *dec = latent_kv_get(c, "decoder");
+    latent_status st;
+    if ((st = latent_kv_list(c, "layers", &v.n_sizes, v.sizes, LATENT_MAX_SIZES)) ||
+        (st = latent_kv_i64(c, "latent", &v.latent)) || (st = latent_kv_act(c, "act", &v.act)) ||
+        (st = latent_kv_f(c, "slope", &v.slope)) || (st = latent_kv_f(c, "beta", &v.beta)) ||
+        (st = latent_kv_f(c, "sigma", &v.sigma)))
+        return st;
+    if (dec && strcmp(dec, "bernoulli") && strcmp(dec, "gaussian")) return latent_kv_bad("decoder", dec);
+    v.gaussian = dec && strcmp(dec, "gaussian") == 0;
+    return latent_vae_create(&v, init_seed, out);
+}
+
+const latent_family latent_vae_family = {
+    .name = "vae",
+    .kind = LATENT_MODEL_VAE,
+    .group_name = {"params"},
+    .rows_factor = {1, 1},
+    .plan = plan,
+    .eval = eval_chunk,
+    .sample = sample_chunk,
+    .config_out = config_out,
+    .config_in = config_in,
+};

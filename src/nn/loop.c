@@ -1,12 +1,12 @@
 /* The one minibatch loop every model trains with: epochs, shuffling, and each minibatch's step
- * in one parallel region: fixed shards run by teams of threads, the gradient reduced over a fixed
- * tree, the optimizer step, and the divergence checks. */
+ * in one parallel region: slabs of fixed shards run by teams of threads, the gradient reduced
+ * over a fixed tree, the optimizer step, and the divergence checks. */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
 #include "latent/memory.h"
-#include "latent/nn.h"
+#include "loop.h"
 #include "latent/rng.h"
 #include "simd/fp_mode.h"
 #include "simd/team.h"
@@ -25,6 +25,16 @@ void latent_batch_gather(const latent_batch *b, int64_t row0, int64_t rows, floa
         float *o = dst + i * b->d;
         if (a == 1.0f && c == 0.0f) memcpy(o, src, (size_t)b->d * sizeof(float));
         else for (int64_t j = 0; j < b->d; j++) o[j] = a * src[j] + c;
+    }
+}
+
+void latent_slab_gather(const latent_batch *b, const latent_slab *slab, int64_t lo, int64_t hi,
+                        float *dst, float a, float c)
+{
+    for (int s = 0; s < slab->n; s++) {
+        const latent_slab_seg *g = &slab->seg[s];
+        const int64_t r0 = g->at > lo ? g->at : lo, r1 = g->at + g->rows < hi ? g->at + g->rows : hi;
+        if (r1 > r0) latent_batch_gather(b, g->row0 + (r0 - g->at), r1 - r0, dst + r0 * b->d, a, c);
     }
 }
 
@@ -53,6 +63,8 @@ typedef struct step_ctx {
     int n_phases;
     int threads, team_size;
     lk_barrier *barriers;    /* one per team when teams have more than one thread */
+    latent_slab *slabs;      /* one per team */
+    int n_slabs;
     latent_status status;    /* written by thread 0 only, read by all after a barrier */
     latent_optim_plan plan;  /* the optimizer step under way */
     int swapped;             /* its one shard's gradient became g without a copy */
@@ -128,26 +140,26 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
     sync_all(c);
 }
 
-/* Thread tid's shards: its team takes shards team, team + teams, ...; a team of one runs a
- * shard alone. */
-static void run_shards(step_ctx *c, latent_shard_fn fn, int tid)
+/* Thread tid's slab: its team's shards (team, team + teams, ...) side by side; or, run by one
+ * thread alone, every slab in turn. */
+static void run_slab(step_ctx *c, latent_slab_fn fn, int tid)
 {
-    const latent_batch *b = c->b;
+    if (c->threads == 1) {
+        const lk_team solo = lk_team_solo();
+        for (int i = 0; i < c->n_slabs; i++) fn(c->model, c->b, &c->slabs[i], i, &solo);
+        return;
+    }
     const int g = c->team_size, teams = c->threads / g, team_id = tid / g;
     if (team_id >= teams) return;
     const lk_team team = {tid % g, g, g > 1 ? &c->barriers[team_id] : NULL};
-    for (int s = team_id; s < b->n_shards; s += teams) {
-        int64_t row0 = (int64_t)s * LATENT_SHARD_ROWS;
-        int64_t rows = b->rows - row0 < LATENT_SHARD_ROWS ? b->rows - row0 : LATENT_SHARD_ROWS;
-        fn(c->model, b, s, row0, rows, &team);
-    }
+    fn(c->model, c->b, &c->slabs[team_id], team_id, &team);
 }
 
 static void step_phases(step_ctx *c, int tid)
 {
     for (int k = 0; k < c->n_phases; k++) {
         const latent_phase *ph = &c->phase[k];
-        run_shards(c, ph->shard, tid);
+        run_slab(c, ph->run, tid);
         sync_all(c);
         if (tid == 0) {
             if (ph->after) c->status = ph->after(c->model, c->b);
@@ -171,6 +183,28 @@ static void step_member(step_ctx *c, int tid)
     lk_fp_restore(fp);
 }
 
+/* Team t's slab: shards t, t + teams, ... in order, their rows side by side from segs[at]. */
+static void lay_out(latent_batch *b, int teams, latent_slab *slabs, latent_slab_seg *segs)
+{
+    int at = 0;
+    b->slab_rows = 0;
+    for (int t = 0; t < teams; t++) {
+        latent_slab *sl = &slabs[t];
+        sl->seg = segs + at;
+        sl->n = 0;
+        sl->rows = 0;
+        for (int s = t; s < b->n_shards; s += teams) {
+            const int64_t row0 = (int64_t)s * LATENT_SHARD_ROWS;
+            const int64_t rows = b->rows - row0 < LATENT_SHARD_ROWS ? b->rows - row0 : LATENT_SHARD_ROWS;
+            segs[at + sl->n++] = (latent_slab_seg){s, sl->rows, rows, row0};
+            sl->rows += rows;
+        }
+        at += sl->n;
+        if (sl->rows > b->slab_rows) b->slab_rows = sl->rows;
+    }
+    b->n_slabs = teams;
+}
+
 latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
                                int64_t *thread_work)
 {
@@ -178,31 +212,40 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
         return latent_fail(LATENT_EINVAL, "train: a minibatch of %lld rows is %d shards (1 to %d)",
                            (long long)b->rows, b->n_shards, LATENT_MAX_SHARDS);
     step_ctx c = {.model = model, .b = b, .thread_work = thread_work};
-    c.n_phases = plan(model, b, c.phase);
     snprintf(c.where, sizeof c.where, "epoch %lld, step %lld", (long long)b->epoch + 1,
              (long long)b->step + 1);
     /* Never a region inside another one: called inside a region, the step runs on its thread. */
     c.threads = omp_get_level() > 0 ? 1 : omp_get_max_threads();
     if (c.threads < 1) c.threads = 1;
-    if (c.threads == 1) {
-        c.team_size = 1;
-        step_member(&c, 0);
-        return c.status;
-    }
     c.team_size = latent_team_size_for(b->n_shards, c.threads);
     const int teams = c.threads / c.team_size;
-    lk_barrier stack_barriers[16];
-    lk_barrier *barriers = stack_barriers;
-    if (c.team_size > 1 && teams > 16) {
-        barriers = latent_alloc((size_t)teams, sizeof *barriers, "team barriers");
-        if (!barriers) return LATENT_ENOMEM;
+    /* small layouts on the stack, large ones on the heap */
+    enum { STACK_TEAMS = 16, STACK_SEGS = 64 };
+    lk_barrier stack_barriers[STACK_TEAMS];
+    latent_slab stack_slabs[STACK_TEAMS];
+    latent_slab_seg stack_segs[STACK_SEGS];
+    lk_barrier *barriers = teams > STACK_TEAMS ? latent_alloc((size_t)teams, sizeof *barriers, "team barriers") : stack_barriers;
+    latent_slab *slabs = teams > STACK_TEAMS ? latent_alloc((size_t)teams, sizeof *slabs, "slabs") : stack_slabs;
+    latent_slab_seg *segs = b->n_shards > STACK_SEGS ? latent_alloc((size_t)b->n_shards, sizeof *segs, "slab segments") : stack_segs;
+    latent_status st = LATENT_OK;
+    if (!barriers || !slabs || !segs) {
+        st = LATENT_ENOMEM;
+        goto out;
     }
-    for (int i = 0; i < teams && c.team_size > 1; i++) lk_barrier_init(&barriers[i]);
-    c.barriers = barriers;
+    lay_out(b, teams, slabs, segs);
+    for (int i = 0; i < teams; i++) lk_barrier_init(&barriers[i]);
+    c.barriers = barriers, c.slabs = slabs, c.n_slabs = teams;
+    if ((st = plan(model, b, c.phase, &c.n_phases))) goto out;
+    if (c.threads == 1) {
+        step_member(&c, 0);
+        st = c.status;
+        goto out;
+    }
 #pragma omp parallel num_threads(c.threads)
     {
         LK_REGION_ENTERED();
-        /* the runtime may give fewer threads than asked: then thread 0 redoes the plan alone */
+        /* The runtime may give fewer threads than asked: then thread 0 runs every slab alone, one
+         * after the other (the same bytes: no sum depends on who runs a slab). */
         if (omp_get_num_threads() == c.threads) {
             step_member(&c, omp_get_thread_num());
         } else {
@@ -215,8 +258,12 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
             }
         }
     }
+    st = c.status;
+out:
     if (barriers != stack_barriers) latent_free(barriers);
-    return c.status;
+    if (slabs != stack_slabs) latent_free(slabs);
+    if (segs != stack_segs) latent_free(segs);
+    return st;
 }
 
 /* ---- epochs -------------------------------------------------------------------------------- */

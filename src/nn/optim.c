@@ -1,7 +1,6 @@
 /* Optimizer steps (Adam, AdamW, SGD with momentum) through the kernel table, with optional
  * global gradient-norm clipping. */
 #include <math.h>
-#include "latent/nn.h"
 #include "update.h"
 
 /* Squared L2 norm of the gradient in double: each chunk's in index order, the chunks' in chunk

@@ -3,10 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "latent/memory.h"
-#include "latent/nn.h"
 #include "update.h"
 
-int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int64_t cols)
+int64_t latent_params_add(latent_params *p, const char *name, int ndim, const int64_t *shape)
 {
     if (p->n_tensors >= LATENT_MAX_TENSORS) {
         latent_fail(LATENT_EINVAL, "params: %s: more than %d tensors", name, LATENT_MAX_TENSORS);
@@ -16,17 +15,21 @@ int64_t latent_params_add(latent_params *p, const char *name, int64_t rows, int6
         latent_fail(LATENT_EINVAL, "params: tensor name too long: %s", name);
         return -1;
     }
-    int64_t numel;
-    if (rows <= 0 || cols < 0 || __builtin_mul_overflow(rows, cols > 0 ? cols : 1, &numel) ||
-        numel > INT64_MAX / 2 - p->n) {
-        latent_fail(LATENT_EINVAL, "params: %s: bad shape [%lld, %lld]", name, (long long)rows,
-                    (long long)cols);
+    int64_t numel = 1;
+    int ok = ndim >= 1 && ndim <= LATENT_TENSOR_DIMS;
+    for (int i = 0; ok && i < ndim; i++)
+        ok = shape[i] > 0 && !__builtin_mul_overflow(numel, shape[i], &numel);
+    if (!ok || numel > INT64_MAX / 2 - p->n) {
+        latent_fail(LATENT_EINVAL, "params: %s: bad shape (%d dimensions, first %lld)", name,
+                    ndim, ndim >= 1 ? (long long)shape[0] : 0LL);
         return -1;
     }
     latent_param_tensor *t = &p->tensor[p->n_tensors++];
     snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = ndim;
+    for (int i = 0; i < LATENT_TENSOR_DIMS; i++) t->shape[i] = i < ndim ? shape[i] : 0;
     t->offset = p->n;
-    t->rows = rows, t->cols = cols, t->numel = numel;
+    t->numel = numel;
     /* 16-float alignment keeps every tensor on its own cache line */
     p->n += (numel + 15) & ~(int64_t)15;
     return t->offset;

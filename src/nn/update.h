@@ -3,7 +3,7 @@
 #ifndef LATENT_SRC_NN_UPDATE_H
 #define LATENT_SRC_NN_UPDATE_H
 
-#include "latent/nn.h"
+#include "params.h"
 #include "simd/kernels.h"
 
 /* latent_params_reduce for chunks [c0, c1) of LATENT_UPDATE_CHUNK floats. */

@@ -6,7 +6,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "latent/nn.h"
+#include "src/nn/layer_dense.h"
+#include "src/nn/stack.h"
 
 static double ref_act(latent_act a, double x, double slope)
 {
@@ -20,16 +21,15 @@ static double ref_act(latent_act a, double x, double slope)
     }
 }
 
-/* Layers [lo, hi) of net on rows x (width of layer lo's input) in double; outs[k] receives
- * layer k's output (rows x out, allocated by the caller or NULL to skip keeping it). Returns
- * the final output in a malloc'd buffer. */
-static double *ref_forward(const latent_net *net, const double *w, int lo, int hi,
+/* Layers [lo, hi) of a stack of dense layers on rows x (width of layer lo's input) in double.
+ * Returns the final output in a malloc'd buffer. */
+static double *ref_forward(const latent_stack *net, const double *w, int lo, int hi,
                            const double *x, int64_t rows)
 {
     const double *in = x;
     double *cur = NULL;
     for (int k = lo; k < hi; k++) {
-        const latent_dense *l = &net->layer[k];
+        const latent_dense *l = latent_dense_of(&net->layer[k]);
         double *o = malloc(sizeof(double) * (size_t)(rows * l->out));
         for (int64_t n = 0; n < rows; n++)
             for (int64_t i = 0; i < l->out; i++) {

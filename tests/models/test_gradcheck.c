@@ -34,20 +34,19 @@ static void analytic(latent_model *m, const float *x)
 {
     static int64_t idx[ROWS];
     for (int i = 0; i < ROWS; i++) idx[i] = i;
-    cr_assert_eq(latent_model_reserve(m, latent_shards_for(ROWS)), LATENT_OK);
     latent_optim_config o = {LATENT_OPT_SGD, 0.0f, 0, 0, 0, 0, 0, 0};
     m->opt = o;
     latent_batch b = {0};
     b.x = x, b.d = m->d, b.idx = idx, b.rows = ROWS, b.n_shards = latent_shards_for(ROWS);
     b.seed = 7;
-    cr_assert_eq(latent_loop_step(m, m->plan, &b, NULL), LATENT_OK, "%s", latent_last_error());
+    cr_assert_eq(latent_loop_step(m, m->family->plan, &b, NULL), LATENT_OK, "%s", latent_last_error());
 }
 
 /* Compares group g's gradient with central differences of f on sampled entries of each tensor. */
 static void check_group(latent_model *m, int g, loss_fn f, const float *x, double rtol)
 {
-    latent_params *p = &m->P[g];
-    double *w[2] = {to_double(&m->P[0]), m->n_groups > 1 ? to_double(&m->P[1]) : NULL};
+    latent_params *p = &m->group[g];
+    double *w[2] = {to_double(&m->group[0]), m->n_groups > 1 ? to_double(&m->group[1]) : NULL};
     int checked = 0;
     for (int ti = 0; ti < p->n_tensors; ti++) {
         const latent_param_tensor *t = &p->tensor[ti];
@@ -77,7 +76,7 @@ static void check_group(latent_model *m, int g, loss_fn f, const float *x, doubl
 
 static void corrupted(latent_model *m, const float *x, double *xd)
 {
-    const latent_ae_config *c = &m->ae;
+    const latent_ae_config *c = m->cfg;
     for (int64_t i = 0; i < ROWS; i++) {
         latent_rng r;
         latent_rng_init(&r, 7, LATENT_STREAM_NOISE, 0, (uint32_t)i);
@@ -96,9 +95,9 @@ static void corrupted(latent_model *m, const float *x, double *xd)
 static double ae_loss(latent_model *m, const double *w, const double *w1, const float *x)
 {
     (void)w1;
-    const latent_ae_config *c = &m->ae;
-    const latent_net *net = &m->net[0];
-    const int L = net->n_layers, cl = m->code_layer;
+    const latent_ae_config *c = m->cfg;
+    const latent_stack *net = &m->stack[0];
+    const int L = net->n_layers, cl = c->n_sizes - 2; /* the code layer: the encoder's last */
     const int64_t D = m->d, C = m->code;
     double *xd = malloc(sizeof(double) * (size_t)(ROWS * D));
     corrupted(m, x, xd);
@@ -121,7 +120,7 @@ static double ae_loss(latent_model *m, const double *w, const double *w1, const 
         loss += c->sparse_beta * kl;
     }
     if (c->contractive > 0) {
-        const latent_dense *l = &net->layer[cl];
+        const latent_dense *l = latent_dense_of(&net->layer[cl]);
         double pen = 0;
         for (int64_t i = 0; i < C; i++) {
             double cw = 0;
@@ -151,9 +150,10 @@ static void ae_case(latent_act act, latent_act out, latent_loss loss, float spar
     /* nonzero biases so every activation is exercised away from 0 */
     latent_rng r;
     latent_rng_init(&r, 5, LATENT_STREAM_USER, 0, 0);
-    for (int k = 0; k < m->net[0].n_layers; k++)
-        for (int64_t i = 0; i < m->net[0].layer[k].out; i++)
-            m->P[0].w[m->net[0].layer[k].b_off + i] = 0.3f * (2 * latent_rng_uniform(&r) - 1);
+    for (int k = 0; k < m->stack[0].n_layers; k++)
+        for (int64_t i = 0; i < latent_dense_of(&m->stack[0].layer[k])->out; i++)
+            m->group[0].w[latent_dense_of(&m->stack[0].layer[k])->b_off + i] =
+                0.3f * (2 * latent_rng_uniform(&r) - 1);
     float *x = make_data(ROWS, 9, 1);
     analytic(m, x);
     check_group(m, 0, ae_loss, x, 2e-3);
@@ -178,11 +178,11 @@ Test(gradcheck, denoising_gauss) { ae_case(LATENT_ACT_SIGMOID, LATENT_ACT_SIGMOI
 static double vae_loss(latent_model *m, const double *w, const double *w1, const float *x)
 {
     (void)w1;
-    const latent_vae_config *c = &m->vae;
+    const latent_vae_config *c = m->cfg;
     const int64_t D = m->d, L = m->code;
     double *xd = malloc(sizeof(double) * (size_t)(ROWS * D)), *z = malloc(sizeof(double) * (size_t)(ROWS * L));
     for (int64_t i = 0; i < ROWS * D; i++) xd[i] = x[i];
-    double *hd = ref_forward(&m->net[0], w, 0, m->net[0].n_layers, xd, ROWS);
+    double *hd = ref_forward(&m->stack[0], w, 0, m->stack[0].n_layers, xd, ROWS);
     double kl = 0;
     for (int64_t n = 0; n < ROWS; n++) {
         latent_rng r;
@@ -193,7 +193,7 @@ static double vae_loss(latent_model *m, const double *w, const double *w1, const
             kl += -0.5 * (1 + lv - mu * mu - exp(lv));
         }
     }
-    double *y = ref_forward(&m->net[1], w, 0, m->net[1].n_layers, z, ROWS), rec = 0;
+    double *y = ref_forward(&m->stack[1], w, 0, m->stack[1].n_layers, z, ROWS), rec = 0;
     const double s2 = (double)c->sigma * c->sigma;
     for (int64_t i = 0; i < ROWS * D; i++)
         rec += c->gaussian ? (xd[i] - y[i]) * (xd[i] - y[i]) / (2 * s2) + 0.5 * log(2 * M_PI * s2)
@@ -231,7 +231,7 @@ static double *gan_fake(latent_model *m, const double *wg, uint64_t a)
         latent_rng_init(&r, 7, LATENT_STREAM_LATENT_Z, a, (uint32_t)n);
         for (int64_t j = 0; j < Z; j++) z[n * Z + j] = latent_rng_normal(&r);
     }
-    double *g = ref_forward(&m->net[0], wg, 0, m->net[0].n_layers, z, ROWS);
+    double *g = ref_forward(&m->stack[0], wg, 0, m->stack[0].n_layers, z, ROWS);
     free(z);
     return g;
 }
@@ -242,8 +242,8 @@ static double gan_d_loss(latent_model *m, const double *wg, const double *wd, co
     double *real = malloc(sizeof(double) * (size_t)(ROWS * D));
     for (int64_t i = 0; i < ROWS * D; i++) real[i] = 2.0 * x[i] - 1.0;
     double *fake = gan_fake(m, wg, 0);
-    double *lr = ref_forward(&m->net[1], wd, 0, m->net[1].n_layers, real, ROWS);
-    double *lf = ref_forward(&m->net[1], wd, 0, m->net[1].n_layers, fake, ROWS), s = 0;
+    double *lr = ref_forward(&m->stack[1], wd, 0, m->stack[1].n_layers, real, ROWS);
+    double *lf = ref_forward(&m->stack[1], wd, 0, m->stack[1].n_layers, fake, ROWS), s = 0;
     for (int n = 0; n < ROWS; n++) s += ref_softplus(-lr[n]) + ref_softplus(lf[n]);
     free(real), free(fake), free(lr), free(lf);
     return s / ROWS;
@@ -253,7 +253,7 @@ static double gan_g_loss(latent_model *m, const double *wg, const double *wd, co
 {
     (void)x;
     double *fake = gan_fake(m, wg, 1);
-    double *lf = ref_forward(&m->net[1], wd, 0, m->net[1].n_layers, fake, ROWS), s = 0;
+    double *lf = ref_forward(&m->stack[1], wd, 0, m->stack[1].n_layers, fake, ROWS), s = 0;
     for (int n = 0; n < ROWS; n++) s += ref_softplus(-lf[n]);
     free(fake), free(lf);
     return s / ROWS;

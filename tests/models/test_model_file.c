@@ -35,7 +35,7 @@ static latent_model *trained(int which)
     }
     float *x = synthetic(N, D, 8);
     latent_train_options o;
-    latent_train_options_default(m->kind, &o);
+    latent_train_options_default(m->family->kind, &o);
     o.epochs = 1, o.batch = 100;
     cr_assert_eq(latent_model_train(m, x, N, D, &o), LATENT_OK, "%s", latent_last_error());
     free(x);
@@ -52,9 +52,9 @@ static void round_trip(int which)
     cr_assert_eq(latent_model_save(m, path, 1), LATENT_OK, "%s", latent_last_error());
     cr_assert_eq(latent_model_load(path, &l), LATENT_OK, "%s", latent_last_error());
     for (int g = 0; g < m->n_groups; g++) {
-        cr_expect(memcmp(m->P[g].w, l->P[g].w, sizeof(float) * (size_t)m->P[g].n) == 0);
-        cr_expect(memcmp(m->P[g].m, l->P[g].m, sizeof(float) * (size_t)m->P[g].n) == 0);
-        cr_expect_eq(m->P[g].t, l->P[g].t);
+        cr_expect(memcmp(m->group[g].w, l->group[g].w, sizeof(float) * (size_t)m->group[g].n) == 0);
+        cr_expect(memcmp(m->group[g].m, l->group[g].m, sizeof(float) * (size_t)m->group[g].n) == 0);
+        cr_expect_eq(m->group[g].t, l->group[g].t);
     }
     cr_expect_eq(l->state.epoch, 1);
     cr_expect_eq(l->state.step, 3);
@@ -115,7 +115,8 @@ static latent_status reload_edited(latent_model *m, const char *key, const char 
 
 static latent_act code_layer_act(const latent_model *m)
 {
-    return m->net[0].layer[m->code_layer].act;
+    const latent_ae_config *c = m->cfg; /* the code layer is the encoder's last */
+    return latent_dense_of(&m->stack[0].layer[c->n_sizes - 2])->act;
 }
 
 Test(model_file, code_act_is_saved_and_old_files_follow_act)
@@ -126,7 +127,7 @@ Test(model_file, code_act_is_saved_and_old_files_follow_act)
     cr_assert_eq(reload_edited(lin, "code_act", "identity", &l), LATENT_OK, "%s",
                  latent_last_error());
     cr_expect_eq(code_layer_act(l), LATENT_ACT_IDENTITY);
-    cr_expect(memcmp(lin->P[0].w, l->P[0].w, sizeof(float) * (size_t)lin->P[0].n) == 0);
+    cr_expect(memcmp(lin->group[0].w, l->group[0].w, sizeof(float) * (size_t)lin->group[0].n) == 0);
     latent_model_free(l);
     /* a file written before code_act existed: the code follows act (ReLU here; the names
      * encoder.0/2/4 do not tell) ... */
@@ -136,7 +137,7 @@ Test(model_file, code_act_is_saved_and_old_files_follow_act)
     /* ... except in a sparse one, which keeps its sigmoid code */
     cr_assert_eq(reload_edited(sp, "code_act", NULL, &l), LATENT_OK, "%s", latent_last_error());
     cr_expect_eq(code_layer_act(l), LATENT_ACT_SIGMOID);
-    cr_expect(memcmp(sp->P[0].w, l->P[0].w, sizeof(float) * (size_t)sp->P[0].n) == 0);
+    cr_expect(memcmp(sp->group[0].w, l->group[0].w, sizeof(float) * (size_t)sp->group[0].n) == 0);
     latent_model_free(l);
     cr_expect_eq(reload_edited(sp, "code_act", "gelu", &l), LATENT_EFORMAT);
     cr_expect(strstr(latent_last_error(), "code_act") != NULL, "%s", latent_last_error());

@@ -36,7 +36,7 @@ static latent_model *make(latent_model_kind kind, int variant)
 static void train(latent_model *m, const float *x, int64_t n, int64_t epochs)
 {
     latent_train_options o;
-    latent_train_options_default(m->kind, &o);
+    latent_train_options_default(m->family->kind, &o);
     o.epochs = epochs, o.batch = 150, o.seed = 5;
     cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_OK, "%s", latent_last_error());
 }
@@ -55,9 +55,9 @@ static void same_bytes_for_threads(latent_model_kind kind, int variant)
             continue;
         }
         for (int g = 0; g < m->n_groups; g++) {
-            cr_expect(memcmp(m->P[g].w, ref->P[g].w, sizeof(float) * (size_t)m->P[g].n) == 0,
+            cr_expect(memcmp(m->group[g].w, ref->group[g].w, sizeof(float) * (size_t)m->group[g].n) == 0,
                       "weights differ with %d threads (group %d)", th, g);
-            cr_expect(memcmp(m->P[g].m, ref->P[g].m, sizeof(float) * (size_t)m->P[g].n) == 0,
+            cr_expect(memcmp(m->group[g].m, ref->group[g].m, sizeof(float) * (size_t)m->group[g].n) == 0,
                       "moments differ with %d threads (group %d)", th, g);
         }
         latent_model_free(m);
@@ -87,7 +87,7 @@ static void small_batches(latent_model_kind kind, int variant)
             omp_set_num_threads(th);
             latent_model *m = make(kind, variant);
             latent_train_options o;
-            latent_train_options_default(m->kind, &o);
+            latent_train_options_default(m->family->kind, &o);
             o.epochs = 1, o.batch = batches[bi], o.seed = 9;
             cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_OK, "%s", latent_last_error());
             double loss[LATENT_LOSS_TERMS] = {0};
@@ -99,7 +99,7 @@ static void small_batches(latent_model_kind kind, int variant)
                 continue;
             }
             for (int g = 0; g < m->n_groups; g++)
-                cr_expect(memcmp(m->P[g].w, ref->P[g].w, sizeof(float) * (size_t)m->P[g].n) == 0,
+                cr_expect(memcmp(m->group[g].w, ref->group[g].w, sizeof(float) * (size_t)m->group[g].n) == 0,
                           "batch %lld: weights differ with %d threads (group %d)",
                           (long long)batches[bi], th, g);
             cr_expect(memcmp(loss, ref_loss, sizeof loss) == 0,
@@ -164,7 +164,7 @@ static void resume_equals_straight(latent_model_kind kind, int variant)
     }
     train(c, x, n, 2);
     for (int g = 0; g < a->n_groups; g++)
-        cr_expect(memcmp(a->P[g].w, c->P[g].w, sizeof(float) * (size_t)a->P[g].n) == 0,
+        cr_expect(memcmp(a->group[g].w, c->group[g].w, sizeof(float) * (size_t)a->group[g].n) == 0,
                   "resumed weights differ (group %d)", g);
     latent_model_free(a), latent_model_free(b), latent_model_free(c);
     free(x);

@@ -3,12 +3,12 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
-#include "latent/nn.h"
+#include "src/nn/params.h"
 
 static void group(latent_params *p, int64_t n)
 {
     memset(p, 0, sizeof *p);
-    cr_assert_geq(latent_params_add(p, "layer.weight", n, 0), 0);
+    cr_assert_geq(latent_params_add(p, "layer.weight", 1, (int64_t[]){n}), 0);
     cr_assert_eq(latent_params_alloc(p), LATENT_OK);
     for (int64_t i = 0; i < n; i++) p->w[i] = 0.1f * (float)i - 1.0f, p->g[i] = 0.3f * sinf((float)i);
 }
@@ -76,8 +76,8 @@ Test(params, finite_check_names_the_tensor)
 {
     latent_params p;
     memset(&p, 0, sizeof p);
-    latent_params_add(&p, "a.weight", 4, 3);
-    latent_params_add(&p, "a.bias", 4, 0);
+    latent_params_add(&p, "a.weight", 2, (int64_t[]){4, 3});
+    latent_params_add(&p, "a.bias", 1, (int64_t[]){4});
     cr_assert_eq(latent_params_alloc(&p), LATENT_OK);
     cr_expect_eq(latent_params_check_finite(&p, p.w, "parameter", "here"), LATENT_OK);
     p.w[latent_params_find(&p, "a.bias")->offset + 2] = INFINITY;
@@ -90,6 +90,6 @@ Test(params, bad_shapes_refused)
 {
     latent_params p;
     memset(&p, 0, sizeof p);
-    cr_expect_lt(latent_params_add(&p, "x", 0, 3), 0);
-    cr_expect_lt(latent_params_add(&p, "y", INT64_MAX / 2, 4), 0);
+    cr_expect_lt(latent_params_add(&p, "x", 2, (int64_t[]){0, 3}), 0);
+    cr_expect_lt(latent_params_add(&p, "y", 2, (int64_t[]){INT64_MAX / 2, 4}), 0);
 }

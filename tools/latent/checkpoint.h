@@ -1,19 +1,14 @@
-/* Model files: a model's PyTorch-named tensors and its configuration and training state in one
- * safetensors file, written crash-safely; read back into a model ready to use or to resume. */
+/* Model files as the command keeps them: the library's files (latent_model_save_extra /
+ * latent_model_load_extra), with the command's own settings as "cli.*" strings beside the
+ * model's configuration, and every failure turned into the command's one-line message. */
 #ifndef LATENT_CLI_CHECKPOINT_H
 #define LATENT_CLI_CHECKPOINT_H
 
 #include "latent/models.h"
 
-#define CKPT_EXTRA_MAX 16
-
-/* Strings the command stores beside the model's own configuration (data spec, optimizer,
- * loss history, ...): keys are prefixed "cli." in the file. */
-typedef struct ckpt_extra {
-    int n;
-    char key[CKPT_EXTRA_MAX][32];
-    char *val[CKPT_EXTRA_MAX];   /* owned (malloc) */
-} ckpt_extra;
+/* The command's strings in a model file (data spec, optimizer, loss history, ...): keys are
+ * given without the "cli." the file stores them under. */
+typedef latent_extra ckpt_extra;
 
 /* Sets (or replaces) an extra string. */
 void ckpt_extra_set(ckpt_extra *e, const char *key, const char *val);
@@ -25,8 +20,8 @@ void ckpt_extra_free(ckpt_extra *e);
 int ckpt_save(const char *cmd, const char *path, latent_model *m, int with_state,
               const ckpt_extra *extra);
 
-/* Reads a model file: kind "kmeans" files are refused here (see ckpt_kind). Weights and, when
- * the file has them, optimizer moments are loaded. On failure prints one line naming the file. */
+/* Reads a model file (k-means files are refused: see ckpt_kind). Weights and, when the file has
+ * them, optimizer moments are loaded. On failure prints one line naming the file. */
 int ckpt_load(const char *cmd, const char *path, latent_model **m, ckpt_extra *extra);
 
 /* The "kind" metadata of a model file ("ae", "vae", "gan", "kmeans"), written to kind. */

@@ -1,0 +1,79 @@
+/* Parameter groups: named tensors in one contiguous buffer, their gradients (the reduced one and
+ * one per shard) and the optimizer's moments; the update of a group (internal). */
+#ifndef LATENT_SRC_NN_PARAMS_H
+#define LATENT_SRC_NN_PARAMS_H
+
+#include <stdint.h>
+#include "latent/nn.h"
+
+#define LATENT_MAX_TENSORS 48
+#define LATENT_TENSOR_DIMS 4
+/* The gradient reduction and the optimizer step walk the parameters in chunks of this many
+ * floats; any thread may take any chunk, and every sum over chunks is taken in chunk order. */
+#define LATENT_UPDATE_CHUNK 512
+/* Most shards one minibatch may have (the reduction tree's depth is bounded by its log2). */
+#define LATENT_MAX_SHARDS (1 << 20)
+
+/* One named tensor of a group: `numel` floats at `offset` in the group's buffers, of shape
+ * shape[0..ndim) (row-major, PyTorch's layout for the module it belongs to). */
+typedef struct latent_param_tensor {
+    char name[LATENT_NAME_MAX];
+    int ndim;
+    int64_t shape[LATENT_TENSOR_DIMS];
+    int64_t offset, numel;
+} latent_param_tensor;
+
+/* A group of parameters updated by one optimizer: contiguous weights, the reduced gradient,
+ * per-shard gradient buffers and the optimizer moments. */
+typedef struct latent_params {
+    int64_t n;               /* floats in every buffer */
+    float *w;                /* parameters */
+    float *g;                /* the minibatch gradient (reduced over shards) */
+    float *shard_g;          /* n_shards x n, one gradient per shard */
+    int n_shards;
+    float *m, *v;            /* Adam moments (m doubles as SGD velocity); NULL until first step */
+    double *chunk_stat;      /* one per LATENT_UPDATE_CHUNK floats: the parallel update's sums */
+    int64_t t;               /* optimizer steps taken */
+    int n_tensors;
+    latent_param_tensor tensor[LATENT_MAX_TENSORS];
+} latent_params;
+
+/* Declares a tensor of ndim dimensions (before latent_params_alloc); returns its offset, or -1
+ * with the error set when the table is full, the name too long or the shape bad. */
+int64_t latent_params_add(latent_params *p, const char *name, int ndim, const int64_t *shape);
+
+/* Allocates w (zeroed) and g for the declared tensors. */
+latent_status latent_params_alloc(latent_params *p);
+
+/* Makes room for `n_shards` shard gradients (kept; grows only). */
+latent_status latent_params_reserve_shards(latent_params *p, int n_shards);
+
+/* Allocates zeroed optimizer moments if absent. */
+latent_status latent_params_alloc_state(latent_params *p);
+
+/* Frees every buffer; leaves a zeroed group. */
+void latent_params_free(latent_params *p);
+
+/* The tensor of a given name, or NULL. */
+const latent_param_tensor *latent_params_find(const latent_params *p, const char *name);
+
+/* Sums the per-shard gradients into g over a fixed pairwise tree: shards [lo, hi) add as
+ * [lo, mid) + [mid, hi) with mid - lo the largest power of two below hi - lo, so 3 shards add
+ * as (s0 + s1) + s2 and 6 as ((s0 + s1) + (s2 + s3)) + (s4 + s5). The tree depends on the shard
+ * count alone, never on threads, and cut at its power-of-two blocks it spans machines with the
+ * same bytes. With one shard and room for one, g and the shard buffer trade places (no copy);
+ * otherwise the shard buffers are left as they were. */
+void latent_params_reduce(latent_params *p, int n_shards);
+
+/* Chunks of LATENT_UPDATE_CHUNK floats the group's buffers hold. */
+int64_t latent_params_chunks(const latent_params *p);
+
+/* LATENT_EDIVERGED (message: `what` of the first non-finite tensor, e.g. "gradient of
+ * encoder.0.weight") when buf (w or g of p) holds a NaN or Inf. `where` prefixes the message. */
+latent_status latent_params_check_finite(const latent_params *p, const float *buf,
+                                         const char *what, const char *where);
+
+/* One optimizer step on p->w from p->g (with clipping when configured). */
+latent_status latent_optim_step(latent_params *p, const latent_optim_config *cfg);
+
+#endif
