@@ -113,6 +113,25 @@ typedef struct latent_curve {
 latent_status latent_png_write_plot(const char *path, const latent_curve *curves, int n_curves,
                                     const char *title, int width, int height);
 
+/* ---- a caller's strings in a model file ---- */
+
+/* Strings a caller keeps in a model file (models.h, kmeans.h) beside the model's own
+ * configuration: a command's settings, a loss history. Their keys hold a dot ("cli.data"); a
+ * model's own keys have none. Values are owned copies. */
+#define LATENT_EXTRA_MAX 24
+typedef struct latent_extra {
+    int n;
+    char key[LATENT_EXTRA_MAX][40];
+    char *val[LATENT_EXTRA_MAX];
+} latent_extra;
+
+/* Sets (or replaces) key's value; LATENT_EINVAL for a key without a dot, too long, or a full set. */
+latent_status latent_extra_set(latent_extra *e, const char *key, const char *val);
+/* key's value, or NULL. */
+const char *latent_extra_get(const latent_extra *e, const char *key);
+/* Frees the values; leaves an empty set. */
+void latent_extra_free(latent_extra *e);
+
 #ifdef __cplusplus
 }
 #endif

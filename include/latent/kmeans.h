@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "latent/error.h"
+#include "latent/io.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +90,28 @@ latent_status latent_kmeans_predict(const float *centers, int64_t k, int64_t d, 
 
 /* Frees what latent_kmeans_fit allocated; safe on a zeroed result. */
 void latent_kmeans_result_free(latent_kmeans_result *res);
+
+/* ---- k-means model files ---- */
+
+/* Centers in a file: safetensors with the F32 tensor "cluster_centers_" [k, d] (scikit-learn's
+ * attribute name) and __metadata__ kind "kmeans", k and features; extra (NULL: none) adds a
+ * caller's strings. Crash-safe. */
+latent_status latent_kmeans_save(const char *path, const float *centers, int64_t k, int64_t d,
+                                 const latent_extra *extra);
+
+/* The centers of a k-means file. */
+typedef struct latent_kmeans_model {
+    int64_t k, d;
+    float *centers;          /* k x d, owned */
+} latent_kmeans_model;
+
+/* Reads a file latent_kmeans_save wrote (or an older one with the same tensor): checks kind,
+ * dtype, shape and the k and features keys against the tensor; LATENT_EFORMAT names the file
+ * and the fault. extra (NULL: none) receives the file's caller strings. */
+latent_status latent_kmeans_load(const char *path, latent_kmeans_model *out, latent_extra *extra);
+
+/* Frees the centers; safe on a zeroed model. */
+void latent_kmeans_model_free(latent_kmeans_model *m);
 
 #ifdef __cplusplus
 }

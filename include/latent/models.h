@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "latent/activation.h"
 #include "latent/error.h"
+#include "latent/io.h"
 #include "latent/nn.h"
 
 #ifdef __cplusplus
@@ -201,23 +202,6 @@ int latent_model_config(const latent_model *m, char keys[][32], char vals[][96],
  * latent_model_tensors (names and shapes must match). */
 latent_status latent_model_from_config(int n, const char *const *keys, const char *const *vals,
                                        latent_model **out);
-
-/* Strings a caller keeps in a model file beside the model's own configuration (a command's
- * settings, a loss history). Their keys hold a dot ("cli.data"); the model's own keys have
- * none. Values are owned copies. */
-#define LATENT_EXTRA_MAX 24
-typedef struct latent_extra {
-    int n;
-    char key[LATENT_EXTRA_MAX][40];
-    char *val[LATENT_EXTRA_MAX];
-} latent_extra;
-
-/* Sets (or replaces) key's value; LATENT_EINVAL for a key without a dot, too long, or a full set. */
-latent_status latent_extra_set(latent_extra *e, const char *key, const char *val);
-/* key's value, or NULL. */
-const char *latent_extra_get(const latent_extra *e, const char *key);
-/* Frees the values; leaves an empty set. */
-void latent_extra_free(latent_extra *e);
 
 /* Writes the model as safetensors at path (crash-safe): the tensors above (with the training
  * state when with_state), the configuration map and, when extra is not NULL, its strings, all

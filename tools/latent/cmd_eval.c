@@ -9,6 +9,7 @@
 #include "latent/kmeans.h"
 #include "latent/memory.h"
 #include "latent/metrics.h"
+#include "checkpoint.h"
 #include "model_use.h"
 #include "options.h"
 
@@ -16,28 +17,24 @@
 static int eval_kmeans(const char *path, const char *data, const char *labels, int64_t limit,
                        int json)
 {
-    latent_safetensors f;
-    if (latent_safetensors_read(path, &f) != LATENT_OK)
+    latent_kmeans_model km;
+    ckpt_extra extra = {0};
+    if (latent_kmeans_load(path, &km, &extra) != LATENT_OK)
         return cli_error("eval", EXIT_FAIL, "%s", latent_last_error());
-    const latent_tensor *t = latent_safetensors_find(&f, "cluster_centers_");
-    const char *trained = latent_safetensors_meta(&f, "cli.data");
+    const char *trained = ckpt_extra_get(&extra, "data");
     latent_dataset ds = {0};
     int32_t *pred = NULL;
     int rc = EXIT_FAIL;
-    if (!t || t->a.dtype != LATENT_F32 || t->a.ndim != 2) {
-        cli_error("eval", EXIT_FAIL, "%s: no F32 2-D tensor cluster_centers_", path);
-        goto out;
-    }
     if (cli_data_load("eval", data ? data : trained ? trained : "fashion-mnist", labels, limit, &ds))
         goto out;
-    if (ds.d != t->a.shape[1]) {
+    if (ds.d != km.d) {
         cli_error("eval", EXIT_FAIL, "%s: %lld features, the centers have %lld", ds.source,
-                  (long long)ds.d, (long long)t->a.shape[1]);
+                  (long long)ds.d, (long long)km.d);
         goto out;
     }
     double inertia, acc = NAN, nmi = NAN, ari = NAN;
     if (!(pred = latent_alloc((size_t)ds.n, sizeof *pred, "labels")) ||
-        latent_kmeans_predict(t->a.data, t->a.shape[0], ds.d, ds.x, ds.n, NULL, pred, &inertia)) {
+        latent_kmeans_predict(km.centers, km.k, ds.d, ds.x, ds.n, NULL, pred, &inertia)) {
         cli_error("eval", EXIT_FAIL, "%s", latent_last_error());
         goto out;
     }
@@ -67,7 +64,8 @@ static int eval_kmeans(const char *path, const char *data, const char *labels, i
 out:
     latent_free(pred);
     latent_dataset_free(&ds);
-    latent_safetensors_free(&f);
+    latent_kmeans_model_free(&km);
+    ckpt_extra_free(&extra);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "data.h"
 #include "jsonl.h"
 #include "latent/io.h"
+#include "checkpoint.h"
 #include "latent/kmeans.h"
 #include "latent/metrics.h"
 #include "latent/memory.h"
@@ -104,17 +105,16 @@ int train_kmeans(const train_args *a)
     }
     int rc = EXIT_OK;
     if (a->save) {
-        char kbuf[32], dbuf[32], seedbuf[32];
-        snprintf(kbuf, sizeof kbuf, "%lld", (long long)res.k);
-        snprintf(dbuf, sizeof dbuf, "%lld", (long long)res.d);
+        /* the settings a later eval or cluster reads back, as "cli.*" beside the centers */
+        ckpt_extra extra = {0};
+        char seedbuf[32];
         snprintf(seedbuf, sizeof seedbuf, "%lld", (long long)a->seed);
-        latent_meta meta[] = {{"kind", "kmeans"}, {"k", kbuf}, {"features", dbuf},
-                              {"seed", seedbuf}, {"algorithm", a->algorithm},
-                              {"data", a->data}};
-        latent_tensor t = {"cluster_centers_", {LATENT_F32, 2, {res.k, res.d}, res.centers,
-                                                (size_t)(res.k * res.d) * sizeof(float)}};
-        if (latent_safetensors_write(a->save, &t, 1, meta, sizeof meta / sizeof *meta) != LATENT_OK)
+        ckpt_extra_set(&extra, "seed", seedbuf);
+        ckpt_extra_set(&extra, "algorithm", a->algorithm);
+        ckpt_extra_set(&extra, "data", a->data);
+        if (latent_kmeans_save(a->save, res.centers, res.k, res.d, &extra) != LATENT_OK)
             rc = cli_error(cmd, EXIT_FAIL, "%s", latent_last_error());
+        ckpt_extra_free(&extra);
     }
     if (a->json) {
         jsonl j;

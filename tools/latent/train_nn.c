@@ -34,31 +34,19 @@ static int parse_act(const char *cmd, const char *option, const char *name, late
     return 0;
 }
 
-/* The train_loss of the epoch event for each family (and the extras that go with it). */
-static int epoch_terms(latent_model_kind kind, const double *loss, double *train,
-                       const char **keys, double *vals)
-{
-    switch (kind) {
-    case LATENT_MODEL_AE:
-        *train = loss[0];
-        keys[0] = "reconstruction", vals[0] = loss[1];
-        keys[1] = "penalty", vals[1] = loss[2];
-        return 2;
-    case LATENT_MODEL_VAE:
-        *train = loss[0];
-        keys[0] = "reconstruction", vals[0] = loss[1];
-        keys[1] = "kl", vals[1] = loss[2];
-        return 2;
-    case LATENT_MODEL_GAN:
-        *train = loss[1];
-        keys[0] = "d_loss", vals[0] = loss[0];
-        keys[1] = "g_loss", vals[1] = loss[1];
-        return 2;
-    default:
-        *train = loss[0];
-        return 0;
-    }
-}
+/* What the command knows of each neural family: how its options build a model, which options
+ * size it, and what its epoch events report (train_loss and two named terms of the loop's). */
+typedef struct nn_family {
+    train_family id;
+    latent_model_kind kind;
+    latent_status (*build)(const char *cmd, train_args *a, int64_t d, latent_model **m, int *usage);
+    const char *size_options;
+    int train_term;
+    const char *term_name[2];
+    int term[2];
+} nn_family;
+
+static const nn_family *nn_family_of(train_family id);
 
 static int save_model(run_ctx *c, const char *path)
 {
@@ -69,9 +57,11 @@ static int save_model(run_ctx *c, const char *path)
 static int on_epoch(void *user, const latent_epoch_report *r)
 {
     run_ctx *c = user;
-    const char *keys[4];
-    double vals[4], train = NAN, test = NAN;
-    int nx = epoch_terms(c->kind, r->loss, &train, keys, vals);
+    const nn_family *f = nn_family_of(c->a->family);
+    const char *keys[2] = {f->term_name[0], f->term_name[1]};
+    double vals[2] = {r->loss[f->term[0]], r->loss[f->term[1]]}, test = NAN;
+    const double train = r->loss[f->train_term];
+    const int nx = 2;
     if (c->test && c->kind != LATENT_MODEL_GAN) {
         double tl[LATENT_LOSS_TERMS];
         if (latent_model_evaluate(c->m, c->test->x, c->test->n, c->test->d, (uint64_t)c->a->seed,
@@ -100,72 +90,93 @@ static void on_step(void *user, int64_t epoch, int64_t rows_done, double mean_lo
     progress_step(&c->p, epoch, rows_done, mean_loss);
 }
 
+static latent_status build_ae(const char *cmd, train_args *a, int64_t d, latent_model **m, int *usage)
+{
+    latent_ae_config c;
+    latent_ae_config_default(&c);
+    if (a->given_layers) {
+        c.n_sizes = a->layers.n;
+        for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
+    }
+    c.sizes[0] = d;
+    if ((*usage = parse_act(cmd, "act", a->act, &c.act)) ||
+        (*usage = parse_act(cmd, "out-act", a->out_act, &c.out_act)) ||
+        (a->code_act && (*usage = parse_act(cmd, "code-act", a->code_act, &c.code_act))))
+        return LATENT_EINVAL;
+    c.loss = strcmp(a->loss, "bce") == 0 ? LATENT_LOSS_BCE : LATENT_LOSS_MSE;
+    if (a->sparse) c.sparse_beta = (float)a->sparse_beta, c.sparse_rho = (float)a->sparse_rho;
+    c.contractive = (float)a->contractive;
+    if (a->denoise) {
+        c.noise = a->denoise_gauss ? LATENT_NOISE_GAUSS : LATENT_NOISE_MASK;
+        c.noise_level = (float)a->denoise_level;
+    }
+    return latent_ae_create(&c, (uint64_t)a->seed, m);
+}
+
+static latent_status build_vae(const char *cmd, train_args *a, int64_t d, latent_model **m, int *usage)
+{
+    latent_vae_config c;
+    latent_vae_config_default(&c);
+    if (a->given_layers) {
+        c.n_sizes = a->layers.n;
+        for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
+    }
+    c.sizes[0] = d;
+    c.latent = a->latent;
+    c.beta = (float)a->beta;
+    c.gaussian = strcmp(a->decoder, "gaussian") == 0;
+    if ((*usage = parse_act(cmd, "act", a->act, &c.act))) return LATENT_EINVAL;
+    return latent_vae_create(&c, (uint64_t)a->seed, m);
+}
+
+static latent_status build_gan(const char *cmd, train_args *a, int64_t d, latent_model **m, int *usage)
+{
+    latent_gan_config c;
+    latent_gan_config_default(&c);
+    c.d = d;
+    c.z = a->z;
+    c.d_steps = (int)a->d_steps;
+    if (a->gen.n > LATENT_MAX_SIZES || a->disc.n > LATENT_MAX_SIZES) {
+        *usage = cli_error(cmd, EXIT_USAGE, "--gen/--disc: at most %d layers", LATENT_MAX_SIZES);
+        return LATENT_EINVAL;
+    }
+    if (a->gen.n) {
+        c.n_gen = a->gen.n;
+        for (int i = 0; i < a->gen.n; i++) c.gen[i] = a->gen.v[i];
+    }
+    if (a->disc.n) {
+        c.n_disc = a->disc.n;
+        for (int i = 0; i < a->disc.n; i++) c.disc[i] = a->disc.v[i];
+    }
+    return latent_gan_create(&c, (uint64_t)a->seed, m);
+}
+
+static const nn_family nn_families[] = {
+    {FAMILY_AE, LATENT_MODEL_AE, build_ae, "--layers", 0, {"reconstruction", "penalty"}, {1, 2}},
+    {FAMILY_VAE, LATENT_MODEL_VAE, build_vae, "--layers/--latent", 0, {"reconstruction", "kl"}, {1, 2}},
+    {FAMILY_GAN, LATENT_MODEL_GAN, build_gan, "--gen/--disc/--z", 1, {"d_loss", "g_loss"}, {0, 1}},
+};
+
+static const nn_family *nn_family_of(train_family id)
+{
+    for (size_t i = 0; i < sizeof nn_families / sizeof *nn_families; i++)
+        if (nn_families[i].id == id) return &nn_families[i];
+    return NULL;
+}
+
 static int build_model(const char *cmd, train_args *a, int64_t d, latent_model **m)
 {
-    latent_status st = LATENT_OK;
     if (a->given_layers && a->layers.v[0] != d)
         return cli_error(cmd, EXIT_USAGE, "--layers: input size %lld does not match the data's "
                          "width %lld (%s)", (long long)a->layers.v[0], (long long)d, a->data);
     if (a->layers.n > LATENT_MAX_SIZES)
         return cli_error(cmd, EXIT_USAGE, "--layers: at most %d sizes", LATENT_MAX_SIZES);
-    if (a->family == FAMILY_AE) {
-        latent_ae_config c;
-        latent_ae_config_default(&c);
-        if (a->given_layers) {
-            c.n_sizes = a->layers.n;
-            for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
-        }
-        c.sizes[0] = d;
-        if (parse_act(cmd, "act", a->act, &c.act) ||
-            parse_act(cmd, "out-act", a->out_act, &c.out_act) ||
-            (a->code_act && parse_act(cmd, "code-act", a->code_act, &c.code_act)))
-            return EXIT_USAGE;
-        c.loss = strcmp(a->loss, "bce") == 0 ? LATENT_LOSS_BCE : LATENT_LOSS_MSE;
-        if (a->sparse) c.sparse_beta = (float)a->sparse_beta, c.sparse_rho = (float)a->sparse_rho;
-        c.contractive = (float)a->contractive;
-        if (a->denoise) {
-            c.noise = a->denoise_gauss ? LATENT_NOISE_GAUSS : LATENT_NOISE_MASK;
-            c.noise_level = (float)a->denoise_level;
-        }
-        st = latent_ae_create(&c, (uint64_t)a->seed, m);
-    } else if (a->family == FAMILY_VAE) {
-        latent_vae_config c;
-        latent_vae_config_default(&c);
-        if (a->given_layers) {
-            c.n_sizes = a->layers.n;
-            for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
-        }
-        c.sizes[0] = d;
-        c.latent = a->latent;
-        c.beta = (float)a->beta;
-        c.gaussian = strcmp(a->decoder, "gaussian") == 0;
-        if (parse_act(cmd, "act", a->act, &c.act)) return EXIT_USAGE;
-        st = latent_vae_create(&c, (uint64_t)a->seed, m);
-    } else {
-        latent_gan_config c;
-        latent_gan_config_default(&c);
-        c.d = d;
-        c.z = a->z;
-        c.d_steps = (int)a->d_steps;
-        if (a->gen.n > LATENT_MAX_SIZES || a->disc.n > LATENT_MAX_SIZES)
-            return cli_error(cmd, EXIT_USAGE, "--gen/--disc: at most %d layers", LATENT_MAX_SIZES);
-        if (a->gen.n) {
-            c.n_gen = a->gen.n;
-            for (int i = 0; i < a->gen.n; i++) c.gen[i] = a->gen.v[i];
-        }
-        if (a->disc.n) {
-            c.n_disc = a->disc.n;
-            for (int i = 0; i < a->disc.n; i++) c.disc[i] = a->disc.v[i];
-        }
-        st = latent_gan_create(&c, (uint64_t)a->seed, m);
-    }
+    const nn_family *f = nn_family_of(a->family);
+    int usage = 0;
+    latent_status st = f->build(cmd, a, d, m, &usage);
+    if (usage) return usage;
     /* A model too large for this machine: name the options that sized it. */
-    if (st == LATENT_ENOMEM)
-        return cli_error(cmd, EXIT_USAGE, "%s: %s",
-                         a->family == FAMILY_GAN   ? "--gen/--disc/--z"
-                         : a->family == FAMILY_VAE ? "--layers/--latent"
-                                                   : "--layers",
-                         latent_last_error());
+    if (st == LATENT_ENOMEM) return cli_error(cmd, EXIT_USAGE, "%s: %s", f->size_options, latent_last_error());
     if (st != LATENT_OK) return cli_error(cmd, EXIT_USAGE, "%s", latent_last_error());
     return EXIT_OK;
 }
@@ -243,8 +254,7 @@ int train_nn(train_args *a, const cli_command *unused)
     (void)unused;
     char cmd[32];
     snprintf(cmd, sizeof cmd, "train %s", a->family_name);
-    static const latent_model_kind kinds[] = {LATENT_MODEL_AE, LATENT_MODEL_VAE, LATENT_MODEL_GAN};
-    latent_model_kind kind = kinds[a->family];
+    latent_model_kind kind = nn_family_of(a->family)->kind;
     ckpt_extra extra = {0};
     latent_model *m = NULL;
     latent_dataset ds = {0}, test = {0};
