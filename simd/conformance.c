@@ -29,6 +29,8 @@ const lk_conformance_kernel *lk_conformance_kernels(int *count)
             all[k++] = lk_conformance_gemm[i];
         for (int i = 0; i < lk_conformance_elementwise_count && k < 256; i++)
             all[k++] = lk_conformance_elementwise[i];
+        for (int i = 0; i < lk_conformance_conv_count && k < 256; i++)
+            all[k++] = lk_conformance_conv[i];
         n = k;
     }
     *count = n;

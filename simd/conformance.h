@@ -35,6 +35,8 @@ extern const lk_conformance_kernel lk_conformance_gemm[];
 extern const int lk_conformance_gemm_count;
 extern const lk_conformance_kernel lk_conformance_elementwise[];
 extern const int lk_conformance_elementwise_count;
+extern const lk_conformance_kernel lk_conformance_conv[];
+extern const int lk_conformance_conv_count;
 
 /* Deterministic test data: n floats uniform in [lo, hi) from `seed`. */
 void lk_fill_uniform(float *x, int64_t n, uint64_t seed, float lo, float hi);

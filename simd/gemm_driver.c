@@ -2,11 +2,10 @@
  * around the level's micro-kernel, edge tiles, threads and the fused epilogues. */
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "gemm.h"
+#include "scratch.h"
 #include "team.h"
 #include "vec4.h"
 
@@ -31,44 +30,8 @@ static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-/* ---- workspace ------------------------------------------------------------------------------
- * Packing buffers are kept per calling thread and grown on demand: a fresh allocation each call
- * would page-fault its way through megabytes for every small training GEMM. */
-static _Thread_local float *ws_buf;
-static _Thread_local size_t ws_cap;
-
-/* Every thread of a team packs into its own buffer: when the runtime ends a worker thread (a
- * region of fewer threads, or the pool's end), the key's destructor frees that thread's. */
-static pthread_key_t ws_key;
-static pthread_once_t ws_key_once = PTHREAD_ONCE_INIT;
-static void ws_key_make(void) { pthread_key_create(&ws_key, free); }
-
-/* Workspaces of a megabyte or more are asked for in 2 MiB pages where the OS has them
- * (transparent huge pages on Linux): the packed A block must sit in L2 without set conflicts,
- * and with 4 KiB pages its physical placement, so the conflicts, changed from process to
- * process (2048^3 on one core: 161 to 198 GFLOP/s between runs of the same binary). */
-#define HUGE_PAGE ((size_t)2 << 20)
-
-static float *workspace(size_t floats)
-{
-    if (floats <= ws_cap) return ws_buf;
-    size_t bytes = floats * sizeof(float), align = 64;
-    if (bytes >= ((size_t)1 << 20)) {
-        align = HUGE_PAGE;
-        bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    }
-    void *p = NULL;
-    if (posix_memalign(&p, align, bytes) != 0) return NULL;
-#ifdef MADV_HUGEPAGE
-    if (align == HUGE_PAGE) madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
-#endif
-    free(ws_buf);
-    ws_buf = p;
-    ws_cap = bytes / sizeof(float);
-    pthread_once(&ws_key_once, ws_key_make);
-    pthread_setspecific(ws_key, ws_buf);
-    return ws_buf;
-}
+/* ---- workspace: the calling thread's packing buffer (scratch.h) ---- */
+static float *workspace(size_t floats) { return lk_scratch(LK_SCRATCH_GEMM, floats); }
 
 /* Floats to reserve for a segment so the next one stays 64-byte aligned. */
 static size_t seg(int64_t floats) { return (size_t)round_up(floats, 16); }

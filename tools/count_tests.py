@@ -5,7 +5,7 @@ import re
 import sys
 
 synth = re.compile(r"Synthesis: Tested: (\d+) \| Passing: (\d+) \| Failing: (\d+) \| Crashing: (\d+)")
-plain = re.compile(r"^\w*:? ?(\d+) passed, (\d+) failed", re.M)
+plain = re.compile(r"^[\w-]*:? ?(\d+) passed, (\d+) failed", re.M)
 passed = failed = 0
 with open(sys.argv[1]) as f:
     for line in f:

@@ -61,6 +61,18 @@ typedef struct latent_grad {
 
 typedef struct latent_layer latent_layer;
 
+/* What one pass over a layer works on: the group's weights, the layer's input rows and outputs
+ * on the slab's workspace, and the layer's own scratch there. */
+typedef struct latent_layer_io {
+    const float *w;          /* the weights of the layer's group */
+    const float *x;          /* rows x in_size */
+    float *pre;              /* rows x out_size, the pre-activation (when keeps_pre), else NULL */
+    float *y;                /* rows x out_size */
+    float *scratch;          /* scratch_floats(l, rows) floats, the layer's alone; kept from the
+                              * forward pass to the backward pass of the same step */
+    int64_t rows;
+} latent_layer_io;
+
 /* One kind of layer. Every function is called by every member of the pass's team with the same
  * arguments; each member does its share and none waits for the others at the end (the stack
  * puts the team's barrier between layers). */
@@ -73,20 +85,20 @@ typedef struct latent_layer_ops {
     void (*init)(const latent_layer *l, float *w, uint64_t seed, uint64_t id);
     /* Nonzero when backward needs the pre-activation kept (else the output stands for it). */
     int (*keeps_pre)(const latent_layer *l);
-    /* y = the layer of x for `rows` rows (pre receives the pre-activation when kept). */
-    void (*forward)(const latent_layer *l, const latent_pass *ps, const float *w, const float *x,
-                    float *pre, float *y, int64_t rows);
-    /* Turns dy (dL/dy; with dy_is_delta, already dL/d pre-activation) into the delta in place;
-     * the team's barrier; then writes each shard's weight gradients into g and, when dx, dL/dx. */
-    void (*backward)(const latent_layer *l, const latent_pass *ps, const float *w,
-                     const float *x, const float *pre, const float *y, float *dy,
-                     int dy_is_delta, latent_grad g, float *dx, int64_t rows);
+    /* Floats of scratch the layer needs for a slab of `rows` rows (may be NULL: none). */
+    int64_t (*scratch_floats)(const latent_layer *l, int64_t rows);
+    /* io->y = the layer of io->x (io->pre receives the pre-activation when kept). */
+    void (*forward)(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io);
+    /* Turns dy (dL/dy; with dy_is_delta, already dL/d pre-activation) into the delta in place,
+     * then writes each shard's weight gradients into g and, when dx, dL/dx (rows x in_size). */
+    void (*backward)(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io,
+                     float *dy, int dy_is_delta, latent_grad g, float *dx);
     /* Its tensors as files name them (PyTorch state_dict names); returns how many it has (at
      * most max written). */
     int (*views)(const latent_layer *l, float *w, latent_named_tensor *out, int max);
 } latent_layer_ops;
 
-#define LATENT_LAYER_CFG 128
+#define LATENT_LAYER_CFG 256
 
 struct latent_layer {
     const latent_layer_ops *ops;

@@ -72,39 +72,39 @@ static void init(const latent_layer *l, float *w, uint64_t seed, uint64_t id)
     for (int64_t i = 0; i < d->out; i++) w[d->b_off + i] = 0.0f;
 }
 
-static void forward(const latent_layer *l, const latent_pass *ps, const float *w, const float *x,
-                    float *pre, float *y, int64_t rows)
+static void forward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io)
 {
     const latent_dense *d = latent_dense_of(l);
     const lk_table *t = lk_active();
-    const float *W = w + d->w_off, *b = w + d->b_off;
+    const float *W = io->w + d->w_off, *b = io->w + d->b_off;
+    const int64_t rows = io->rows;
     if (keeps_pre(l)) {
-        lk_sgemm_team(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, x, d->in, W, d->in, 0.0f,
-                      pre, d->out, b, LATENT_ACT_IDENTITY, 0.0f);
+        lk_sgemm_team(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, io->x, d->in, W, d->in, 0.0f,
+                      io->pre, d->out, b, LATENT_ACT_IDENTITY, 0.0f);
         lk_team_sync(ps->team);
         int64_t lo, hi;
         lk_team_split(ps->team, rows, &lo, &hi);
-        t->act_fwd[d->act]((hi - lo) * d->out, pre + lo * d->out, y + lo * d->out, d->slope);
+        t->act_fwd[d->act]((hi - lo) * d->out, io->pre + lo * d->out, io->y + lo * d->out, d->slope);
     } else {
-        lk_sgemm_team(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, x, d->in, W, d->in, 0.0f, y,
-                      d->out, b, d->act, d->slope);
+        lk_sgemm_team(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, io->x, d->in, W, d->in, 0.0f,
+                      io->y, d->out, b, d->act, d->slope);
     }
 }
 
-static void backward(const latent_layer *l, const latent_pass *ps, const float *w,
-                     const float *x, const float *pre, const float *y, float *dy, int dy_is_delta,
-                     latent_grad g, float *dx, int64_t rows)
+static void backward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io,
+                     float *dy, int dy_is_delta, latent_grad g, float *dx)
 {
     const latent_dense *d = latent_dense_of(l);
     const lk_table *t = lk_active();
     const lk_team *team = ps->team;
+    const int64_t rows = io->rows;
     if (!dy_is_delta) {
         /* without a stored pre-activation, y stands in for it: ReLU's and leaky ReLU's
          * (slope > 0) tests on x > 0 give the same answer on y > 0 */
         int64_t lo, hi;
         lk_team_split(team, rows, &lo, &hi);
         const int64_t o = lo * d->out, n = (hi - lo) * d->out;
-        t->act_bwd[d->act](n, (pre ? pre : y) + o, y + o, dy + o, dy + o, d->slope);
+        t->act_bwd[d->act](n, (io->pre ? io->pre : io->y) + o, io->y + o, dy + o, dy + o, d->slope);
         lk_team_sync(team);
     }
     if (g.base) {
@@ -114,15 +114,15 @@ static void backward(const latent_layer *l, const latent_pass *ps, const float *
         for (int s = 0; s < ps->slab->n; s++) {
             const latent_slab_seg *seg = &ps->slab->seg[s];
             float *gs = g.base + (int64_t)seg->shard * g.stride;
-            const float *ds = dy + seg->at * d->out, *xs = x + seg->at * d->in;
+            const float *ds = dy + seg->at * d->out, *xs = io->x + seg->at * d->in;
             lk_sgemm_team(team, t, 1, 0, d->out, d->in, seg->rows, 1.0f, ds, d->out, xs, d->in,
                           0.0f, gs + d->w_off, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
             if (c1 > c0) t->col_sum(seg->rows, c1 - c0, ds + c0, d->out, gs + d->b_off + c0);
         }
     }
     if (dx)
-        lk_sgemm_team(team, t, 0, 0, rows, d->in, d->out, 1.0f, dy, d->out, w + d->w_off, d->in,
-                      0.0f, dx, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
+        lk_sgemm_team(team, t, 0, 0, rows, d->in, d->out, 1.0f, dy, d->out, io->w + d->w_off,
+                      d->in, 0.0f, dx, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
 }
 
 static int views(const latent_layer *l, float *w, latent_named_tensor *out, int max)

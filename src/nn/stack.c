@@ -90,6 +90,9 @@ latent_status latent_stack_ws_alloc(const latent_stack *s, int64_t rows, latent_
             ws->pre[k] = latent_alloc((size_t)rows, (size_t)l->out_size * sizeof(float), "layer inputs");
             if (!ws->pre[k]) goto fail;
         }
+        const int64_t sf = l->ops->scratch_floats ? l->ops->scratch_floats(l, rows) : 0;
+        if (sf > 0 && !(ws->scratch[k] = latent_alloc((size_t)sf, sizeof(float), "layer scratch")))
+            goto fail;
     }
     for (int i = 0; i < 2; i++) {
         ws->d[i] = latent_alloc((size_t)rows, (size_t)wmax * sizeof(float), "layer gradients");
@@ -103,7 +106,8 @@ fail:
 
 void latent_stack_ws_free(latent_stack_ws *ws)
 {
-    for (int k = 0; k < LATENT_MAX_LAYERS; k++) latent_free(ws->out[k]), latent_free(ws->pre[k]);
+    for (int k = 0; k < LATENT_MAX_LAYERS; k++)
+        latent_free(ws->out[k]), latent_free(ws->pre[k]), latent_free(ws->scratch[k]);
     latent_free(ws->d[0]);
     latent_free(ws->d[1]);
     memset(ws, 0, sizeof *ws);
@@ -115,7 +119,8 @@ void latent_stack_forward(const latent_stack *s, const float *w, latent_stack_ws
     if (lo == 0 && ps->team->id == 0) ws->in = x;
     for (int k = lo; k < hi; k++) {
         const latent_layer *l = &s->layer[k];
-        l->ops->forward(l, ps, w, x, ws->pre[k], ws->out[k], rows);
+        const latent_layer_io io = {w, x, ws->pre[k], ws->out[k], ws->scratch[k], rows};
+        l->ops->forward(l, ps, &io);
         lk_team_sync(ps->team);
         x = ws->out[k];
     }
@@ -131,8 +136,8 @@ float *latent_stack_backward(const latent_stack *s, const float *w, latent_stack
         const float *x = k > 0 ? ws->out[k - 1] : ws->in;
         float *nxt = cur == ws->d[0] ? ws->d[1] : ws->d[0];
         int need_dx = k > lo || want_dx;
-        l->ops->backward(l, ps, w, x, ws->pre[k], ws->out[k], cur, k == hi - 1 && dy_is_delta, g,
-                         need_dx ? nxt : NULL, rows);
+        const latent_layer_io io = {w, x, ws->pre[k], ws->out[k], ws->scratch[k], rows};
+        l->ops->backward(l, ps, &io, cur, k == hi - 1 && dy_is_delta, g, need_dx ? nxt : NULL);
         lk_team_sync(ps->team);
         if (!need_dx) return NULL;
         cur = nxt;

@@ -35,6 +35,7 @@ typedef struct latent_stack_ws {
     const float *in;         /* the input of the last forward pass (not owned) */
     float *out[LATENT_MAX_LAYERS];
     float *pre[LATENT_MAX_LAYERS];
+    float *scratch[LATENT_MAX_LAYERS]; /* each layer's own, kept from forward to backward */
     float *d[2];             /* rows x (widest row), for backward */
 } latent_stack_ws;
 

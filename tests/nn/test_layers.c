@@ -1,0 +1,256 @@
+/* Layer kinds one at a time: each convolution's forward pass against a direct double reference
+ * of its definition, and its analytic gradients (weights, bias, input) against central
+ * differences of that reference; slabs of several shards give each shard's own weight
+ * gradient; teams give the bytes of one thread. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "latent/rng.h"
+#include "src/nn/layer_conv.h"
+#include "src/nn/stack.h"
+
+/* A one-layer stack over its own group, with a workspace for n samples. */
+typedef struct one_layer {
+    latent_params p;
+    latent_stack s;
+    latent_stack_ws ws;
+    int64_t n;
+} one_layer;
+
+static void make(one_layer *o, latent_layer *l, latent_shape in, int64_t n)
+{
+    memset(o, 0, sizeof *o);
+    o->n = n;
+    latent_stack_begin(&o->s, in);
+    cr_assert_eq(latent_stack_add(&o->s, &o->p, l, "conv"), LATENT_OK, "%s", latent_last_error());
+    cr_assert_eq(latent_params_alloc(&o->p), LATENT_OK);
+    cr_assert_eq(latent_params_reserve_shards(&o->p, 4), LATENT_OK);
+    latent_rng r;
+    latent_rng_init(&r, 5, LATENT_STREAM_USER + 20, 0, 0);
+    for (int64_t i = 0; i < o->p.n; i++) o->p.w[i] = 0.5f * (2 * latent_rng_uniform(&r) - 1);
+    cr_assert_eq(latent_stack_ws_alloc(&o->s, n, &o->ws), LATENT_OK);
+}
+
+static void drop(one_layer *o)
+{
+    latent_stack_ws_free(&o->ws);
+    latent_params_free(&o->p);
+}
+
+/* The definition in double: conv2d y[o] = b[o] + sum W[o][i][kh][kw] x[i] at (oh*s - p + kh);
+ * conv_transpose2d y[o] at (ih*s - p + kh) += W[i][o][kh][kw] x[i] (the cropped full output). */
+static void reference(const latent_conv *c, const latent_shape in, const latent_shape out,
+                      const double *w, const double *b, const double *x, int64_t n, double *y)
+{
+    const int64_t IH = in.dim[0], IW = in.dim[1], IC = in.dim[2];
+    const int64_t OH = out.dim[0], OW = out.dim[1], OC = out.dim[2];
+    for (int64_t i = 0; i < n * OH * OW * OC; i++) y[i] = b ? b[i % OC] : 0.0;
+    for (int64_t img = 0; img < n; img++) {
+        if (!c->transposed) {
+            for (int64_t oh = 0; oh < OH; oh++)
+                for (int64_t ow = 0; ow < OW; ow++)
+                    for (int kh = 0; kh < c->kh; kh++)
+                        for (int kw = 0; kw < c->kw; kw++) {
+                            int64_t ih = oh * c->sh - c->pad_h + kh, iw = ow * c->sw - c->pad_w + kw;
+                            if (ih < 0 || ih >= IH || iw < 0 || iw >= IW) continue;
+                            for (int64_t o = 0; o < OC; o++)
+                                for (int64_t i = 0; i < IC; i++)
+                                    y[((img * OH + oh) * OW + ow) * OC + o] +=
+                                        w[((o * IC + i) * c->kh + kh) * c->kw + kw] *
+                                        x[((img * IH + ih) * IW + iw) * IC + i];
+                        }
+        } else {
+            for (int64_t ih = 0; ih < IH; ih++)
+                for (int64_t iw = 0; iw < IW; iw++)
+                    for (int kh = 0; kh < c->kh; kh++)
+                        for (int kw = 0; kw < c->kw; kw++) {
+                            int64_t oh = ih * c->sh - c->pad_h + kh, ow = iw * c->sw - c->pad_w + kw;
+                            if (oh < 0 || oh >= OH || ow < 0 || ow >= OW) continue;
+                            for (int64_t o = 0; o < OC; o++)
+                                for (int64_t i = 0; i < IC; i++)
+                                    y[((img * OH + oh) * OW + ow) * OC + o] +=
+                                        w[((i * OC + o) * c->kh + kh) * c->kw + kw] *
+                                        x[((img * IH + ih) * IW + iw) * IC + i];
+                        }
+        }
+    }
+}
+
+/* L = sum y * r (r fixed), through the reference in double. */
+static double ref_loss(const one_layer *o, const double *w, const double *x, const double *r)
+{
+    const latent_layer *l = &o->s.layer[0];
+    const latent_conv *c = latent_conv_of(l);
+    const int64_t ny = o->n * l->out_size;
+    double *y = malloc(sizeof(double) * (size_t)ny), s = 0;
+    reference(c, l->in, l->out, w + c->w_off, c->b_off >= 0 ? w + c->b_off : NULL, x, o->n, y);
+    for (int64_t i = 0; i < ny; i++) s += y[i] * r[i];
+    free(y);
+    return s;
+}
+
+/* Forward against the reference, and every gradient against central differences of it. The
+ * slab puts `shards` shards side by side: each one's weight gradient is checked on its own. */
+static void check(latent_layer *l, latent_shape in, int64_t n, int shards)
+{
+    one_layer o;
+    make(&o, l, in, n);
+    const latent_layer *L = &o.s.layer[0];
+    const latent_conv *c = latent_conv_of(L);
+    const int64_t nx = n * L->in_size, ny = n * L->out_size, per = n / shards;
+    float *x = malloc(sizeof(float) * (size_t)nx);
+    double *xd = malloc(sizeof(double) * (size_t)nx), *wd = malloc(sizeof(double) * (size_t)o.p.n);
+    double *r = malloc(sizeof(double) * (size_t)ny), *yd = malloc(sizeof(double) * (size_t)ny);
+    latent_rng g;
+    latent_rng_init(&g, 9, LATENT_STREAM_USER + 21, 0, 0);
+    for (int64_t i = 0; i < nx; i++) x[i] = 2 * latent_rng_uniform(&g) - 1, xd[i] = x[i];
+    for (int64_t i = 0; i < ny; i++) r[i] = 2 * latent_rng_uniform(&g) - 1;
+    for (int64_t i = 0; i < o.p.n; i++) wd[i] = o.p.w[i];
+    latent_slab_seg seg[4];
+    for (int s = 0; s < shards; s++) seg[s] = (latent_slab_seg){s, s * per, per, s * per};
+    const latent_slab slab = {shards, seg, n};
+    const lk_team solo = lk_team_solo();
+    const latent_pass ps = {&solo, &slab, 1};
+    latent_stack_forward(&o.s, o.p.w, &o.ws, 0, 1, x, n, &ps);
+    reference(c, L->in, L->out, wd + c->w_off, c->b_off >= 0 ? wd + c->b_off : NULL, xd, n, yd);
+    double worst = 0;
+    for (int64_t i = 0; i < ny; i++) worst = fmax(worst, fabs(o.ws.out[0][i] - yd[i]));
+    cr_expect(worst < 1e-4, "%s forward: max error %g", c->transposed ? "convT" : "conv", worst);
+    /* dL/dy = r; identity activation so dy is the delta */
+    float *dy = o.ws.d[0];
+    for (int64_t i = 0; i < ny; i++) dy[i] = (float)r[i];
+    latent_grad grad = {o.p.shard_g, o.p.n};
+    float *dx = latent_stack_backward(&o.s, o.p.w, &o.ws, 0, 1, n, dy, 0, grad, 1, &ps);
+    /* weights: shard s's gradient against differences of the loss over its samples alone */
+    for (int s = 0; s < shards; s++) {
+        one_layer part = o;
+        part.n = per;
+        const double *xs = xd + s * per * L->in_size, *rs = r + s * per * L->out_size;
+        for (int64_t i = 0; i < o.p.n; i += 7) {
+            double save = wd[i], h = 1e-4;
+            wd[i] = save + h;
+            double fp = ref_loss(&part, wd, xs, rs);
+            wd[i] = save - h;
+            double fm = ref_loss(&part, wd, xs, rs);
+            wd[i] = save;
+            double fd = (fp - fm) / (2 * h), an = o.p.shard_g[(int64_t)s * o.p.n + i];
+            cr_expect(fabs(fd - an) <= 1e-3 * fabs(fd) + 1e-3, "shard %d, weight %lld: analytic %g, "
+                      "difference %g", s, (long long)i, an, fd);
+        }
+    }
+    /* the input: every seventh element */
+    for (int64_t i = 0; i < nx; i += 7) {
+        double save = xd[i], h = 1e-4;
+        xd[i] = save + h;
+        double fp = ref_loss(&o, wd, xd, r);
+        xd[i] = save - h;
+        double fm = ref_loss(&o, wd, xd, r);
+        xd[i] = save;
+        double fd = (fp - fm) / (2 * h);
+        cr_expect(fabs(fd - dx[i]) <= 1e-3 * fabs(fd) + 1e-3, "input %lld: analytic %g, difference %g",
+                  (long long)i, dx[i], fd);
+    }
+    free(x), free(xd), free(wd), free(r), free(yd);
+    drop(&o);
+}
+
+static latent_shape img(int64_t h, int64_t w, int64_t c)
+{
+    latent_shape s = {3, {h, w, c}};
+    return s;
+}
+
+static latent_layer conv(int transposed, int64_t oc, int k, int s, int pad, int pad2, int bias)
+{
+    latent_layer l;
+    latent_conv_setup(&l, transposed, oc, k, k, s, s, pad, pad, pad2, pad2, bias,
+                      LATENT_ACT_IDENTITY, 0.0f);
+    return l;
+}
+
+Test(layers, conv2d_stride1_padded) { latent_layer l = conv(0, 4, 3, 1, 1, 1, 1); check(&l, img(5, 5, 3), 2, 1); }
+Test(layers, conv2d_stride2_same) { latent_layer l = conv(0, 5, 5, 2, LATENT_PAD_SAME, 0, 1); check(&l, img(7, 7, 2), 4, 2); }
+Test(layers, conv2d_one_channel_in) { latent_layer l = conv(0, 6, 5, 2, 2, 2, 1); check(&l, img(9, 9, 1), 2, 2); }
+Test(layers, conv2d_one_channel_out_no_bias) { latent_layer l = conv(0, 1, 3, 2, 0, 0, 0); check(&l, img(7, 7, 4), 3, 3); }
+Test(layers, conv_transpose2d_stride2_same) { latent_layer l = conv(1, 3, 5, 2, LATENT_PAD_SAME, 0, 1); check(&l, img(4, 4, 5), 2, 2); }
+Test(layers, conv_transpose2d_stride1) { latent_layer l = conv(1, 4, 3, 1, 1, 1, 1); check(&l, img(5, 5, 3), 2, 1); }
+Test(layers, conv_transpose2d_output_padding) { latent_layer l = conv(1, 2, 3, 2, 1, 0, 1); check(&l, img(4, 4, 3), 2, 2); }
+Test(layers, conv_transpose2d_one_channel_out) { latent_layer l = conv(1, 1, 5, 2, LATENT_PAD_SAME, 0, 1); check(&l, img(4, 4, 6), 4, 2); }
+Test(layers, conv_transpose2d_stride3_gaps) { latent_layer l = conv(1, 2, 2, 3, 0, 0, 1); check(&l, img(3, 3, 2), 2, 1); }
+
+/* 'same' sizes as TensorFlow computes them, and PyTorch's size for output_padding. */
+Test(layers, output_sizes)
+{
+    latent_params p = {0};
+    latent_stack s;
+    latent_stack_begin(&s, img(28, 28, 1));
+    latent_layer a = conv(0, 64, 5, 2, LATENT_PAD_SAME, 0, 1), b = conv(0, 128, 5, 2, LATENT_PAD_SAME, 0, 1);
+    cr_assert_eq(latent_stack_add(&s, &p, &a, "d.0"), LATENT_OK);
+    cr_assert_eq(latent_stack_add(&s, &p, &b, "d.3"), LATENT_OK);
+    cr_expect(s.layer[0].out.dim[0] == 14 && s.layer[1].out.dim[0] == 7 && s.layer[1].out.dim[2] == 128);
+    cr_expect(latent_conv_of(&s.layer[0])->pad_h == 1 && latent_conv_of(&s.layer[0])->pad_h2 == 2);
+    latent_stack_begin(&s, img(7, 7, 256));
+    latent_layer c = conv(1, 128, 5, 1, LATENT_PAD_SAME, 0, 0), d = conv(1, 64, 5, 2, LATENT_PAD_SAME, 0, 0);
+    cr_assert_eq(latent_stack_add(&s, &p, &c, "g.3"), LATENT_OK);
+    cr_assert_eq(latent_stack_add(&s, &p, &d, "g.6"), LATENT_OK);
+    cr_expect(s.layer[0].out.dim[0] == 7 && s.layer[1].out.dim[0] == 14 && s.layer[1].out.dim[2] == 64);
+    latent_stack_begin(&s, img(4, 4, 3));
+    latent_layer e = conv(1, 2, 3, 2, 1, 0, 1); /* PyTorch padding 1, output_padding 1 */
+    cr_assert_eq(latent_stack_add(&s, &p, &e, "t"), LATENT_OK);
+    cr_expect_eq(s.layer[0].out.dim[0], 8);
+    latent_stack_begin(&s, latent_shape_1d(10));
+    latent_layer f = conv(0, 2, 3, 1, 0, 0, 1);
+    cr_expect_eq(latent_stack_add(&s, &p, &f, "x"), LATENT_EINVAL);
+    latent_params_free(&p);
+}
+
+/* A slab run by teams of 2 and 3 threads gives the bytes of one thread, both directions. */
+Test(layers, teams_give_the_same_bytes)
+{
+    one_layer o;
+    latent_layer l = conv(1, 8, 5, 2, LATENT_PAD_SAME, 0, 1);
+    make(&o, &l, img(7, 7, 16), 6);
+    const latent_layer *L = &o.s.layer[0];
+    const int64_t nx = 6 * L->in_size, ny = 6 * L->out_size;
+    float *x = malloc(sizeof(float) * (size_t)nx), *ref[3];
+    latent_rng g;
+    latent_rng_init(&g, 3, LATENT_STREAM_USER + 22, 0, 0);
+    for (int64_t i = 0; i < nx; i++) x[i] = 2 * latent_rng_uniform(&g) - 1;
+    latent_slab_seg seg[2] = {{0, 0, 3, 0}, {1, 3, 3, 3}};
+    const latent_slab slab = {2, seg, 6};
+    for (int size = 1; size <= 3; size++) {
+        lk_barrier bar;
+        lk_barrier_init(&bar);
+        float *out = malloc(sizeof(float) * (size_t)(ny + nx + 2 * o.p.n));
+#pragma omp parallel num_threads(size)
+        {
+            LK_REGION_ENTERED();
+            const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
+            const latent_pass ps = {&team, &slab, 1};
+            latent_stack_forward(&o.s, o.p.w, &o.ws, 0, 1, x, 6, &ps);
+#pragma omp single
+            {
+                memcpy(out, o.ws.out[0], sizeof(float) * (size_t)ny);
+                memcpy(o.ws.d[0], x, sizeof(float) * (size_t)ny); /* any dy: the first ny inputs */
+                for (int64_t i = 0; i < ny; i++) o.ws.d[0][i] = 0.25f * (float)((i * 7) % 11) - 1;
+            }
+            latent_grad grad = {o.p.shard_g, o.p.n};
+            float *dx = latent_stack_backward(&o.s, o.p.w, &o.ws, 0, 1, 6, o.ws.d[0], 0, grad, 1, &ps);
+#pragma omp single
+            {
+                memcpy(out + ny, dx, sizeof(float) * (size_t)nx);
+                memcpy(out + ny + nx, o.p.shard_g, sizeof(float) * (size_t)(2 * o.p.n));
+            }
+        }
+        ref[size - 1] = out;
+        if (size > 1)
+            cr_expect(memcmp(ref[0], out, sizeof(float) * (size_t)(ny + nx + 2 * o.p.n)) == 0,
+                      "a team of %d gives other bytes", size);
+    }
+    cr_expect_eq(lk_nested_regions(), 0);
+    for (int i = 0; i < 3; i++) free(ref[i]);
+    free(x);
+    drop(&o);
+}
