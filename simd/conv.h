@@ -3,9 +3,9 @@
  *
  * A correlation maps an input [IH, IW, IC] (per sample) to an output grid [OH, OW] through a
  * KH x KW kernel, stride (SH, SW) and padding before (PH, PW): output pixel (oh, ow) reads input
- * (oh*SH - PH + kh, ow*SW - PW + kw), zero outside. Its weights g are [OC][(kh*KW + kw)*IC + c]
+ * (oh*SH - PH + kh, ow*SW - PW + kw), zero outside. Its weights g are [(kh*KW + kw)*IC + c][OC]
  * (the kernel's taps in row order, channels innermost, so a tap's channels are contiguous in
- * NHWC). A conv2d's forward pass is a correlation; its backward-data pass the transposed
+ * NHWC; output channels last, so the GEMM's B is read row by row). A conv2d's forward pass is a correlation; its backward-data pass the transposed
  * correlation with the same g; a transposed conv2d is the reverse pair; both layers' weight
  * gradients are lk_conv_weights.
  *
@@ -30,18 +30,21 @@ typedef struct lk_conv_geom {
     int kh, kw, sh, sw, ph, pw;
 } lk_conv_geom;
 
-/* y[n][oh][ow][o] = act(bias[o] + sum_{kh,kw,c} x[n][ih][iw][c] g[o][(kh*KW + kw)*IC + c]) for
+/* y[n][oh][ow][o] = act(bias[o] + sum_{kh,kw,c} x[n][ih][iw][c] g[(kh*KW + kw)*IC + c][o]) for
  * n samples and o < oc; y rows are OH*OW*oc floats per sample. bias may be NULL. */
 void lk_conv_correlate(const lk_team *team, const lk_table *t, const lk_conv_geom *geo,
                        int64_t n, const float *x, const float *g, int64_t oc, const float *bias,
-                       latent_act act, float slope, float *y);
+                       latent_act act, float slope, float *y, float *wbuf);
+
+/* Both correlations first lay g out for the micro-kernels in wbuf (shared by the team, at least
+ * lk_conv_wbuf_floats(geo, oc) floats), every member waiting for the others once or twice. */
+size_t lk_conv_wbuf_floats(const lk_conv_geom *geo, int64_t oc);
 
 /* The transpose: from x on the output grid ([OH][OW][oc] per sample) to y in the input space
  * ([IH][IW][IC]): y[n][ih][iw][c] = act(bias[c] + sum over every (oh, ow, kh, kw) that reads
- * (ih, iw) of x[n][oh][ow][o] g[o][(kh*KW + kw)*IC + c]). Computed as SH x SW gathers, one per
- * residue class of output pixels (no zero insertion, no scattered sums). bias may be NULL. The
- * team first lays the weights out by class in wbuf (KH*KW*oc*IC floats, shared) and waits once
- * for every member (lk_team_sync). */
+ * (ih, iw) of x[n][oh][ow][o] g[(kh*KW + kw)*IC + c][o]). Computed as SH x SW gathers, one per
+ * residue class of output pixels (no zero insertion, no scattered sums across threads); to at
+ * most 4 channels, one GEMM per image and a sum of its taps in place. bias may be NULL. */
 void lk_conv_correlate_transposed(const lk_team *team, const lk_table *t,
                                   const lk_conv_geom *geo, int64_t n, const float *x,
                                   const float *g, int64_t oc, const float *bias, latent_act act,
@@ -53,10 +56,12 @@ void lk_conv_correlate_transposed(const lk_team *team, const lk_table *t,
 void lk_conv_weights(const lk_team *team, const lk_table *t, const lk_conv_geom *geo, int64_t n,
                      const float *x, const float *a, int64_t ra, float *c);
 
-/* g[a][(kh*KW + kw)*B + b] = w[a][b][kh][kw]: PyTorch's [out, in, kh, kw] (Conv2d) or
- * [in, out, kh, kw] (ConvTranspose2d) as the primitives above take it, for rows [a0, a1);
- * lk_conv_unreorder is the inverse, from g into w. */
-void lk_conv_reorder(const float *w, int64_t B, int kh, int kw, int64_t a0, int64_t a1, float *g);
+/* g[(kh*KW + kw)*B + b][a] = w[a][b][kh][kw] (A values of a): PyTorch's [out, in, kh, kw]
+ * (Conv2d) or [in, out, kh, kw] (ConvTranspose2d) as the correlations take it, for a in
+ * [a0, a1). Weight gradients come in rows c[a][(kh*KW + kw)*B + b] (lk_conv_weights);
+ * lk_conv_unreorder puts rows [a0, a1) of those into w's layout. */
+void lk_conv_reorder(const float *w, int64_t A, int64_t B, int kh, int kw, int64_t a0, int64_t a1,
+                     float *g);
 void lk_conv_unreorder(const float *g, int64_t B, int kh, int kw, int64_t a0, int64_t a1,
                        float *w);
 

@@ -28,6 +28,18 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
                    const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                    const float *bias, latent_act act, float slope);
 
+/* B packed once for many products that share it (a convolution's weights, block after block
+ * of gathered rows): lk_sgemm_pack_b lays op(B) (k x n; B is n x k when trans_b) out in
+ * lk_sgemm_packed_floats(t, k, n) floats, the team's members splitting its column panels
+ * (lk_team_sync before using it); lk_sgemm_packed then computes C = act(A op(B) + bias) for a
+ * row-major A (m x k) on the calling thread. The same bytes as lk_sgemm. */
+size_t lk_sgemm_packed_floats(const lk_table *t, int64_t k, int64_t n);
+void lk_sgemm_pack_b(const lk_team *team, const lk_table *t, int trans_b, int64_t k, int64_t n,
+                     const float *b, int64_t ldb, float *packed);
+void lk_sgemm_packed(const lk_table *t, int64_t m, int64_t n, int64_t k, const float *a,
+                     int64_t lda, const float *packed, float *c, int64_t ldc, const float *bias,
+                     latent_act act, float slope);
+
 /* For each row x_i of X (n x d), the nearest of the k centers C (k x d, row-major, ldc = d):
  * labels[i] = the lowest j minimizing cnorm[j] - 2 x_i.c_j, with x_i.c_j as the table's rows_dot
  * computes it, and, when dist is not NULL, dist[i] = that minimum (add ||x_i||^2 for the squared

@@ -351,6 +351,7 @@ typedef struct gemm_job {
     grid grid;             /* the thread grid */
     int a_in_place;        /* A read where it lies (gemm_ukr_strided), not packed */
     int b_in_place;        /* B read where it lies, all but a last narrower panel */
+    const float *b_packed; /* B packed once by lk_sgemm_pack_b (all k blocks, all panels) */
 } gemm_job;
 
 /* One thread's cell of the grid: row tiles [row_lo, row_hi) and columns [col_lo, col_hi), walked
@@ -398,7 +399,10 @@ static void gemm_cell_run(const gemm_job *g, const gemm_cell *cl)
             /* Each thread packs the panels of B it uses itself: threads that share columns pack
              * them twice, but no thread ever waits for another (on a busy machine a barrier
              * waits for the slowest thread's next time slice, once per k block). */
-            if (g->b_in_place && nb % nr)
+            const float *bpk = bpack;
+            if (g->b_packed) /* k block pc holds every panel, kb x NR each */
+                bpk = g->b_packed + pc * round_up(g->n, nr) + (jc / nr) * kb * nr;
+            else if (g->b_in_place && nb % nr)
                 pack_b(nr, 0, g->b, g->ldb, pc, kb, jc, nb, qn - 1, qn, bpack);
             else if (!g->b_in_place)
                 pack_b(nr, g->trans_b, g->b, g->ldb, pc, kb, jc, nb, 0, qn, bpack);
@@ -411,7 +415,7 @@ static void gemm_cell_run(const gemm_job *g, const gemm_cell *cl)
             }
             for (int64_t ic = cl->row_lo; ic < cl->row_hi; ic += cl->mc) {
                 int64_t mb = min64(cl->mc, cl->row_hi - ic);
-                block bk = {.kb = kb, .ap = apack, .bp = bpack, .mb = mb, .nb = nb,
+                block bk = {.kb = kb, .ap = apack, .bp = bpk, .mb = mb, .nb = nb,
                             .c = cl->c + (ic - cl->c_row0) * cl->ldc + (jc - cl->c_col0),
                             .ldc = cl->ldc, .first = pc == 0, .beta = g->beta, .ep = ep};
                 if (g->b_in_place) {
@@ -563,6 +567,51 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
     const int64_t ncols = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
     g.grid = pick_grid(members_for(team, m * n * k), m, mr, nr, ceil_div(ncols, nr));
     gemm_member(&g, cell_index(team, c));
+}
+
+/* ---- B packed once, for many products ---------------------------------------------------- */
+
+size_t lk_sgemm_packed_floats(const lk_table *t, int64_t k, int64_t n)
+{
+    return (size_t)(k * round_up(n, t->nr));
+}
+
+void lk_sgemm_pack_b(const lk_team *team, const lk_table *t, int trans_b, int64_t k, int64_t n,
+                     const float *b, int64_t ldb, float *packed)
+{
+    const int nr = t->nr;
+    const int64_t kc = k_block(t, k), npan = ceil_div(n, nr);
+    int64_t q0, q1;
+    lk_team_split(team, npan, &q0, &q1);
+    for (int64_t pc = 0; pc < k; pc += kc) {
+        const int64_t kb = min64(kc, k - pc);
+        pack_b(nr, trans_b, b, ldb, pc, kb, 0, n, q0, q1, packed + pc * npan * nr);
+    }
+}
+
+void lk_sgemm_packed(const lk_table *t, int64_t m, int64_t n, int64_t k, const float *a,
+                     int64_t lda, const float *packed, float *c, int64_t ldc, const float *bias,
+                     latent_act act, float slope)
+{
+    if (m <= 0 || n <= 0 || k <= 0) return;
+    lk_epilogue epi = {.kind = LK_EPI_BIAS_ACT, .bias = bias, .act = act, .slope = slope};
+    gemm_job g = {.t = t, .m = m, .n = n, .k = k, .alpha = 1.0f, .beta = 0.0f, .a = a, .lda = lda,
+                  .ldc = ldc, .c = c, .b_packed = packed,
+                  .ep = (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL};
+    g.kc = k_block(t, k);
+    g.a_in_place = t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
+    g.grid = (grid){1, 1, t->mr};
+    gemm_cell cl = cell_of(&g, 0);
+    cl.nc = round_up(n, t->nr); /* the packed B is one block of columns */
+    cl.c = c, cl.ldc = ldc;
+    cl.bpack_size = 0;
+    cl.pack = g.a_in_place ? NULL : workspace(seg(g.kc * cl.mc));
+    if (!g.a_in_place && !cl.pack) {
+        /* out of memory: A read where it lies after all, when the level can */
+        g.a_in_place = t->gemm_ukr_strided != NULL;
+        if (!g.a_in_place) return;
+    }
+    gemm_cell_run(&g, &cl);
 }
 
 void lk_sgemm(const lk_table *t, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,

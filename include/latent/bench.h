@@ -91,6 +91,36 @@ typedef struct latent_bench_kernels_result {
 latent_status latent_bench_kernels(const latent_bench_kernels_options *opt,
                                    latent_bench_kernels_result *out);
 
+/* ---- convolution layers: latent bench conv -------------------------------------------------- */
+
+/* The DCGAN layers timed (batch 256): conv 1->64 5x5 s2 28->14, conv 64->128 5x5 s2 14->7,
+ * convT 256->128 5x5 s1 7->7, convT 128->64 5x5 s2 7->14, convT 64->1 5x5 s2 14->28. */
+#define LATENT_BENCH_CONV_LAYERS 5
+
+typedef struct latent_bench_conv_options {
+    int batch;               /* samples per pass; 0: 256 */
+    int repetitions;         /* timed passes, the median kept; 0: 5 */
+    int max_threads;         /* rows for 1 thread and for this many; 0: the physical cores */
+    const char *only;        /* NULL, or only the layers whose name contains this */
+} latent_bench_conv_options;
+
+typedef struct latent_bench_conv_row {
+    const char *layer;       /* "conv 64->128 5x5 s2 14->7" */
+    int threads;
+    double ms;               /* median forward + backward (data and weights) of one batch */
+    double gflops;           /* 3 x the forward pass's 2 x multiply-adds / ms */
+    double workspace_mb;     /* the layer's workspace per slab: outputs, gradients, scratch */
+} latent_bench_conv_row;
+
+typedef struct latent_bench_conv_result {
+    int nrows;
+    latent_bench_conv_row rows[2 * LATENT_BENCH_CONV_LAYERS];
+} latent_bench_conv_result;
+
+/* Times each layer as a training step runs it (slabs of 64-sample shards taken by teams of
+ * threads) on 1 thread and on max_threads; fills *out. */
+latent_status latent_bench_conv(const latent_bench_conv_options *opt, latent_bench_conv_result *out);
+
 /* ---- training: latent bench train ------------------------------------------------------- */
 
 /* One configuration. widths: the input width, then the layers down to the code: an ae's encoder

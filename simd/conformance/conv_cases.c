@@ -49,7 +49,8 @@ static void call_on(const team_call *k, const lk_team *team)
 {
     const conv_case *c = k->c;
     if (k->which == 0)
-        lk_conv_correlate(team, k->t, k->g, c->n, k->x, k->w, c->oc, k->bias, k->act, 0.2f, k->y);
+        lk_conv_correlate(team, k->t, k->g, c->n, k->x, k->w, c->oc, k->bias, k->act, 0.2f, k->y,
+                          k->wbuf);
     else if (k->which == 1)
         lk_conv_correlate_transposed(team, k->t, k->g, c->n, k->x, k->w, c->oc, k->bias, k->act,
                                      0.2f, k->y, k->wbuf);
@@ -92,7 +93,7 @@ static void run_case(const lk_table *var, const conv_case *c, int which, latent_
     float *bias = malloc(sizeof(float) * (size_t)(c->oc + c->ic + 1));
     float *a = malloc(sizeof(float) * (size_t)(out_n + 1));
     float *y = malloc(sizeof(float) * (size_t)(yn + 1)), *y2 = malloc(sizeof(float) * (size_t)(yn + 1));
-    float *wbuf = malloc(sizeof(float) * (size_t)(wn + 1));
+    float *wbuf = malloc(sizeof(float) * (lk_conv_wbuf_floats(&g, c->oc) + 1));
     double *ref = calloc((size_t)(yn + 1), sizeof(double)), *mag = calloc((size_t)(yn + 1), sizeof(double));
     char what[128];
     snprintf(what, sizeof what, "%s n%lld %lldx%lldx%lld->%lld k%dx%d s%d,%d p%d,%d%s act=%d",
@@ -119,7 +120,7 @@ static void run_case(const lk_table *var, const conv_case *c, int which, latent_
                         const int64_t p = (img * g.oh + oh) * g.ow + ow, q = (img * c->ih + ih) * c->iw + iw;
                         for (int64_t o = 0; o < c->oc; o++)
                             for (int64_t ci = 0; ci < c->ic; ci++) {
-                                const double wv = w[o * K + ((int64_t)kh * c->kw + kw) * c->ic + ci];
+                                const double wv = w[(((int64_t)kh * c->kw + kw) * c->ic + ci) * c->oc + o];
                                 if (which == 0) {
                                     double v = x[q * c->ic + ci] * wv;
                                     ref[p * c->oc + o] += v, mag[p * c->oc + o] += fabs(v);

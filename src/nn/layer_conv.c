@@ -87,12 +87,18 @@ static latent_status build(latent_layer *l, latent_params *p)
 
 static int64_t weight_count(const latent_conv *c) { return c->in_c * c->out_c * c->kh * c->kw; }
 
-/* The scratch: the weights as the primitives take them, their gradient, and the transposed
- * correlation's weights by class. */
+/* Rows of the primitives' weights g ("oc" of simd/conv.h): conv2d's out channels,
+ * conv_transpose2d's in channels. */
+static int64_t g_rows(const latent_conv *c) { return c->transposed ? c->in_c : c->out_c; }
+static int64_t g_cols_c(const latent_conv *c) { return c->transposed ? c->out_c : c->in_c; }
+
+/* The scratch: the weights as the primitives take them, their gradient, and the primitives'
+ * packing of them. */
 static int64_t scratch_floats(const latent_layer *l, int64_t rows)
 {
     (void)rows;
-    return 3 * weight_count(latent_conv_of(l));
+    const latent_conv *c = latent_conv_of(l);
+    return 2 * weight_count(c) + (int64_t)lk_conv_wbuf_floats(&c->geo, g_rows(c));
 }
 
 /* He-uniform for the ReLU family, Glorot-uniform otherwise, from the fan-in (in channels x
@@ -112,9 +118,6 @@ static void init(const latent_layer *l, float *w, uint64_t seed, uint64_t id)
         for (int64_t i = 0; i < c->out_c; i++) w[c->b_off + i] = 0.0f;
 }
 
-/* Rows of the primitives' weights g: conv2d [out][tap, in], conv_transpose2d [in][tap, out]. */
-static int64_t g_rows(const latent_conv *c) { return c->transposed ? c->in_c : c->out_c; }
-static int64_t g_cols_c(const latent_conv *c) { return c->transposed ? c->out_c : c->in_c; }
 
 static void forward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io)
 {
@@ -124,7 +127,7 @@ static void forward(const latent_layer *l, const latent_pass *ps, const latent_l
     float *g = io->scratch, *wbuf = io->scratch + 2 * weight_count(c);
     int64_t a0, a1;
     lk_team_split(team, g_rows(c), &a0, &a1);
-    lk_conv_reorder(io->w + c->w_off, g_cols_c(c), c->kh, c->kw, a0, a1, g);
+    lk_conv_reorder(io->w + c->w_off, g_rows(c), g_cols_c(c), c->kh, c->kw, a0, a1, g);
     lk_team_sync(team);
     const float *bias = c->b_off >= 0 ? io->w + c->b_off : NULL;
     const latent_act act = keeps_pre(l) ? LATENT_ACT_IDENTITY : c->act;
@@ -133,7 +136,8 @@ static void forward(const latent_layer *l, const latent_pass *ps, const latent_l
         lk_conv_correlate_transposed(team, t, &c->geo, io->rows, io->x, g, c->in_c, bias, act,
                                      c->slope, out, wbuf);
     else
-        lk_conv_correlate(team, t, &c->geo, io->rows, io->x, g, c->out_c, bias, act, c->slope, out);
+        lk_conv_correlate(team, t, &c->geo, io->rows, io->x, g, c->out_c, bias, act, c->slope, out,
+                          wbuf);
     if (keeps_pre(l)) {
         lk_team_sync(team);
         int64_t lo, hi;
@@ -180,7 +184,7 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
     if (dx) {
         if (c->transposed)
             lk_conv_correlate(team, t, &c->geo, io->rows, dy, g, c->in_c, NULL, LATENT_ACT_IDENTITY,
-                              0.0f, dx);
+                              0.0f, dx, wbuf);
         else
             lk_conv_correlate_transposed(team, t, &c->geo, io->rows, dy, g, c->out_c, NULL,
                                          LATENT_ACT_IDENTITY, 0.0f, dx, wbuf);

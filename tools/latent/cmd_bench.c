@@ -69,21 +69,67 @@ static int bench_kernels(const char *name, int json, int quick, int reps, double
     return EXIT_OK;
 }
 
+/* latent bench conv: the DCGAN layers forward and backward, 1 thread and all cores. */
+static int bench_conv(int argc, char **argv)
+{
+    const char *name = "bench conv";
+    int json = 0;
+    int64_t reps = 0, threads = 0, batch = 256;
+    const char *only = NULL;
+    cli_option opts[] = {
+        {"json", CLI_FLAG, &json, 0, 0, NULL, NULL, "JSON lines on stdout", 0},
+        {"reps", CLI_INT, &reps, 1, 64, NULL, "N", "timed passes per point, the median kept (5)", 0},
+        {"threads", CLI_INT, &threads, 1, 1024, NULL, "N", "the multi-threaded rows' thread count (one per core)", 0},
+        {"batch", CLI_INT, &batch, 1, 65536, NULL, "N", "samples per pass (256)", 0},
+        {"only", CLI_STR, &only, 0, 0, NULL, "TEXT", "only the layers whose name holds TEXT, e.g. 'convT 64'", 0},
+    };
+    cli_command cmd = {name, NULL,
+                       "Times each DCGAN convolution layer's forward and backward passes (data and "
+                       "weights) on a batch, in GFLOP/s (3 x the forward pass's).",
+                       NULL, opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
+    if (cli_parse_only) return EXIT_OK;
+    latent_bench_conv_options o = {(int)batch, (int)reps, (int)threads, only};
+    latent_bench_conv_result r;
+    if (latent_bench_conv(&o, &r) != LATENT_OK) return cli_error(name, EXIT_FAIL, "%s", latent_last_error());
+    if (!json) printf("%-30s %7s %10s %10s %13s\n", "layer", "threads", "ms", "GFLOP/s", "workspace MB");
+    for (int i = 0; i < r.nrows; i++) {
+        const latent_bench_conv_row *row = &r.rows[i];
+        if (json) {
+            jsonl j;
+            jsonl_begin(&j, "bench_conv");
+            jsonl_str(&j, "layer", row->layer);
+            jsonl_int(&j, "threads", row->threads);
+            jsonl_int(&j, "batch", batch);
+            jsonl_num(&j, "ms", row->ms);
+            jsonl_num(&j, "gflops", row->gflops);
+            jsonl_num(&j, "workspace_mb", row->workspace_mb);
+            jsonl_end(&j);
+        } else {
+            printf("%-30s %7d %10.2f %10.1f %13.1f\n", row->layer, row->threads, row->ms, row->gflops,
+                   row->workspace_mb);
+        }
+    }
+    return EXIT_OK;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const char *const what[] = {"gemm", "kernels"};
-    if (argc < 1) return cli_error("bench", EXIT_USAGE, "missing what to benchmark (gemm, kernels or train)");
+    if (argc < 1) return cli_error("bench", EXIT_USAGE, "missing what to benchmark (gemm, kernels, conv or train)");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: latent bench gemm|kernels|train [options]\n\n"
+        printf("usage: latent bench gemm|kernels|conv|train [options]\n\n"
                "Benchmarks the kernel layer and training; latent bench WHAT --help lists its options.\n");
         return EXIT_OK;
     }
     if (strcmp(argv[0], "train") == 0) return bench_train(argc - 1, argv + 1);
+    if (strcmp(argv[0], "conv") == 0) return bench_conv(argc - 1, argv + 1);
     int which = -1;
     for (int i = 0; i < 2; i++)
         if (strcmp(argv[0], what[i]) == 0) which = i;
     if (which < 0)
-        return cli_error("bench", EXIT_USAGE, "unknown benchmark '%.80s' (expected gemm, kernels or train)",
+        return cli_error("bench", EXIT_USAGE, "unknown benchmark '%.80s' (expected gemm, kernels, conv or train)",
                          argv[0]);
     int json = 0, quick = 0, cpu_time = 0;
     int64_t reps = 0, threads = 0;
