@@ -49,7 +49,7 @@ static void run_pass(bench_layer *b, int threads)
         if (team_id < b->teams && omp_get_num_threads() == threads) {
             const lk_team team = {tid % g, g, g > 1 ? &b->bar[team_id] : NULL};
             const latent_slab *sl = &b->slab[team_id];
-            const latent_pass ps = {&team, sl, 1};
+            const latent_pass ps = {.team = &team, .slab = sl, .train = 1};
             const latent_layer *l = &b->s.layer[0];
             latent_stack_ws *ws = &b->ws[team_id];
             const float *x = b->x + sl->seg[0].row0 * l->in_size;
@@ -73,7 +73,7 @@ static latent_status setup(bench_layer *b, const conv_shape *cs, int64_t n, int 
     latent_layer l;
     latent_conv_setup(&l, cs->transposed, cs->out_c, cs->k, cs->k, cs->s, cs->s, LATENT_PAD_SAME,
                       LATENT_PAD_SAME, 0, 0, 1, LATENT_ACT_IDENTITY, 0.0f);
-    latent_stack_begin(&b->s, (latent_shape){3, {cs->h, cs->w, cs->in_c}});
+    latent_stack_begin(&b->s, (latent_shape){3, {cs->h, cs->w, cs->in_c}}, NULL);
     const int shards = (int)((n + LATENT_SHARD_ROWS - 1) / LATENT_SHARD_ROWS);
     latent_status st = latent_stack_add(&b->s, &b->p, &l, "c");
     if (!st) st = latent_params_alloc(&b->p);

@@ -87,7 +87,7 @@ latent_status latent_ae_create(const latent_ae_config *c, uint64_t seed, latent_
     m->n_groups = 1, m->n_stacks = 1;
     m->d = c->sizes[0], m->code = c->sizes[k];
     st_of(m)->code_layer = k - 1;
-    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d));
+    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d), &m->buffers);
     char name[64];
     int idx = 0;
     for (int i = 0; i < k && !st; i++) {
@@ -163,7 +163,7 @@ static void slab_encode(void *mv, const latent_batch *b, const latent_slab *slab
     latent_model *m = mv;
     const latent_ae_config *c = cfg_of(m);
     latent_work *w = &m->work[si];
-    const latent_pass ps = {team, slab, 1};
+    const latent_pass ps = latent_batch_pass(b, team, slab);
     const float *in = c->noise != LATENT_NOISE_NONE ? w->x1 : w->x0;
     int64_t lo, hi;
     lk_team_split(team, slab->rows, &lo, &hi);
@@ -260,7 +260,7 @@ static void slab_rest(void *mv, const latent_batch *b, const latent_slab *slab, 
     latent_stack_ws *ws = &w->ws[0];
     const latent_stack *net = &m->stack[0];
     const float *W = latent_model_weights(m, 0);
-    const latent_pass ps = {team, slab, 1};
+    const latent_pass ps = latent_batch_pass(b, team, slab);
     const int L = net->n_layers, cl = st_of(m)->code_layer;
     const int64_t D = m->d, rows = slab->rows;
     if (c->sparse_beta <= 0) slab_encode(mv, b, slab, si, team);

@@ -34,7 +34,7 @@ latent_status latent_classifier_create(int64_t d, int n_hidden, const int64_t *h
     if ((st = latent_model_new(&latent_classifier_family, &sizes, sizeof sizes, &m))) return st;
     m->n_groups = 1, m->n_stacks = 1;
     m->d = d, m->code = hidden[n_hidden - 1];
-    latent_stack_begin(&m->stack[0], latent_shape_1d(d));
+    latent_stack_begin(&m->stack[0], latent_shape_1d(d), &m->buffers);
     char name[64];
     int idx = 0;
     for (int i = 0; i <= n_hidden && !st; i++) {
@@ -77,7 +77,7 @@ static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, 
     latent_work *w = &m->work[si];
     const latent_stack *net = &m->stack[0];
     const float *W = latent_model_weights(m, 0);
-    const latent_pass ps = {team, slab, 1};
+    const latent_pass ps = latent_batch_pass(b, team, slab);
     const int L = net->n_layers;
     const int64_t K = classes_of(m);
     const int32_t *labels = m->priv;

@@ -52,8 +52,8 @@ latent_status latent_gan_create(const latent_gan_config *c, uint64_t seed, laten
     m->n_groups = 2, m->n_stacks = 2;
     m->stack_group[0] = 0, m->stack_group[1] = 1;
     m->d = c->d, m->code = c->z;
-    latent_stack_begin(&m->stack[G], latent_shape_1d(c->z));
-    latent_stack_begin(&m->stack[D], latent_shape_1d(c->d));
+    latent_stack_begin(&m->stack[G], latent_shape_1d(c->z), &m->buffers);
+    latent_stack_begin(&m->stack[D], latent_shape_1d(c->d), &m->buffers);
     char name[64];
     int idx = 0;
     for (int i = 0; i <= c->n_gen && !st; i++) {
@@ -141,7 +141,7 @@ static void slab_d(void *mv, const latent_batch *b, const latent_slab *slab, int
     const lk_table *t = lk_active();
     latent_work *w = &m->work[si];
     const int64_t Dw = m->d;
-    const latent_pass ps = {team, slab, 1};
+    const latent_pass ps = latent_batch_pass(b, team, slab);
     const float *fake = generate(m, w, b->seed, LATENT_STREAM_LATENT_Z, 2 * (uint64_t)b->step, &ps);
     int64_t lo, hi;
     lk_team_split(team, slab->n, &lo, &hi);
@@ -153,7 +153,8 @@ static void slab_d(void *mv, const latent_batch *b, const latent_slab *slab, int
     }
     const latent_slab ds = d_slab(slab, w->segs, team);
     lk_team_sync(team);
-    const latent_pass dps = {team, &ds, 1};
+    latent_pass dps = latent_batch_pass(b, team, &ds);
+    dps.total_rows = 2 * b->rows; /* D sees every shard's real rows and its fakes */
     const latent_stack *dn = &m->stack[D];
     latent_stack_ws *ws = &w->ws[D];
     latent_stack_forward(dn, latent_model_weights(m, D), ws, 0, dn->n_layers, w->x0, ds.rows, &dps);
@@ -180,7 +181,7 @@ static void slab_g(void *mv, const latent_batch *b, const latent_slab *slab, int
     const lk_table *t = lk_active();
     latent_work *w = &m->work[si];
     const int64_t Dw = m->d;
-    const latent_pass ps = {team, slab, 1};
+    const latent_pass ps = latent_batch_pass(b, team, slab);
     const float *fake = generate(m, w, b->seed, LATENT_STREAM_LATENT_Z, 2 * (uint64_t)b->step + 1, &ps);
     const latent_stack *dn = &m->stack[D], *gn = &m->stack[G];
     latent_stack_ws *ws = &w->ws[D];

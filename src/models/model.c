@@ -38,6 +38,8 @@ void latent_model_free(latent_model *m)
     for (int i = 0; i < m->n_work; i++) work_free(&m->work[i]);
     free(m->work);
     for (int g = 0; g < LATENT_MAX_GROUPS; g++) latent_params_free(&m->group[g]);
+    latent_params_free(&m->buffers);
+    latent_free(m->shared);
     latent_free(m->row_loss[0]), latent_free(m->row_loss[1]);
     latent_free(m->shard_loss);
     if (m->family && m->family->release) m->family->release(m);
@@ -59,6 +61,10 @@ latent_status latent_model_finish(latent_model *m, uint64_t seed)
     m->init_seed = seed;
     for (int g = 0; g < m->n_groups; g++) {
         latent_status st = latent_params_alloc(&m->group[g]);
+        if (st) return st;
+    }
+    if (m->buffers.n_tensors) {
+        latent_status st = latent_params_alloc(&m->buffers);
         if (st) return st;
     }
     for (int k = 0; k < m->n_stacks; k++)
@@ -130,9 +136,37 @@ latent_status latent_model_reserve(latent_model *m, int n, int64_t rows, int n_s
     return LATENT_OK;
 }
 
+/* Every layer's step-shared doubles for n_shards shards, one block, pointers into it. */
+static latent_status reserve_shared(latent_model *m, int n_shards)
+{
+    if (n_shards <= m->n_shared) return LATENT_OK;
+    int64_t total = 0;
+    for (int k = 0; k < m->n_stacks; k++)
+        for (int i = 0; i < m->stack[k].n_layers; i++) total += latent_stack_shared_doubles(&m->stack[k], i, n_shards);
+    if (total == 0) return LATENT_OK;
+    latent_free(m->shared);
+    if (!(m->shared = latent_calloc((size_t)total, sizeof(double), "batch statistics"))) return LATENT_ENOMEM;
+    int64_t at = 0;
+    for (int k = 0; k < m->n_stacks; k++)
+        for (int i = 0; i < m->stack[k].n_layers; i++) {
+            const int64_t n = latent_stack_shared_doubles(&m->stack[k], i, n_shards);
+            m->stack[k].shared[i] = n ? m->shared + at : NULL;
+            at += n;
+        }
+    m->n_shared = n_shards;
+    return LATENT_OK;
+}
+
+latent_pass latent_batch_pass(const latent_batch *b, const lk_team *team, const latent_slab *slab)
+{
+    latent_pass ps = {team, slab, 1, b->sync, b->n_shards, b->rows, b->seed, (uint64_t)b->step};
+    return ps;
+}
+
 latent_status latent_model_prepare(latent_model *m, const latent_batch *b)
 {
     latent_status st = latent_model_reserve(m, b->n_slabs, b->slab_rows, b->n_shards);
+    if (!st) st = reserve_shared(m, b->n_shards);
     if (st) return st;
     if (b->rows > m->row_loss_rows) {
         for (int i = 0; i < 2; i++) {

@@ -34,6 +34,7 @@ struct latent_model {
     void *priv;              /* the family's own training state (owned; may be NULL) */
     int n_groups;            /* parameter groups, each with its optimizer state */
     latent_params group[LATENT_MAX_GROUPS];
+    latent_params buffers;   /* what layers keep untrained (running statistics), saved too */
     int n_stacks;            /* stacks of layers, each over one group */
     latent_stack stack[LATENT_MAX_STACKS];
     int stack_group[LATENT_MAX_STACKS];
@@ -44,6 +45,8 @@ struct latent_model {
     int64_t row_loss_rows;
     double (*shard_loss)[LATENT_LOSS_TERMS]; /* per shard */
     int n_shard_loss;
+    double *shared;          /* every layer's step-shared doubles, one block (n_shared shards) */
+    int n_shared;
     latent_train_state state;
     uint64_t train_seed, init_seed;
     latent_optim_config opt;
@@ -100,6 +103,9 @@ latent_status latent_model_reserve(latent_model *m, int n, int64_t rows, int n_s
 
 /* What a family's plan calls first: buffers for b's slabs, shards and rows. */
 latent_status latent_model_prepare(latent_model *m, const latent_batch *b);
+
+/* A training pass of the step b belongs to, for a team's slab. */
+latent_pass latent_batch_pass(const latent_batch *b, const lk_team *team, const latent_slab *slab);
 
 /* Runs fn over x in chunks of LATENT_SHARD_ROWS rows, chunks in parallel on the threads
  * available (each on its thread's buffers, with denormals flushed as in training). */

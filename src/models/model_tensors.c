@@ -11,7 +11,7 @@ int latent_model_tensors(latent_model *m, int with_state, latent_named_tensor *o
         float *w = m->group[m->stack_group[s]].w;
         for (int i = 0; i < st->n_layers; i++) {
             const latent_layer *l = &st->layer[i];
-            k += l->ops->views(l, w, k < max ? out + k : out, k < max ? max - k : 0);
+            k += l->ops->views(l, w, m->buffers.w, k < max ? out + k : out, k < max ? max - k : 0);
         }
     }
     if (with_state)

@@ -44,8 +44,8 @@ latent_status latent_vae_create(const latent_vae_config *c, uint64_t seed, laten
     m->stack_group[0] = m->stack_group[1] = 0;
     m->d = c->sizes[0], m->code = c->latent;
     const int h = c->n_sizes - 1;
-    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d));
-    latent_stack_begin(&m->stack[1], latent_shape_1d(c->latent));
+    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d), &m->buffers);
+    latent_stack_begin(&m->stack[1], latent_shape_1d(c->latent), &m->buffers);
     char name[64];
     int idx = 0;
     for (int i = 0; i < h && !st; i++) {
@@ -112,7 +112,7 @@ static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, 
     latent_work *w = &m->work[si];
     const latent_stack *enc = &m->stack[0], *dec = &m->stack[1];
     const float *W = latent_model_weights(m, 0);
-    const latent_pass ps = {team, slab, 1};
+    const latent_pass ps = latent_batch_pass(b, team, slab);
     const int64_t L = m->code, D = m->d, rows = slab->rows;
     latent_grad grad = latent_model_grad(m, 0);
     int64_t lo, hi;

@@ -43,12 +43,26 @@ typedef struct latent_slab {
 /* A slab of one segment: rows [0, rows) as shard `shard` (evaluation chunks, tests). */
 latent_slab latent_slab_one(latent_slab_seg *seg, int shard, int64_t rows, int64_t row0);
 
+/* The barrier every thread of a training step meets: what a layer that needs the whole
+ * minibatch (batch statistics) waits at, between its per-shard sums and their use. */
+typedef struct latent_sync {
+    void (*wait)(const struct latent_sync *s);
+} latent_sync;
+
 /* What a pass over a layer sees: the team that runs it, the slab of rows, and the mode. */
 typedef struct latent_pass {
     const lk_team *team;
     const latent_slab *slab;
     int train;               /* 1: training (batch statistics, dropout); 0: evaluation */
+    const latent_sync *sync; /* the step's barrier; NULL: this slab is the whole minibatch */
+    int n_shards;            /* shards of the whole minibatch (0: the slab's) */
+    int64_t total_rows;      /* rows of the whole minibatch on this stack (0: the slab's) */
+    uint64_t seed, step;     /* the random streams of a training pass (dropout) */
 } latent_pass;
+
+/* The shards and rows of the whole minibatch a pass belongs to. */
+int latent_pass_shards(const latent_pass *ps);
+int64_t latent_pass_rows(const latent_pass *ps);
 
 /* Where a pass writes weight gradients: shard s's at base + s * stride, laid out like the
  * group's weights. base NULL: no weight gradients (a backward pass for dx alone). */
@@ -70,6 +84,9 @@ typedef struct latent_layer_io {
     float *y;                /* rows x out_size */
     float *scratch;          /* scratch_floats(l, rows) floats, the layer's alone; kept from the
                               * forward pass to the backward pass of the same step */
+    float *buf;              /* the model's buffers (running statistics: not trained) */
+    double *shared;          /* shared_doubles(l, shards) doubles, one region for every slab of
+                              * the step (per-shard sums a layer reduces over the minibatch) */
     int64_t rows;
 } latent_layer_io;
 
@@ -78,15 +95,17 @@ typedef struct latent_layer_io {
  * puts the team's barrier between layers). */
 typedef struct latent_layer_ops {
     const char *kind;
-    /* Checks l->in, sets l->out and declares the layer's tensors in p under l->name; an error
-     * names what does not fit. */
-    latent_status (*build)(latent_layer *l, latent_params *p);
-    /* Initial values of the layer's tensors in w, drawn at (seed, LATENT_STREAM_INIT, id). */
-    void (*init)(const latent_layer *l, float *w, uint64_t seed, uint64_t id);
+    /* Checks l->in, sets l->out and declares the layer's tensors in p (trained) and buf (kept:
+     * running statistics) under l->name; an error names what does not fit. */
+    latent_status (*build)(latent_layer *l, latent_params *p, latent_params *buf);
+    /* Initial values of the layer's tensors in w and buf, drawn at (seed, LATENT_STREAM_INIT, id). */
+    void (*init)(const latent_layer *l, float *w, float *buf, uint64_t seed, uint64_t id);
     /* Nonzero when backward needs the pre-activation kept (else the output stands for it). */
     int (*keeps_pre)(const latent_layer *l);
     /* Floats of scratch the layer needs for a slab of `rows` rows (may be NULL: none). */
     int64_t (*scratch_floats)(const latent_layer *l, int64_t rows);
+    /* Doubles it shares across a step's slabs for a minibatch of n_shards (may be NULL: none). */
+    int64_t (*shared_doubles)(const latent_layer *l, int n_shards);
     /* io->y = the layer of io->x (io->pre receives the pre-activation when kept). */
     void (*forward)(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io);
     /* Turns dy (dL/dy; with dy_is_delta, already dL/d pre-activation) into the delta in place,
@@ -95,7 +114,7 @@ typedef struct latent_layer_ops {
                      float *dy, int dy_is_delta, latent_grad g, float *dx);
     /* Its tensors as files name them (PyTorch state_dict names); returns how many it has (at
      * most max written). */
-    int (*views)(const latent_layer *l, float *w, latent_named_tensor *out, int max);
+    int (*views)(const latent_layer *l, float *w, float *buf, latent_named_tensor *out, int max);
 } latent_layer_ops;
 
 #define LATENT_LAYER_CFG 256
@@ -103,6 +122,7 @@ typedef struct latent_layer_ops {
 struct latent_layer {
     const latent_layer_ops *ops;
     char name[LATENT_NAME_MAX];          /* the module its tensors belong to, e.g. "encoder.0" */
+    uint32_t id;                         /* its random stream (dropout): unique in the model */
     latent_shape in, out;
     int64_t in_size, out_size;           /* elements per row */
     _Alignas(8) unsigned char cfg[LATENT_LAYER_CFG]; /* the kind's own settings (its file's) */

@@ -37,8 +37,9 @@ static void same(int64_t in, int k, int s, int transposed, int64_t *out, int *be
     *after = (int)(total - total / 2);
 }
 
-static latent_status build(latent_layer *l, latent_params *p)
+static latent_status build(latent_layer *l, latent_params *p, latent_params *buf)
 {
+    (void)buf;
     latent_conv *c = cfg(l);
     if (l->in.ndim != 3)
         return latent_fail(LATENT_EINVAL, "net: %s: a convolution takes [height, width, channels] "
@@ -103,8 +104,9 @@ static int64_t scratch_floats(const latent_layer *l, int64_t rows)
 
 /* He-uniform for the ReLU family, Glorot-uniform otherwise, from the fan-in (in channels x
  * taps) and fan-out (out channels x taps); zero biases. */
-static void init(const latent_layer *l, float *w, uint64_t seed, uint64_t id)
+static void init(const latent_layer *l, float *w, float *buf, uint64_t seed, uint64_t id)
 {
+    (void)buf;
     const latent_conv *c = latent_conv_of(l);
     const double taps = (double)c->kh * c->kw, fin = (double)c->in_c * taps, fout = (double)c->out_c * taps;
     int he = c->act == LATENT_ACT_RELU || c->act == LATENT_ACT_LEAKY_RELU || c->act == LATENT_ACT_SOFTPLUS;
@@ -191,8 +193,9 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
     }
 }
 
-static int views(const latent_layer *l, float *w, latent_named_tensor *out, int max)
+static int views(const latent_layer *l, float *w, float *buf, latent_named_tensor *out, int max)
 {
+    (void)buf;
     const latent_conv *c = latent_conv_of(l);
     const int64_t ws[4] = {g_rows(c), g_cols_c(c), c->kh, c->kw}, bs[1] = {c->out_c};
     int k = latent_layer_view(out, max, 0, l->name, "weight", w + c->w_off, 4, ws);

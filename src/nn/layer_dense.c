@@ -32,8 +32,9 @@ void latent_dense_split(latent_layer *l, const char *first, const char *second)
  * from the output alone (so the GEMM's epilogue keeps only the output). */
 static int keeps_pre(const latent_layer *l) { return latent_dense_of(l)->act == LATENT_ACT_SOFTPLUS; }
 
-static latent_status build(latent_layer *l, latent_params *p)
+static latent_status build(latent_layer *l, latent_params *p, latent_params *buf)
 {
+    (void)buf;
     latent_dense *d = cfg(l);
     d->in = l->in_size;
     if (d->in <= 0 || d->out <= 0)
@@ -58,8 +59,9 @@ static latent_status build(latent_layer *l, latent_params *p)
 
 /* He-uniform for the ReLU family, Glorot-uniform otherwise, from the layer's fan-in and
  * fan-out; zero biases. */
-static void init(const latent_layer *l, float *w, uint64_t seed, uint64_t id)
+static void init(const latent_layer *l, float *w, float *buf, uint64_t seed, uint64_t id)
 {
+    (void)buf;
     const latent_dense *d = latent_dense_of(l);
     int he = d->act == LATENT_ACT_RELU || d->act == LATENT_ACT_LEAKY_RELU ||
              d->act == LATENT_ACT_SOFTPLUS;
@@ -125,8 +127,9 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
                       d->in, 0.0f, dx, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
 }
 
-static int views(const latent_layer *l, float *w, latent_named_tensor *out, int max)
+static int views(const latent_layer *l, float *w, float *buf, latent_named_tensor *out, int max)
 {
+    (void)buf;
     const latent_dense *d = latent_dense_of(l);
     int k = 0;
     if (d->split == 2) {

@@ -57,6 +57,7 @@ int latent_team_size_for(int shards, int threads)
 /* ---- one step ------------------------------------------------------------------------------ */
 
 typedef struct step_ctx {
+    latent_sync sync;        /* first: the layers' view of sync_all */
     void *model;
     latent_batch *b;
     latent_phase phase[LATENT_MAX_PHASES];
@@ -78,6 +79,8 @@ static void sync_all(const step_ctx *c)
 #pragma omp barrier
     }
 }
+
+static void sync_wait(const latent_sync *s) { sync_all((const step_ctx *)s); }
 
 /* Thread `tid`'s part [*c0, *c1) of a group's chunks. */
 static void chunk_range(const step_ctx *c, const latent_params *p, int tid, int64_t *c0, int64_t *c1)
@@ -211,7 +214,7 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     if (b->n_shards < 1 || b->n_shards > LATENT_MAX_SHARDS)
         return latent_fail(LATENT_EINVAL, "train: a minibatch of %lld rows is %d shards (1 to %d)",
                            (long long)b->rows, b->n_shards, LATENT_MAX_SHARDS);
-    step_ctx c = {.model = model, .b = b, .thread_work = thread_work};
+    step_ctx c = {.sync = {sync_wait}, .model = model, .b = b, .thread_work = thread_work};
     snprintf(c.where, sizeof c.where, "epoch %lld, step %lld", (long long)b->epoch + 1,
              (long long)b->step + 1);
     /* Never a region inside another one: called inside a region, the step runs on its thread. */

@@ -18,6 +18,7 @@ typedef struct latent_batch {
     double loss[LATENT_LOSS_TERMS]; /* the model writes this minibatch's losses (means) */
     int n_slabs;             /* slabs the step runs at once (one per team) ... */
     int64_t slab_rows;       /* ... of at most this many rows */
+    const latent_sync *sync; /* the barrier of every thread of the step (NULL: one slab) */
 } latent_batch;
 
 /* Work on one slab: rows of one or more shards side by side (slab->seg). Every member of `team`

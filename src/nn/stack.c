@@ -38,11 +38,23 @@ int latent_layer_view(latent_named_tensor *out, int max, int k, const char *modu
     return k + 1;
 }
 
-void latent_stack_begin(latent_stack *s, latent_shape in)
+void latent_stack_begin(latent_stack *s, latent_shape in, latent_params *buf)
 {
     memset(s, 0, sizeof *s);
     s->in = in;
+    s->buf = buf;
 }
+
+int latent_pass_shards(const latent_pass *ps)
+{
+    if (ps->n_shards) return ps->n_shards;
+    int most = 0;
+    for (int i = 0; i < ps->slab->n; i++)
+        if (ps->slab->seg[i].shard + 1 > most) most = ps->slab->seg[i].shard + 1;
+    return most;
+}
+
+int64_t latent_pass_rows(const latent_pass *ps) { return ps->total_rows ? ps->total_rows : ps->slab->rows; }
 
 latent_shape latent_stack_out(const latent_stack *s)
 {
@@ -63,17 +75,29 @@ latent_status latent_stack_add(latent_stack *s, latent_params *p, latent_layer *
     snprintf(dst->name, sizeof dst->name, "%s", name);
     dst->in = latent_stack_out(s);
     dst->in_size = latent_shape_numel(dst->in);
-    latent_status st = dst->ops->build(dst, p);
+    latent_params none = {0};
+    latent_status st = dst->ops->build(dst, p, s->buf ? s->buf : &none);
+    if (!s->buf && none.n_tensors)
+        return latent_fail(LATENT_EINVAL, "net: %s: keeps running statistics but its stack has "
+                           "no place for them", name);
     if (st) return st;
     dst->out_size = latent_shape_numel(dst->out);
     s->n_layers++;
     return LATENT_OK;
 }
 
-void latent_stack_init(const latent_stack *s, latent_params *p, uint64_t seed, uint64_t id0)
+void latent_stack_init(latent_stack *s, latent_params *p, uint64_t seed, uint64_t id0)
 {
-    for (int k = 0; k < s->n_layers; k++)
-        s->layer[k].ops->init(&s->layer[k], p->w, seed, id0 + (uint64_t)k);
+    for (int k = 0; k < s->n_layers; k++) {
+        s->layer[k].id = (uint32_t)(id0 + (uint64_t)k);
+        s->layer[k].ops->init(&s->layer[k], p->w, s->buf ? s->buf->w : NULL, seed, id0 + (uint64_t)k);
+    }
+}
+
+int64_t latent_stack_shared_doubles(const latent_stack *s, int k, int n_shards)
+{
+    const latent_layer *l = &s->layer[k];
+    return l->ops->shared_doubles ? l->ops->shared_doubles(l, n_shards) : 0;
 }
 
 latent_status latent_stack_ws_alloc(const latent_stack *s, int64_t rows, latent_stack_ws *ws)
@@ -119,7 +143,8 @@ void latent_stack_forward(const latent_stack *s, const float *w, latent_stack_ws
     if (lo == 0 && ps->team->id == 0) ws->in = x;
     for (int k = lo; k < hi; k++) {
         const latent_layer *l = &s->layer[k];
-        const latent_layer_io io = {w, x, ws->pre[k], ws->out[k], ws->scratch[k], rows};
+        const latent_layer_io io = {w, x, ws->pre[k], ws->out[k], ws->scratch[k],
+                                    s->buf ? s->buf->w : NULL, s->shared[k], rows};
         l->ops->forward(l, ps, &io);
         lk_team_sync(ps->team);
         x = ws->out[k];
@@ -136,7 +161,8 @@ float *latent_stack_backward(const latent_stack *s, const float *w, latent_stack
         const float *x = k > 0 ? ws->out[k - 1] : ws->in;
         float *nxt = cur == ws->d[0] ? ws->d[1] : ws->d[0];
         int need_dx = k > lo || want_dx;
-        const latent_layer_io io = {w, x, ws->pre[k], ws->out[k], ws->scratch[k], rows};
+        const latent_layer_io io = {w, x, ws->pre[k], ws->out[k], ws->scratch[k],
+                                    s->buf ? s->buf->w : NULL, s->shared[k], rows};
         l->ops->backward(l, ps, &io, cur, k == hi - 1 && dy_is_delta, g, need_dx ? nxt : NULL);
         lk_team_sync(ps->team);
         if (!need_dx) return NULL;
@@ -149,6 +175,6 @@ const latent_pass *latent_solo(latent_solo_pass *sp, int64_t rows)
 {
     sp->team = lk_team_solo();
     sp->slab = latent_slab_one(&sp->seg, 0, rows, 0);
-    sp->pass = (latent_pass){&sp->team, &sp->slab, 0};
+    sp->pass = (latent_pass){.team = &sp->team, .slab = &sp->slab, .train = 0};
     return &sp->pass;
 }

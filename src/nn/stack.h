@@ -11,10 +11,13 @@ typedef struct latent_stack {
     latent_shape in;         /* the shape of its input rows */
     int n_layers;
     latent_layer layer[LATENT_MAX_LAYERS];
+    latent_params *buf;      /* where its layers keep what is not trained (running statistics) */
+    double *shared[LATENT_MAX_LAYERS]; /* each layer's step-shared doubles (the model's) */
 } latent_stack;
 
-/* An empty stack taking rows of shape `in`. */
-void latent_stack_begin(latent_stack *s, latent_shape in);
+/* An empty stack taking rows of shape `in`, its layers' buffers (running statistics) in buf
+ * (NULL: a stack of layers that keep none). */
+void latent_stack_begin(latent_stack *s, latent_shape in, latent_params *buf);
 
 /* Appends l (set up by its kind, e.g. latent_dense_setup) under the module name `name`: its
  * input is the stack's output so far; its kind builds it and declares its tensors in p. */
@@ -25,8 +28,12 @@ latent_status latent_stack_add(latent_stack *s, latent_params *p, latent_layer *
 latent_shape latent_stack_out(const latent_stack *s);
 int64_t latent_stack_out_size(const latent_stack *s);
 
-/* Each layer's initial weights, layer k drawn at (seed, LATENT_STREAM_INIT, id0 + k). */
-void latent_stack_init(const latent_stack *s, latent_params *p, uint64_t seed, uint64_t id0);
+/* Each layer's initial weights, layer k drawn at (seed, LATENT_STREAM_INIT, id0 + k); id0 + k
+ * is its random stream's id too. */
+void latent_stack_init(latent_stack *s, latent_params *p, uint64_t seed, uint64_t id0);
+
+/* Doubles layer k shares across a step's slabs for n_shards shards (0: none). */
+int64_t latent_stack_shared_doubles(const latent_stack *s, int k, int n_shards);
 
 /* A slab's buffers for running a stack on up to `rows` rows: each layer's output (and its
  * pre-activation where its backward pass needs it) and two gradient buffers. */

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     latent_conv_setup(&l, transposed, oc, k, k, s, s, pad, pad, pad2, pad2, bias, LATENT_ACT_IDENTITY, 0.0f);
     latent_params p = {0};
     latent_stack st;
-    latent_stack_begin(&st, (latent_shape){3, {x.shape[1], x.shape[2], x.shape[3]}});
+    latent_stack_begin(&st, (latent_shape){3, {x.shape[1], x.shape[2], x.shape[3]}}, NULL);
     if (latent_stack_add(&st, &p, &l, "c") || latent_params_alloc(&p) ||
         latent_params_reserve_shards(&p, 1))
         return fail("layer");

@@ -23,7 +23,7 @@ static void make(one_layer *o, latent_layer *l, latent_shape in, int64_t n)
 {
     memset(o, 0, sizeof *o);
     o->n = n;
-    latent_stack_begin(&o->s, in);
+    latent_stack_begin(&o->s, in, NULL);
     cr_assert_eq(latent_stack_add(&o->s, &o->p, l, "conv"), LATENT_OK, "%s", latent_last_error());
     cr_assert_eq(latent_params_alloc(&o->p), LATENT_OK);
     cr_assert_eq(latent_params_reserve_shards(&o->p, 4), LATENT_OK);
@@ -112,7 +112,7 @@ static void check(latent_layer *l, latent_shape in, int64_t n, int shards)
     for (int s = 0; s < shards; s++) seg[s] = (latent_slab_seg){s, s * per, per, s * per};
     const latent_slab slab = {shards, seg, n};
     const lk_team solo = lk_team_solo();
-    const latent_pass ps = {&solo, &slab, 1};
+    const latent_pass ps = {.team = &solo, .slab = &slab, .train = 1};
     latent_stack_forward(&o.s, o.p.w, &o.ws, 0, 1, x, n, &ps);
     reference(c, L->in, L->out, wd + c->w_off, c->b_off >= 0 ? wd + c->b_off : NULL, xd, n, yd);
     double worst = 0;
@@ -185,22 +185,22 @@ Test(layers, output_sizes)
 {
     latent_params p = {0};
     latent_stack s;
-    latent_stack_begin(&s, img(28, 28, 1));
+    latent_stack_begin(&s, img(28, 28, 1), NULL);
     latent_layer a = conv(0, 64, 5, 2, LATENT_PAD_SAME, 0, 1), b = conv(0, 128, 5, 2, LATENT_PAD_SAME, 0, 1);
     cr_assert_eq(latent_stack_add(&s, &p, &a, "d.0"), LATENT_OK);
     cr_assert_eq(latent_stack_add(&s, &p, &b, "d.3"), LATENT_OK);
     cr_expect(s.layer[0].out.dim[0] == 14 && s.layer[1].out.dim[0] == 7 && s.layer[1].out.dim[2] == 128);
     cr_expect(latent_conv_of(&s.layer[0])->pad_h == 1 && latent_conv_of(&s.layer[0])->pad_h2 == 2);
-    latent_stack_begin(&s, img(7, 7, 256));
+    latent_stack_begin(&s, img(7, 7, 256), NULL);
     latent_layer c = conv(1, 128, 5, 1, LATENT_PAD_SAME, 0, 0), d = conv(1, 64, 5, 2, LATENT_PAD_SAME, 0, 0);
     cr_assert_eq(latent_stack_add(&s, &p, &c, "g.3"), LATENT_OK);
     cr_assert_eq(latent_stack_add(&s, &p, &d, "g.6"), LATENT_OK);
     cr_expect(s.layer[0].out.dim[0] == 7 && s.layer[1].out.dim[0] == 14 && s.layer[1].out.dim[2] == 64);
-    latent_stack_begin(&s, img(4, 4, 3));
+    latent_stack_begin(&s, img(4, 4, 3), NULL);
     latent_layer e = conv(1, 2, 3, 2, 1, 0, 1); /* PyTorch padding 1, output_padding 1 */
     cr_assert_eq(latent_stack_add(&s, &p, &e, "t"), LATENT_OK);
     cr_expect_eq(s.layer[0].out.dim[0], 8);
-    latent_stack_begin(&s, latent_shape_1d(10));
+    latent_stack_begin(&s, latent_shape_1d(10), NULL);
     latent_layer f = conv(0, 2, 3, 1, 0, 0, 1);
     cr_expect_eq(latent_stack_add(&s, &p, &f, "x"), LATENT_EINVAL);
     latent_params_free(&p);
@@ -228,7 +228,7 @@ Test(layers, teams_give_the_same_bytes)
         {
             LK_REGION_ENTERED();
             const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
-            const latent_pass ps = {&team, &slab, 1};
+            const latent_pass ps = {.team = &team, .slab = &slab, .train = 1};
             latent_stack_forward(&o.s, o.p.w, &o.ws, 0, 1, x, 6, &ps);
 #pragma omp single
             {
