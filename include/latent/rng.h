@@ -16,6 +16,7 @@ enum {
     LATENT_STREAM_NOISE,       /* VAE eps, denoising masks: a = step, b = sample */
     LATENT_STREAM_LATENT_Z,    /* GAN z: a = step, b = sample */
     LATENT_STREAM_KMEANS,      /* k-means init: a = run (n_init), b = step */
+    LATENT_STREAM_DROPOUT,     /* dropout masks: a = step x 256 + layer, b = sample */
     LATENT_STREAM_USER = 64    /* first id free for callers */
 };
 

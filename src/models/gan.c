@@ -128,6 +128,7 @@ static latent_slab d_slab(const latent_slab *slab, latent_slab_seg *segs, const 
         segs[g] = slab->seg[g];
         segs[g].at = 2 * slab->seg[g].at;
         segs[g].rows = 2 * slab->seg[g].rows;
+        segs[g].row0 = 2 * slab->seg[g].row0; /* D's examples: 2 per minibatch row */
     }
     latent_slab s = {slab->n, segs, 2 * slab->rows};
     return s;

@@ -20,6 +20,8 @@ void latent_dense_setup(latent_layer *l, int64_t out, latent_act act, float slop
     d->out = out, d->act = act, d->slope = slope;
 }
 
+void latent_dense_no_bias(latent_layer *l) { cfg(l)->no_bias = 1; }
+
 void latent_dense_split(latent_layer *l, const char *first, const char *second)
 {
     latent_dense *d = cfg(l);
@@ -51,7 +53,8 @@ static latent_status build(latent_layer *l, latent_params *p, latent_params *buf
     snprintf(name, sizeof name, "%s.weight", l->name);
     if ((d->w_off = latent_params_add(p, name, 2, wshape)) < 0) return LATENT_EINVAL;
     snprintf(name, sizeof name, "%s.bias", l->name);
-    if ((d->b_off = latent_params_add(p, name, 1, bshape)) < 0) return LATENT_EINVAL;
+    d->b_off = -1;
+    if (!d->no_bias && (d->b_off = latent_params_add(p, name, 1, bshape)) < 0) return LATENT_EINVAL;
     l->out = latent_shape_1d(d->out);
     l->out_size = d->out;
     return LATENT_OK;
@@ -71,14 +74,14 @@ static void init(const latent_layer *l, float *w, float *buf, uint64_t seed, uin
     float *W = w + d->w_off;
     for (int64_t i = 0; i < d->in * d->out; i++)
         W[i] = (float)((2.0 * latent_rng_uniform_double(&r) - 1.0) * bound);
-    for (int64_t i = 0; i < d->out; i++) w[d->b_off + i] = 0.0f;
+    for (int64_t i = 0; i < d->out && d->b_off >= 0; i++) w[d->b_off + i] = 0.0f;
 }
 
 static void forward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io)
 {
     const latent_dense *d = latent_dense_of(l);
     const lk_table *t = lk_active();
-    const float *W = io->w + d->w_off, *b = io->w + d->b_off;
+    const float *W = io->w + d->w_off, *b = d->b_off >= 0 ? io->w + d->b_off : NULL;
     const int64_t rows = io->rows;
     if (keeps_pre(l)) {
         lk_sgemm_team(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, io->x, d->in, W, d->in, 0.0f,
@@ -119,7 +122,8 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
             const float *ds = dy + seg->at * d->out, *xs = io->x + seg->at * d->in;
             lk_sgemm_team(team, t, 1, 0, d->out, d->in, seg->rows, 1.0f, ds, d->out, xs, d->in,
                           0.0f, gs + d->w_off, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
-            if (c1 > c0) t->col_sum(seg->rows, c1 - c0, ds + c0, d->out, gs + d->b_off + c0);
+            if (c1 > c0 && d->b_off >= 0)
+                t->col_sum(seg->rows, c1 - c0, ds + c0, d->out, gs + d->b_off + c0);
         }
     }
     if (dx)
@@ -138,14 +142,14 @@ static int views(const latent_layer *l, float *w, float *buf, latent_named_tenso
         for (int h = 0; h < 2; h++)
             k = latent_layer_view(out, max, k, d->split_name[h], "weight",
                                   w + d->w_off + h * half * d->in, 2, ws);
-        for (int h = 0; h < 2; h++)
+        for (int h = 0; h < 2 && d->b_off >= 0; h++)
             k = latent_layer_view(out, max, k, d->split_name[h], "bias", w + d->b_off + h * half,
                                   1, bs);
         return k;
     }
     const int64_t ws[2] = {d->out, d->in}, bs[1] = {d->out};
     k = latent_layer_view(out, max, k, l->name, "weight", w + d->w_off, 2, ws);
-    return latent_layer_view(out, max, k, l->name, "bias", w + d->b_off, 1, bs);
+    return d->b_off >= 0 ? latent_layer_view(out, max, k, l->name, "bias", w + d->b_off, 1, bs) : k;
 }
 
 const latent_layer_ops latent_dense_ops = {

@@ -8,7 +8,8 @@ typedef struct latent_dense {
     int64_t in, out;
     latent_act act;
     float slope;             /* leaky ReLU slope */
-    int64_t w_off, b_off;    /* offsets of W and b in the group */
+    int64_t w_off, b_off;    /* offsets of W and b in the group (b_off -1: no bias) */
+    int no_bias;
     /* files: 0, or 2 to show the rows as two modules of out / 2 rows each (the VAE's fc_mu and
      * fc_logvar, which train as one layer) */
     int split;
@@ -19,6 +20,9 @@ extern const latent_layer_ops latent_dense_ops;
 
 /* Makes l a dense layer of `out` features with a fused activation (named and built by the stack). */
 void latent_dense_setup(latent_layer *l, int64_t out, latent_act act, float slope);
+
+/* Without a bias (nn.Linear(bias=False)). */
+void latent_dense_no_bias(latent_layer *l);
 
 /* Files show its rows as two modules, `first` and `second` (out must be even). */
 void latent_dense_split(latent_layer *l, const char *first, const char *second);

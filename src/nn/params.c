@@ -16,7 +16,7 @@ int64_t latent_params_add(latent_params *p, const char *name, int ndim, const in
         return -1;
     }
     int64_t numel = 1;
-    int ok = ndim >= 1 && ndim <= LATENT_TENSOR_DIMS;
+    int ok = ndim >= 0 && ndim <= LATENT_TENSOR_DIMS; /* 0: a scalar */
     for (int i = 0; ok && i < ndim; i++)
         ok = shape[i] > 0 && !__builtin_mul_overflow(numel, shape[i], &numel);
     if (!ok || numel > INT64_MAX / 2 - p->n) {

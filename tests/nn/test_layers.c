@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "latent/rng.h"
+#include "src/nn/layer_batchnorm.h"
 #include "src/nn/layer_conv.h"
+#include "src/nn/layer_simple.h"
 #include "src/nn/stack.h"
 
 /* A one-layer stack over its own group, with a workspace for n samples. */
@@ -233,8 +235,8 @@ Test(layers, teams_give_the_same_bytes)
 #pragma omp single
             {
                 memcpy(out, o.ws.out[0], sizeof(float) * (size_t)ny);
-                memcpy(o.ws.d[0], x, sizeof(float) * (size_t)ny); /* any dy: the first ny inputs */
-                for (int64_t i = 0; i < ny; i++) o.ws.d[0][i] = 0.25f * (float)((i * 7) % 11) - 1;
+                for (int64_t i = 0; i < ny; i++) /* any dy */
+                    o.ws.d[0][i] = 0.25f * (float)((i * 7) % 11) - 1;
             }
             latent_grad grad = {o.p.shard_g, o.p.n};
             float *dx = latent_stack_backward(&o.s, o.p.w, &o.ws, 0, 1, 6, o.ws.d[0], 0, grad, 1, &ps);
@@ -253,4 +255,207 @@ Test(layers, teams_give_the_same_bytes)
     for (int i = 0; i < 3; i++) free(ref[i]);
     free(x);
     drop(&o);
+}
+
+/* ---- batch norm ------------------------------------------------------------------------- */
+
+/* Training-mode batch norm in double over n examples of `pix` rows of C. */
+static void bn_reference(int64_t n, int64_t pix, int64_t C, const double *x, const double *gam,
+                         const double *bet, double eps, double *y)
+{
+    for (int64_t c = 0; c < C; c++) {
+        double m = 0, v = 0;
+        for (int64_t i = 0; i < n * pix; i++) m += x[i * C + c];
+        m /= (double)(n * pix);
+        for (int64_t i = 0; i < n * pix; i++) v += (x[i * C + c] - m) * (x[i * C + c] - m);
+        v /= (double)(n * pix);
+        for (int64_t i = 0; i < n * pix; i++) y[i * C + c] = (x[i * C + c] - m) / sqrt(v + eps) * gam[c] + bet[c];
+    }
+}
+
+static double bn_loss(int64_t n, int64_t pix, int64_t C, const double *x, const double *gam,
+                      const double *bet, const double *r, int64_t r0, int64_t r1)
+{
+    double *y = malloc(sizeof(double) * (size_t)(n * pix * C)), s = 0;
+    bn_reference(n, pix, C, x, gam, bet, 1e-3, y);
+    for (int64_t i = r0 * pix * C; i < r1 * pix * C; i++) s += y[i] * r[i];
+    free(y);
+    return s;
+}
+
+/* Forward, gamma and beta per shard, and dx against the double reference (statistics over every
+ * shard of the slab), and the running statistics after one step. */
+static void check_bn(latent_shape in, int64_t n, int shards)
+{
+    latent_params p = {0}, buf = {0};
+    latent_stack s;
+    latent_stack_begin(&s, in, &buf);
+    latent_layer l;
+    latent_batchnorm_setup(&l, 1e-3f, 0.1f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "bn"), LATENT_OK, "%s", latent_last_error());
+    cr_assert_eq(latent_params_alloc(&p), LATENT_OK);
+    cr_assert_eq(latent_params_alloc(&buf), LATENT_OK);
+    cr_assert_eq(latent_params_reserve_shards(&p, shards), LATENT_OK);
+    latent_stack_init(&s, &p, 1, 0);
+    const latent_batchnorm *b = latent_batchnorm_of(&s.layer[0]);
+    const int64_t C = b->c, pix = b->pix, ne = n * pix * C, per = n / shards;
+    latent_rng g;
+    latent_rng_init(&g, 4, LATENT_STREAM_USER + 23, 0, 0);
+    for (int64_t c = 0; c < C; c++)
+        p.w[b->w_off + c] = 0.5f + latent_rng_uniform(&g), p.w[b->b_off + c] = latent_rng_uniform(&g) - 0.5f;
+    float *x = malloc(sizeof(float) * (size_t)ne);
+    double *xd = malloc(sizeof(double) * (size_t)ne), *r = malloc(sizeof(double) * (size_t)ne);
+    double *yd = malloc(sizeof(double) * (size_t)ne), gam[64], bet[64];
+    for (int64_t i = 0; i < ne; i++) x[i] = 3 * latent_rng_uniform(&g) + (float)(i % C), xd[i] = x[i];
+    for (int64_t i = 0; i < ne; i++) r[i] = 2 * latent_rng_uniform(&g) - 1;
+    for (int64_t c = 0; c < C; c++) gam[c] = p.w[b->w_off + c], bet[c] = p.w[b->b_off + c];
+    double *shared = calloc((size_t)latent_stack_shared_doubles(&s, 0, shards), sizeof(double));
+    s.shared[0] = shared;
+    latent_stack_ws ws;
+    cr_assert_eq(latent_stack_ws_alloc(&s, n, &ws), LATENT_OK);
+    latent_slab_seg seg[4];
+    for (int k = 0; k < shards; k++) seg[k] = (latent_slab_seg){k, k * per, per, k * per};
+    const latent_slab slab = {shards, seg, n};
+    const lk_team solo = lk_team_solo();
+    const latent_pass ps = {.team = &solo, .slab = &slab, .train = 1};
+    latent_stack_forward(&s, p.w, &ws, 0, 1, x, n, &ps);
+    bn_reference(n, pix, C, xd, gam, bet, 1e-3, yd);
+    double worst = 0;
+    for (int64_t i = 0; i < ne; i++) worst = fmax(worst, fabs(ws.out[0][i] - yd[i]));
+    cr_expect(worst < 1e-4, "forward: max error %g", worst);
+    /* running statistics: 0.9 x (0, 1) + 0.1 x (batch mean, unbiased batch variance) */
+    for (int64_t c = 0; c < C; c++) {
+        double m = 0, v = 0;
+        for (int64_t i = 0; i < n * pix; i++) m += xd[i * C + c];
+        m /= (double)(n * pix);
+        for (int64_t i = 0; i < n * pix; i++) v += (xd[i * C + c] - m) * (xd[i * C + c] - m);
+        v /= (double)(n * pix - 1);
+        cr_expect(fabs(buf.w[b->rm_off + c] - 0.1 * m) < 1e-5 * (1 + fabs(m)), "running mean %lld", (long long)c);
+        cr_expect(fabs(buf.w[b->rv_off + c] - (0.9 + 0.1 * v)) < 1e-5 * (1 + v), "running var %lld", (long long)c);
+    }
+    cr_expect_eq(buf.w[b->nb_off], 1.0f);
+    for (int64_t i = 0; i < ne; i++) ws.d[0][i] = (float)r[i];
+    latent_grad grad = {p.shard_g, p.n};
+    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 1, n, ws.d[0], 0, grad, 1, &ps);
+    for (int k = 0; k < shards; k++)
+        for (int64_t c = 0; c < C; c++)
+            for (int which = 0; which < 2; which++) {
+                double *v = which ? bet : gam, save = v[c], h = 1e-5;
+                v[c] = save + h;
+                double fp = bn_loss(n, pix, C, xd, gam, bet, r, k * per, (k + 1) * per);
+                v[c] = save - h;
+                double fm = bn_loss(n, pix, C, xd, gam, bet, r, k * per, (k + 1) * per);
+                v[c] = save;
+                double fd = (fp - fm) / (2 * h);
+                double an = p.shard_g[(int64_t)k * p.n + (which ? b->b_off : b->w_off) + c];
+                cr_expect(fabs(fd - an) <= 1e-3 * fabs(fd) + 1e-3, "shard %d %s[%lld]: analytic %g, "
+                          "difference %g", k, which ? "beta" : "gamma", (long long)c, an, fd);
+            }
+    for (int64_t i = 0; i < ne; i += 3) {
+        double save = xd[i], h = 1e-4;
+        xd[i] = save + h;
+        double fp = bn_loss(n, pix, C, xd, gam, bet, r, 0, n);
+        xd[i] = save - h;
+        double fm = bn_loss(n, pix, C, xd, gam, bet, r, 0, n);
+        xd[i] = save;
+        double fd = (fp - fm) / (2 * h);
+        cr_expect(fabs(fd - dx[i]) <= 1e-3 * fabs(fd) + 1e-3, "dx[%lld]: analytic %g, difference %g",
+                  (long long)i, dx[i], fd);
+    }
+    /* evaluation: the running statistics */
+    const latent_pass ev = {.team = &solo, .slab = &slab, .train = 0};
+    latent_stack_forward(&s, p.w, &ws, 0, 1, x, n, &ev);
+    worst = 0;
+    for (int64_t i = 0; i < ne; i++) {
+        const int64_t c = i % C;
+        double want = ((double)x[i] - buf.w[b->rm_off + c]) / sqrt((double)buf.w[b->rv_off + c] + 1e-3) * gam[c] + bet[c];
+        worst = fmax(worst, fabs(ws.out[0][i] - want));
+    }
+    cr_expect(worst < 1e-4, "evaluation: max error %g", worst);
+    latent_stack_ws_free(&ws);
+    latent_params_free(&p), latent_params_free(&buf);
+    free(x), free(xd), free(r), free(yd), free(shared);
+}
+
+Test(layers, batchnorm_1d) { check_bn(latent_shape_1d(5), 8, 2); }
+Test(layers, batchnorm_2d) { check_bn(img(3, 2, 4), 6, 3); }
+Test(layers, batchnorm_one_shard) { check_bn(img(2, 2, 3), 5, 1); }
+
+/* ---- layers without weights -------------------------------------------------------------- */
+
+/* Dropout: about p of the elements dropped, the rest scaled by 1 / (1 - p); the backward pass
+ * applies the same mask; evaluation passes x through; a row's mask depends on its example and
+ * the step, not on where the row sits in a slab. */
+Test(layers, dropout_masks)
+{
+    latent_params p = {0};
+    latent_stack s;
+    latent_stack_begin(&s, latent_shape_1d(1000), NULL);
+    latent_layer l;
+    latent_dropout_setup(&l, 0.3f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "drop"), LATENT_OK);
+    latent_stack_init(&s, &p, 1, 5);
+    latent_stack_ws ws;
+    cr_assert_eq(latent_stack_ws_alloc(&s, 4, &ws), LATENT_OK);
+    float *x = malloc(sizeof(float) * 4000);
+    for (int i = 0; i < 4000; i++) x[i] = 1.0f + (float)(i % 7);
+    latent_slab_seg seg[2] = {{0, 0, 2, 0}, {1, 2, 2, 2}};
+    const latent_slab slab = {2, seg, 4};
+    const lk_team solo = lk_team_solo();
+    const latent_pass ps = {.team = &solo, .slab = &slab, .train = 1, .seed = 3, .step = 9};
+    latent_stack_forward(&s, p.w, &ws, 0, 1, x, 4, &ps);
+    int dropped = 0, wrong = 0;
+    for (int i = 0; i < 4000; i++) {
+        if (ws.out[0][i] == 0.0f) dropped++;
+        else wrong += fabsf(ws.out[0][i] - x[i] / 0.7f) > 1e-5f;
+    }
+    cr_expect(dropped > 1100 && dropped < 1300, "%d of 4000 dropped", dropped);
+    cr_expect_eq(wrong, 0);
+    float *y = malloc(sizeof(float) * 4000);
+    memcpy(y, ws.out[0], sizeof(float) * 4000);
+    for (int i = 0; i < 4000; i++) ws.d[0][i] = 1.0f;
+    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 1, 4, ws.d[0], 0, (latent_grad){NULL, 0}, 1, &ps);
+    for (int i = 0; i < 4000; i++) cr_expect((y[i] == 0.0f) == (dx[i] == 0.0f), "mask %d", i);
+    /* the second shard alone, as its own slab: the same rows come out */
+    latent_slab_seg one = {1, 0, 2, 2};
+    const latent_slab alone = {1, &one, 2};
+    const latent_pass ps2 = {.team = &solo, .slab = &alone, .train = 1, .seed = 3, .step = 9};
+    latent_stack_forward(&s, p.w, &ws, 0, 1, x + 2000, 2, &ps2);
+    cr_expect(memcmp(ws.out[0], y + 2000, sizeof(float) * 2000) == 0);
+    const latent_pass ev = {.team = &solo, .slab = &slab, .train = 0};
+    latent_stack_forward(&s, p.w, &ws, 0, 1, x, 4, &ev);
+    cr_expect(memcmp(ws.out[0], x, sizeof(float) * 4000) == 0);
+    latent_stack_ws_free(&ws);
+    latent_params_free(&p);
+    free(x), free(y);
+}
+
+/* An activation layer and a reshape: forward and backward element by element. */
+Test(layers, act_and_reshape)
+{
+    latent_params p = {0};
+    latent_stack s;
+    latent_stack_begin(&s, latent_shape_1d(12), NULL);
+    latent_layer a, r;
+    latent_act_setup(&a, LATENT_ACT_LEAKY_RELU, 0.3f);
+    latent_reshape_setup(&r, img(2, 2, 3));
+    cr_assert_eq(latent_stack_add(&s, &p, &a, "act"), LATENT_OK);
+    cr_assert_eq(latent_stack_add(&s, &p, &r, "view"), LATENT_OK);
+    cr_expect(s.layer[1].out.ndim == 3 && s.layer[1].out.dim[2] == 3);
+    latent_layer bad;
+    latent_reshape_setup(&bad, img(5, 1, 1));
+    cr_expect_eq(latent_stack_add(&s, &p, &bad, "bad"), LATENT_EINVAL);
+    latent_stack_ws ws;
+    cr_assert_eq(latent_stack_ws_alloc(&s, 2, &ws), LATENT_OK);
+    float x[24];
+    for (int i = 0; i < 24; i++) x[i] = (float)i - 11.5f;
+    latent_solo_pass sp;
+    latent_stack_forward(&s, p.w, &ws, 0, 2, x, 2, latent_solo(&sp, 2));
+    for (int i = 0; i < 24; i++) cr_expect_eq(ws.out[1][i], x[i] > 0 ? x[i] : 0.3f * x[i]);
+    for (int i = 0; i < 24; i++) ws.d[0][i] = 2.0f;
+    sp.pass.train = 1;
+    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 2, 2, ws.d[0], 0, (latent_grad){NULL, 0}, 1, &sp.pass);
+    for (int i = 0; i < 24; i++) cr_expect_eq(dx[i], x[i] > 0 ? 2.0f : 0.6f);
+    latent_stack_ws_free(&ws);
+    latent_params_free(&p);
 }
