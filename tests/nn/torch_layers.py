@@ -1,7 +1,8 @@
-"""PyTorch as the oracle of latent's convolution layers: for each case, random NHWC input,
-weights in PyTorch's layout and an output gradient go through layer_tool (latent, at the level
-LATENT_ISA names) and through F.conv2d / F.conv_transpose2d with autograd (TensorFlow's 'same'
-as explicit padding or cropping); outputs and gradients must agree to float rounding.
+"""PyTorch as the oracle of latent's convolution and batch-norm layers: for each case, random NHWC
+input, weights in PyTorch's layout and an output gradient go through layer_tool (latent, at the
+level LATENT_ISA names) and through F.conv2d / F.conv_transpose2d (TensorFlow's 'same' as
+explicit padding or cropping) or F.batch_norm with autograd; outputs, gradients and running
+statistics must agree to float rounding.
 Prints "torch-layers: N passed, M failed"."""
 import os
 import subprocess
@@ -92,8 +93,57 @@ def main():
             print(f"ok   {what}")
         else:
             failed += 1
+    # batch norm: input shape, shards of the minibatch, eps, momentum
+    for i, (shape, shards, eps, mom) in enumerate([((12, 5), 1, 1e-5, 0.1), ((12, 7), 3, 1e-3, 0.01),
+                                                   ((6, 4, 3, 8), 2, 1e-5, 0.1), ((4, 7, 7, 64), 4, 1e-5, 0.1)]):
+        ok = bn_case(np, torch, F, rng, tmp, f"bn{i}", shape, shards, eps, mom)
+        passed, failed = passed + ok, failed + (not ok)
     print(f"torch-layers: {passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def bn_case(np, torch, F, rng, tmp, tag, shape, shards, eps, mom):
+    """One training step of batch norm on a minibatch of `shards` shards, then evaluation."""
+    c = shape[-1]
+    x = (rng.uniform(-1, 1, shape) * 3 + np.arange(c)).astype(np.float32)
+    g = rng.uniform(0.5, 1.5, c).astype(np.float32)
+    b = rng.uniform(-0.5, 0.5, c).astype(np.float32)
+    dy = rng.uniform(-1, 1, shape).astype(np.float32)
+    nchw = (lambda a: a.permute(0, 3, 1, 2)) if len(shape) == 4 else (lambda a: a)
+    nhwc = (lambda a: a.permute(0, 2, 3, 1)) if len(shape) == 4 else (lambda a: a)
+    xt = torch.tensor(x, dtype=torch.float64).requires_grad_(True)
+    gt = torch.tensor(g, dtype=torch.float64).requires_grad_(True)
+    bt = torch.tensor(b, dtype=torch.float64).requires_grad_(True)
+    rm, rv = torch.zeros(c, dtype=torch.float64), torch.ones(c, dtype=torch.float64)
+    yt = F.batch_norm(nchw(xt), rm, rv, gt, bt, training=True, momentum=mom, eps=eps)
+    yt.backward(nchw(torch.tensor(dy, dtype=torch.float64)))
+    y_eval = F.batch_norm(nchw(xt.detach()), rm, rv, gt.detach(), bt.detach(), training=False, eps=eps)
+    files = []
+    for name, arr in (("x", x), ("w", g), ("b", b), ("dy", dy)):
+        path = os.path.join(tmp, f"{tag}.{name}.npy")
+        np.save(path, arr)
+        files.append(path)
+    prefix = os.path.join(tmp, f"{tag}.out")
+    what = f"batch norm {'x'.join(map(str, shape))} in {shards} shards eps {eps} momentum {mom}"
+    r = subprocess.run([TOOL, "bn", str(eps), str(mom), str(shards), *files, prefix],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"FAIL {what}: layer_tool: {r.stderr.strip()}")
+        return False
+    checks = [("y", nhwc(yt)), ("dx", xt.grad), ("dw", gt.grad), ("db", bt.grad),
+              ("running_mean", rm), ("running_var", rv), ("y_eval", nhwc(y_eval))]
+    ok = True
+    for name, ref in checks:
+        ref = ref.detach().numpy()
+        got = np.load(f"{prefix}.{name}.npy")
+        err = np.abs(got.astype(np.float64) - ref).max() if got.shape == ref.shape else np.inf
+        scale = np.abs(ref).max() + 1e-6
+        if not err <= 1e-5 * scale * np.sqrt(ref.size / c):
+            print(f"FAIL {what}: {name} max error {err:.3g} (scale {scale:.3g}, shape {got.shape})")
+            ok = False
+    if ok:
+        print(f"ok   {what}")
+    return ok
 
 
 if __name__ == "__main__":
