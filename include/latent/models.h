@@ -10,6 +10,7 @@
  *   vae: encoder.K (hidden layers as above), fc_mu, fc_logvar (Linear heads), decoder.K (its last
  *        Linear gives logits for a Bernoulli decoder, the mean for a Gaussian one).
  *   gan: generator.K (Tanh last), discriminator.K (LeakyReLU between, one logit out).
+ *   dcgan: as below (latent_dcgan_config).
  * Training state (for resume) is named "latent_state.<group>.m" / ".v" (flat moments of the
  * group, group "params" for ae/vae, "generator" / "discriminator" for gan) and is meant to be
  * dropped by a PyTorch loader (strict=False, or filter the prefix). */
@@ -34,7 +35,7 @@ typedef enum latent_model_kind {
     LATENT_MODEL_VAE,
     LATENT_MODEL_GAN,
     LATENT_MODEL_CLASSIFIER   /* the fixed feature network of the GAN's Fréchet distance */
-} latent_model_kind;
+} latent_model_kind;         /* a DCGAN is a LATENT_MODEL_GAN: every GAN use applies to it */
 
 typedef enum latent_loss { LATENT_LOSS_MSE = 0, LATENT_LOSS_BCE } latent_loss;
 typedef enum latent_noise { LATENT_NOISE_NONE = 0, LATENT_NOISE_MASK, LATENT_NOISE_GAUSS } latent_noise;
@@ -85,11 +86,35 @@ typedef struct latent_gan_config {
                                   * minibatch; G updates after every d_steps-th */
 } latent_gan_config;
 
+/* DCGAN on images of height x width x channels (rows are their pixels in [H, W, C] order, as
+ * latent reads images). G: z -> Linear (no bias) to base x base x gen[0], BatchNorm1d, leaky
+ * ReLU -> Unflatten -> for each gen[i], i >= 1, ConvTranspose2d (stride 1 for the first, 2 after,
+ * no bias), BatchNorm2d, leaky ReLU -> ConvTranspose2d to `channels`, stride 2, tanh; base is
+ * height / 2^max(n_gen - 1, 1). D: for each disc[i] Conv2d stride 2 (bias), leaky ReLU, Dropout ->
+ * Flatten -> Linear to one logit. Kernels k x k padded as PyTorch pads for 'same' sizes (padding
+ * (k - 1) / 2; transposed: output_padding stride - 1). BCE with logits, the non-saturating G loss
+ * on the fakes of the step's D update. Checkpoints are the state_dicts of these two
+ * nn.Sequential modules ("generator.K.*", "discriminator.K.*", batch-norm buffers included). */
+typedef struct latent_dcgan_config {
+    int64_t z, height, width, channels;
+    int n_gen, n_disc;
+    int64_t gen[LATENT_MAX_SIZES], disc[LATENT_MAX_SIZES];
+    int kernel;                  /* odd */
+    float slope;                 /* leaky ReLU slope, G and D */
+    float dropout;               /* D's dropout probability */
+    float bn_eps, bn_momentum;   /* G's batch norms (PyTorch's meaning of momentum) */
+    float label_smoothing;       /* one-sided: D's target on real rows is 1 - this */
+    int d_steps;
+} latent_dcgan_config;
+
 /* Defaults: ae 784,128,32 ReLU (the code as act), sigmoid output, MSE; vae 784,400 latent 20
- * ReLU beta 1 Bernoulli; gan z 100, G 256,512 ReLU, D 512,256 slope 0.2, d_steps 1. */
+ * ReLU beta 1 Bernoulli; gan z 100, G 256,512 ReLU, D 512,256 slope 0.2, d_steps 1; dcgan
+ * TensorFlow's DCGAN tutorial: 28x28x1, z 100, gen 256,128,64, disc 64,128, kernel 5, slope 0.3,
+ * dropout 0.3, batch norm eps 1e-5 momentum 0.1 (PyTorch's), no label smoothing, d_steps 1. */
 void latent_ae_config_default(latent_ae_config *c);
 void latent_vae_config_default(latent_vae_config *c);
 void latent_gan_config_default(latent_gan_config *c);
+void latent_dcgan_config_default(latent_dcgan_config *c);
 
 typedef struct latent_model latent_model;
 
@@ -97,6 +122,7 @@ typedef struct latent_model latent_model;
 latent_status latent_ae_create(const latent_ae_config *c, uint64_t seed, latent_model **out);
 latent_status latent_vae_create(const latent_vae_config *c, uint64_t seed, latent_model **out);
 latent_status latent_gan_create(const latent_gan_config *c, uint64_t seed, latent_model **out);
+latent_status latent_dcgan_create(const latent_dcgan_config *c, uint64_t seed, latent_model **out);
 void latent_model_free(latent_model *m);
 
 latent_model_kind latent_model_kind_of(const latent_model *m);
@@ -146,6 +172,10 @@ latent_status latent_model_anomaly(latent_model *m, const float *x, int64_t n, i
                                    uint64_t seed, float *scores);
 /* out: n x d samples in [0, 1] (VAE: decoder mean at z ~ N(0, I); GAN: (G(z) + 1) / 2). */
 latent_status latent_model_sample(latent_model *m, int64_t n, uint64_t seed, float *out);
+/* out: n x d what the model makes of the codes z (n x code, code = latent_model_code_dim): VAE
+ * decoder means, GAN (G(z) + 1) / 2 (batch norms with their running statistics). */
+latent_status latent_model_decode(latent_model *m, const float *z, int64_t n, int64_t code,
+                                  float *out);
 
 /* Importance-weighted estimate of log p(x) with K samples per row (logsumexp in double):
  * *mean = the average over rows in nats; per_row (optional) each row's estimate. */

@@ -3,13 +3,14 @@
 #include "model.h"
 
 extern const latent_family latent_ae_family, latent_vae_family, latent_gan_family,
-    latent_classifier_family;
+    latent_classifier_family, latent_dcgan_family;
 
 const latent_family *const latent_families[] = {
     &latent_ae_family,
     &latent_vae_family,
     &latent_gan_family,
     &latent_classifier_family,
+    &latent_dcgan_family,
     NULL,
 };
 

@@ -6,10 +6,9 @@
 #include <string.h>
 #include "latent/rng.h"
 #include "config_map.h"
-#include "model.h"
+#include "gan.h"
 
-/* The generator's and the discriminator's stacks (and groups). */
-enum { G = 0, D = 1 };
+enum { G = LATENT_GAN_G, D = LATENT_GAN_D };
 
 extern const latent_family latent_gan_family;
 
@@ -45,9 +44,9 @@ latent_status latent_gan_create(const latent_gan_config *c, uint64_t seed, laten
     latent_status st;
     latent_model *m;
     if ((st = latent_model_new(&latent_gan_family, c, sizeof *c, &m))) return st;
-    if (!(m->priv = calloc(1, sizeof(double)))) { /* the last generator loss */
+    if ((st = latent_gan_train_setup(m, c->d_steps, 0, 1.0f))) {
         latent_model_free(m);
-        return latent_fail(LATENT_ENOMEM, "gan: cannot allocate");
+        return st;
     }
     m->n_groups = 2, m->n_stacks = 2;
     m->stack_group[0] = 0, m->stack_group[1] = 1;
@@ -78,12 +77,22 @@ latent_status latent_gan_create(const latent_gan_config *c, uint64_t seed, laten
     return LATENT_OK;
 }
 
-static double *g_loss(latent_model *m) { return m->priv; }
+latent_status latent_gan_train_setup(latent_model *m, int d_steps, int reuse_fakes, float real_target)
+{
+    latent_gan_train *t = calloc(1, sizeof *t);
+    if (!t) return latent_fail(LATENT_ENOMEM, "gan: cannot allocate");
+    *t = (latent_gan_train){0.0, d_steps, reuse_fakes, real_target};
+    m->priv = t;
+    return LATENT_OK;
+}
+
+static latent_gan_train *train_of(latent_model *m) { return m->priv; }
 
 /* z ~ N(0, I) for rows [lo, hi) of a slab drawn at (seed, stream, a, each row's index in the
- * minibatch), then G forward over every row; returns G's output (rows x d, in [-1, 1]). */
+ * minibatch), or given (by minibatch row), then G forward over every row; returns G's output
+ * (rows x d, in [-1, 1]). */
 static const float *generate(latent_model *m, latent_work *w, uint64_t seed, uint32_t stream,
-                             uint64_t a, const latent_pass *ps)
+                             uint64_t a, const latent_pass *ps, const float *given)
 {
     const latent_slab *slab = ps->slab;
     const int64_t Z = m->code;
@@ -92,6 +101,10 @@ static const float *generate(latent_model *m, latent_work *w, uint64_t seed, uin
     for (int g = 0; g < slab->n; g++) {
         const latent_slab_seg *sg = &slab->seg[g];
         for (int64_t i = sg->at > lo ? sg->at : lo; i < sg->at + sg->rows && i < hi; i++) {
+            if (given) { /* the caller's z, by minibatch row */
+                memcpy(w->z + i * Z, given + (sg->row0 + i - sg->at) * Z, (size_t)Z * sizeof(float));
+                continue;
+            }
             latent_rng r;
             latent_rng_init(&r, seed, stream, a, (uint32_t)(sg->row0 + i - sg->at));
             for (int64_t j = 0; j < Z; j++) w->z[i * Z + j] = latent_rng_normal(&r);
@@ -143,7 +156,7 @@ static void slab_d(void *mv, const latent_batch *b, const latent_slab *slab, int
     latent_work *w = &m->work[si];
     const int64_t Dw = m->d;
     const latent_pass ps = latent_batch_pass(b, team, slab);
-    const float *fake = generate(m, w, b->seed, LATENT_STREAM_LATENT_Z, 2 * (uint64_t)b->step, &ps);
+    const float *fake = generate(m, w, b->seed, LATENT_STREAM_LATENT_Z, 2 * (uint64_t)b->step, &ps, NULL);
     int64_t lo, hi;
     lk_team_split(team, slab->n, &lo, &hi);
     for (int64_t g = lo; g < hi; g++) {
@@ -165,7 +178,7 @@ static void slab_d(void *mv, const latent_batch *b, const latent_slab *slab, int
     for (int64_t g = lo; g < hi; g++) {
         const latent_slab_seg *sg = &slab->seg[g];
         const int64_t at = 2 * sg->at;
-        m->shard_loss[sg->shard][0] = logit_loss(t, sg->rows, l + at, 1.0f, dy + at, gs) +
+        m->shard_loss[sg->shard][0] = logit_loss(t, sg->rows, l + at, train_of(m)->real_target, dy + at, gs) +
                                       logit_loss(t, sg->rows, l + at + sg->rows, 0.0f,
                                                  dy + at + sg->rows, gs);
     }
@@ -183,8 +196,11 @@ static void slab_g(void *mv, const latent_batch *b, const latent_slab *slab, int
     latent_work *w = &m->work[si];
     const int64_t Dw = m->d;
     const latent_pass ps = latent_batch_pass(b, team, slab);
-    const float *fake = generate(m, w, b->seed, LATENT_STREAM_LATENT_Z, 2 * (uint64_t)b->step + 1, &ps);
     const latent_stack *dn = &m->stack[D], *gn = &m->stack[G];
+    /* the D step's fakes are still G's output on this slab's workspace */
+    const float *fake = train_of(m)->reuse_fakes
+                            ? w->ws[G].out[gn->n_layers - 1]
+                            : generate(m, w, b->seed, LATENT_STREAM_LATENT_Z, 2 * (uint64_t)b->step + 1, &ps, NULL);
     latent_stack_ws *ws = &w->ws[D];
     latent_stack_forward(dn, latent_model_weights(m, D), ws, 0, dn->n_layers, fake, slab->rows, &ps);
     float *dy = ws->d[0];
@@ -210,43 +226,42 @@ static latent_status after_d(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
     b->loss[0] = latent_shards_loss(m, b->n_shards, 0) / (double)b->rows;
-    b->loss[1] = *g_loss(m);
+    b->loss[1] = train_of(m)->g_loss;
     return LATENT_OK;
 }
 
 static latent_status after_g(void *mv, latent_batch *b)
 {
     latent_model *m = mv;
-    *g_loss(m) = latent_shards_loss(m, b->n_shards, 1) / (double)b->rows;
-    b->loss[1] = *g_loss(m);
+    train_of(m)->g_loss = latent_shards_loss(m, b->n_shards, 1) / (double)b->rows;
+    b->loss[1] = train_of(m)->g_loss;
     return LATENT_OK;
 }
 
 /* d-steps discriminator updates per generator update: D's phase every step, G's on every
  * d-steps-th. */
-static latent_status plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
+latent_status latent_gan_plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
 {
     latent_model *m = mv;
-    const latent_gan_config *c = m->cfg;
     latent_status st = latent_model_prepare(m, b);
     if (st) return st;
     *n = 0;
     ph[(*n)++] = (latent_phase){slab_d, after_d, &m->group[D], &m->opt};
-    if ((b->step + 1) % c->d_steps == 0)
+    if ((b->step + 1) % train_of(m)->d_steps == 0)
         ph[(*n)++] = (latent_phase){slab_g, after_g, &m->group[G], &m->opt};
     return LATENT_OK;
 }
 
 /* (G(z) + 1) / 2 at z drawn at (seed, USER + 1, 0, row). */
-static void sample_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
-                         int64_t rows, void *argv)
+void latent_gan_sample_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
+                             int64_t rows, void *argv)
 {
     (void)x;
     latent_sample_arg *a = argv;
     latent_solo_pass sp;
     const latent_pass *ps = latent_solo(&sp, rows);
     sp.seg.row0 = row0;
-    const float *g = generate(m, w, a->seed, LATENT_STREAM_USER + 1, 0, ps);
+    const float *g = generate(m, w, a->seed, LATENT_STREAM_USER + 1, 0, ps, a->z);
     for (int64_t i = 0; i < rows * m->d; i++) a->out[row0 * m->d + i] = 0.5f * (g[i] + 1.0f);
 }
 
@@ -287,8 +302,8 @@ const latent_family latent_gan_family = {
     .kind = LATENT_MODEL_GAN,
     .group_name = {"generator", "discriminator"},
     .rows_factor = {1, 2},
-    .plan = plan,
-    .sample = sample_chunk,
+    .plan = latent_gan_plan,
+    .sample = latent_gan_sample_chunk,
     .config_out = config_out,
     .config_in = config_in,
 };

@@ -369,7 +369,21 @@ latent_status latent_model_sample(latent_model *m, int64_t n, uint64_t seed, flo
         return latent_fail(LATENT_EINVAL, "sample: a%s %s model has no prior (use vae or gan)",
                            m->family->name[0] == 'a' ? "n" : "", m->family->name);
     if (n <= 0) return latent_fail(LATENT_EINVAL, "sample: --n must be > 0, got %lld", (long long)n);
-    latent_sample_arg a = {seed, out};
+    latent_sample_arg a = {seed, out, NULL};
     /* the chunk runner walks rows by the input width; no input is read */
+    return latent_model_chunks(m, NULL, n, m->d, m->family->sample, &a);
+}
+
+latent_status latent_model_decode(latent_model *m, const float *z, int64_t n, int64_t code,
+                                  float *out)
+{
+    if (!m->family->sample)
+        return latent_fail(LATENT_EINVAL, "decode: a%s %s model has no decoder or generator (use "
+                           "vae or gan)", m->family->name[0] == 'a' ? "n" : "", m->family->name);
+    if (code != m->code)
+        return latent_fail(LATENT_EINVAL, "decode: the codes have %lld dimensions, the model's %lld",
+                           (long long)code, (long long)m->code);
+    if (n <= 0) return latent_fail(LATENT_EINVAL, "decode: no codes");
+    latent_sample_arg a = {0, out, z};
     return latent_model_chunks(m, NULL, n, m->d, m->family->sample, &a);
 }

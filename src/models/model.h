@@ -77,7 +77,7 @@ struct latent_family {
                                latent_model **out);
 };
 
-/* Every family, in the order of latent_model_kind; NULL-terminated. */
+/* Every family (a kind may have several: gan and dcgan); NULL-terminated. */
 extern const latent_family *const latent_families[];
 
 /* The family whose files say kind `name`, or NULL. */
@@ -127,10 +127,12 @@ void latent_slab_loss(latent_model *m, const lk_team *team, const latent_slab *s
 /* The sum over shards, in order, of shard_loss[s][term]. */
 double latent_shards_loss(const latent_model *m, int n_shards, int term);
 
-/* What a sampling chunk writes: rows x d samples in [0, 1], drawn from seed. */
+/* What a sampling chunk writes: rows x d samples in [0, 1], drawn from seed, or made from the
+ * caller's codes z (n x code) when z is not NULL. */
 typedef struct latent_sample_arg {
     uint64_t seed;
     float *out;
+    const float *z;
 } latent_sample_arg;
 
 /* What an evaluation chunk writes: any of these may be NULL. */

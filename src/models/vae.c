@@ -232,6 +232,10 @@ static void sample_chunk(latent_model *m, latent_work *w, const float *x, int64_
     latent_sample_arg *a = argv;
     const int64_t D = m->d, L = m->code;
     for (int64_t i = 0; i < rows; i++) {
+        if (a->z) { /* the caller's codes */
+            memcpy(w->z + i * L, a->z + (row0 + i) * L, (size_t)L * sizeof(float));
+            continue;
+        }
         latent_rng r;
         latent_rng_init(&r, a->seed, LATENT_STREAM_USER + 1, 0, (uint32_t)(row0 + i));
         for (int64_t j = 0; j < L; j++) w->z[i * L + j] = latent_rng_normal(&r);

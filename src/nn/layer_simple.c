@@ -10,6 +10,7 @@ typedef struct simple_cfg {
     latent_act act;
     float slope, p;
     latent_shape shape;
+    int channels_first;
 } simple_cfg;
 
 _Static_assert(sizeof(simple_cfg) <= LATENT_LAYER_CFG, "settings fit a layer");
@@ -25,17 +26,17 @@ static void setup(latent_layer *l, const latent_layer_ops *ops, simple_cfg c)
 
 void latent_act_setup(latent_layer *l, latent_act act, float slope)
 {
-    setup(l, &latent_act_ops, (simple_cfg){act, slope, 0.0f, {0, {0}}});
+    setup(l, &latent_act_ops, (simple_cfg){act, slope, 0.0f, {0, {0}}, 0});
 }
 
 void latent_dropout_setup(latent_layer *l, float p)
 {
-    setup(l, &latent_dropout_ops, (simple_cfg){LATENT_ACT_IDENTITY, 0.0f, p, {0, {0}}});
+    setup(l, &latent_dropout_ops, (simple_cfg){LATENT_ACT_IDENTITY, 0.0f, p, {0, {0}}, 0});
 }
 
-void latent_reshape_setup(latent_layer *l, latent_shape shape)
+void latent_reshape_setup(latent_layer *l, latent_shape shape, int channels_first)
 {
-    setup(l, &latent_reshape_ops, (simple_cfg){LATENT_ACT_IDENTITY, 0.0f, 0.0f, shape});
+    setup(l, &latent_reshape_ops, (simple_cfg){LATENT_ACT_IDENTITY, 0.0f, 0.0f, shape, channels_first});
 }
 
 static void no_init(const latent_layer *l, float *w, float *buf, uint64_t seed, uint64_t id)
@@ -154,19 +155,54 @@ const latent_layer_ops latent_dropout_ops = {
 static latent_status reshape_build(latent_layer *l, latent_params *p, latent_params *buf)
 {
     (void)p, (void)buf;
-    const latent_shape s = cfg_of(l)->shape;
+    const simple_cfg *c = cfg_of(l);
+    const latent_shape s = c->shape;
     if (s.ndim < 1 || s.ndim > LATENT_SHAPE_DIMS || latent_shape_numel(s) != l->in_size)
         return latent_fail(LATENT_EINVAL, "net: %s: cannot reshape %lld elements into %lld",
                            l->name, (long long)l->in_size, (long long)latent_shape_numel(s));
+    if (c->channels_first && !((l->in.ndim == 1 && s.ndim == 3) || (l->in.ndim == 3 && s.ndim == 1)))
+        return latent_fail(LATENT_EINVAL, "net: %s: a channels-first reshape goes between [F] and "
+                           "[H, W, C]", l->name);
     l->out = s;
     return LATENT_OK;
 }
 
+/* Rows [r0, r1): src in [H, W, C] order to dst in [C, H, W] (to_chw) or back. */
+static void permute_rows(int64_t r0, int64_t r1, int64_t hw, int64_t ch, const float *src,
+                         float *dst, int to_chw)
+{
+    const int64_t n = hw * ch;
+    for (int64_t r = r0; r < r1; r++) {
+        const float *s = src + r * n;
+        float *d = dst + r * n;
+        for (int64_t p = 0; p < hw; p++)
+            for (int64_t c = 0; c < ch; c++) {
+                if (to_chw) d[c * hw + p] = s[p * ch + c];
+                else d[p * ch + c] = s[c * hw + p];
+            }
+    }
+}
+
+/* Moves rows [r0, r1) forward (src: the input side) or backward (src: the output side). */
+static void reshape_rows(const latent_layer *l, int64_t r0, int64_t r1, const float *src,
+                         float *dst, int forward)
+{
+    const simple_cfg *c = cfg_of(l);
+    if (!c->channels_first) {
+        memcpy(dst + r0 * l->out_size, src + r0 * l->out_size,
+               (size_t)((r1 - r0) * l->out_size) * sizeof(float));
+        return;
+    }
+    const latent_shape img = l->in.ndim == 3 ? l->in : l->out; /* [H, W, C] */
+    const int flatten = l->in.ndim == 3;                         /* [H, W, C] -> [C*H*W] */
+    permute_rows(r0, r1, img.dim[0] * img.dim[1], img.dim[2], src, dst, flatten == forward);
+}
+
 static void reshape_forward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io)
 {
-    int64_t e0, e1;
-    my_elements(l, ps, io->rows, &e0, &e1);
-    memcpy(io->y + e0, io->x + e0, (size_t)(e1 - e0) * sizeof(float));
+    int64_t r0, r1;
+    lk_team_split(ps->team, io->rows, &r0, &r1);
+    reshape_rows(l, r0, r1, io->x, io->y, 1);
 }
 
 static void reshape_backward(const latent_layer *l, const latent_pass *ps,
@@ -175,9 +211,9 @@ static void reshape_backward(const latent_layer *l, const latent_pass *ps,
 {
     (void)dy_is_delta, (void)g;
     if (!dx) return;
-    int64_t e0, e1;
-    my_elements(l, ps, io->rows, &e0, &e1);
-    memcpy(dx + e0, dy + e0, (size_t)(e1 - e0) * sizeof(float));
+    int64_t r0, r1;
+    lk_team_split(ps->team, io->rows, &r0, &r1);
+    reshape_rows(l, r0, r1, dy, dx, 0);
 }
 
 const latent_layer_ops latent_reshape_ops = {

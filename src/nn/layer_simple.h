@@ -15,8 +15,10 @@ void latent_act_setup(latent_layer *l, latent_act act, float slope);
  * (PyTorch's and TensorFlow's dropout); in evaluation, y = x. */
 void latent_dropout_setup(latent_layer *l, float p);
 
-/* The same elements as rows of `shape` (row-major: a flat [H*W*C] row is [H, W, C] in NHWC, as
- * TensorFlow's Reshape and Flatten read channels-last data). */
-void latent_reshape_setup(latent_layer *l, latent_shape shape);
+/* The same elements as rows of `shape`. channels_first 0: in memory order (a flat [H*W*C] row is
+ * [H, W, C], as TensorFlow's Reshape and Flatten read channels-last data); 1: the flat side of a
+ * [F] <-> [H, W, C] reshape is in [C, H, W] order, as PyTorch's Unflatten and Flatten see it, so
+ * the dense layer next to it has PyTorch's weights. */
+void latent_reshape_setup(latent_layer *l, latent_shape shape, int channels_first);
 
 #endif

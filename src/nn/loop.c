@@ -238,6 +238,7 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     lay_out(b, teams, slabs, segs);
     for (int i = 0; i < teams; i++) lk_barrier_init(&barriers[i]);
     c.barriers = barriers, c.slabs = slabs, c.n_slabs = teams;
+    b->sync = teams > 1 ? &c.sync : NULL; /* what whole-minibatch statistics wait at */
     if ((st = plan(model, b, c.phase, &c.n_phases))) goto out;
     if (c.threads == 1) {
         step_member(&c, 0);
@@ -247,16 +248,20 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
 #pragma omp parallel num_threads(c.threads)
     {
         LK_REGION_ENTERED();
-        /* The runtime may give fewer threads than asked: then thread 0 runs every slab alone, one
-         * after the other (the same bytes: no sum depends on who runs a slab). */
+        /* The runtime may give fewer threads than asked: then one thread runs the step as one
+         * slab (the same bytes: no sum depends on the layout; a slab cannot wait for another that
+         * runs after it). */
         if (omp_get_num_threads() == c.threads) {
             step_member(&c, omp_get_thread_num());
         } else {
 #pragma omp single
             {
                 step_ctx c1 = c;
-                c1.threads = c1.team_size = 1;
-                step_member(&c1, 0);
+                c1.threads = c1.team_size = c1.n_slabs = 1;
+                lay_out(b, 1, slabs, segs);
+                b->sync = NULL;
+                c1.status = plan(model, b, c1.phase, &c1.n_phases);
+                if (!c1.status) step_member(&c1, 0);
                 c.status = c1.status;
             }
         }

@@ -628,6 +628,53 @@ def pytorch_reproduces_vae_codes():
     assert err <= 1e-5, err
 
 
+def torch_dcgan(torch, nn, z=100, gen=(256, 128, 64), disc=(64, 128), k=5, slope=0.3, drop=0.3):
+    """The DCGAN latent trains, as the two nn.Sequential modules its files name."""
+    p = (k - 1) // 2
+    layers = [nn.Linear(z, 7 * 7 * gen[0], bias=False), nn.BatchNorm1d(7 * 7 * gen[0]),
+              nn.LeakyReLU(slope), nn.Unflatten(1, (gen[0], 7, 7))]
+    chans = list(gen) + [1]
+    for i in range(1, len(chans)):
+        s = 1 if i == 1 and i < len(gen) else 2
+        layers.append(nn.ConvTranspose2d(chans[i - 1], chans[i], k, s, padding=p,
+                                         output_padding=s - 1, bias=False))
+        if i < len(gen):
+            layers += [nn.BatchNorm2d(chans[i]), nn.LeakyReLU(slope)]
+    layers.append(nn.Tanh())
+    d_layers, c = [], 1
+    for ch in disc:
+        d_layers += [nn.Conv2d(c, ch, k, 2, padding=p), nn.LeakyReLU(slope), nn.Dropout(drop)]
+        c = ch
+    d_layers += [nn.Flatten(), nn.Linear(c * 7 * 7, 1)]
+    return nn.Sequential(*layers), nn.Sequential(*d_layers)
+
+
+@case("torch")
+def pytorch_reproduces_dcgan_samples():
+    numpy = np()
+    import torch
+    from torch import nn
+    m = tmp("dcgan.safetensors")
+    ok("train", "dcgan", *FM, "--epochs", "1", "--limit", "512", "--gen-channels", "32,16,8",
+       "--disc-channels", "8,16", "--save", m, "--quiet")
+    z = numpy.random.default_rng(5).standard_normal((40, 100)).astype(numpy.float32)
+    numpy.save(tmp("dcgan.z.npy"), z)
+    ok("sample", m, "--z", tmp("dcgan.z.npy"), "--png", tmp("dcgan.png"), "--npy", tmp("dcgan.npy"))
+    ours = numpy.load(tmp("dcgan.npy"))
+    t, meta = read_safetensors(m)
+    assert meta["kind"] == "dcgan", meta
+    g, d = torch_dcgan(torch, nn, gen=(32, 16, 8), disc=(8, 16))
+    for name, mod in (("generator.", g), ("discriminator.", d)):
+        mod.load_state_dict({k[len(name):]: torch.from_numpy(v.copy()) for k, v in t.items()
+                             if k.startswith(name)}, strict=True)
+    assert float(t["generator.1.num_batches_tracked"]) == 2  # 512 rows in batches of 256
+    g.eval()
+    with torch.no_grad():
+        ref = ((g(torch.from_numpy(z)) + 1) / 2).permute(0, 2, 3, 1).reshape(40, 784).numpy()
+    err = numpy.abs(ref - ours).max()
+    assert err <= 1e-4, err
+
+
 # ---------------------------------------------------------------- files of earlier versions
 LEGACY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "legacy")
 LEGACY_NN = ("ae", "ae_sparse_denoise", "ae_contractive_bce", "ae_linear_code", "vae",

@@ -22,15 +22,28 @@ static latent_model *make(latent_model_kind kind, int variant)
         latent_vae_config_default(&c);
         c.sizes[0] = 50, c.sizes[1] = 24, c.latent = 4;
         st = latent_vae_create(&c, 11, &m);
-    } else {
+    } else if (variant == 0) {
         latent_gan_config c;
         latent_gan_config_default(&c);
         c.z = 8, c.d = 50, c.gen[0] = 16, c.gen[1] = 32, c.disc[0] = 32, c.disc[1] = 16;
         c.d_steps = 2;
         st = latent_gan_create(&c, 11, &m);
+    } else { /* a DCGAN on 8 x 8 images of one channel: batch norm, dropout, convolutions */
+        latent_dcgan_config c;
+        latent_dcgan_config_default(&c);
+        c.z = 6, c.height = 8, c.width = 8;
+        c.n_gen = 2, c.gen[0] = 8, c.gen[1] = 4, c.n_disc = 1, c.disc[0] = 6, c.kernel = 3;
+        c.label_smoothing = 0.1f, c.d_steps = variant == 2 ? 2 : 1;
+        st = latent_dcgan_create(&c, 11, &m);
     }
     cr_assert_eq(st, LATENT_OK, "%s", latent_last_error());
     return m;
+}
+
+/* The width of the rows each test model takes (a DCGAN's images need even sides). */
+static int64_t width_of(latent_model_kind kind, int variant)
+{
+    return kind == LATENT_MODEL_GAN && variant ? 64 : 50;
 }
 
 static void train(latent_model *m, const float *x, int64_t n, int64_t epochs)
@@ -38,13 +51,14 @@ static void train(latent_model *m, const float *x, int64_t n, int64_t epochs)
     latent_train_options o;
     latent_train_options_default(m->family->kind, &o);
     o.epochs = epochs, o.batch = 150, o.seed = 5;
-    cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_OK, "%s", latent_last_error());
+    cr_assert_eq(latent_model_train(m, x, n, latent_model_input_dim(m), &o), LATENT_OK, "%s",
+                 latent_last_error());
 }
 
 static void same_bytes_for_threads(latent_model_kind kind, int variant)
 {
     const int64_t n = 400;
-    float *x = synthetic(n, 50, 1);
+    float *x = synthetic(n, width_of(kind, variant), 1);
     latent_model *ref = NULL;
     for (int th = 1; th <= 3; th++) {
         omp_set_num_threads(th);
@@ -60,6 +74,8 @@ static void same_bytes_for_threads(latent_model_kind kind, int variant)
             cr_expect(memcmp(m->group[g].m, ref->group[g].m, sizeof(float) * (size_t)m->group[g].n) == 0,
                       "moments differ with %d threads (group %d)", th, g);
         }
+        cr_expect(memcmp(m->buffers.w, ref->buffers.w, sizeof(float) * (size_t)m->buffers.n) == 0,
+                  "running statistics differ with %d threads", th);
         latent_model_free(m);
     }
     latent_model_free(ref);
@@ -71,6 +87,8 @@ Test(determinism, sparse_denoising_ae_threads) { same_bytes_for_threads(LATENT_M
 Test(determinism, contractive_ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 2); }
 Test(determinism, vae_threads) { same_bytes_for_threads(LATENT_MODEL_VAE, 0); }
 Test(determinism, gan_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 0); }
+Test(determinism, dcgan_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 1); }
+Test(determinism, dcgan_d_steps_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 2); }
 
 /* Minibatches of one shard to eight (16 to 512 rows) on 1 to 5 threads: a lone shard is split
  * among all threads, a few shards among teams, many shards one per thread; every way gives the
@@ -78,8 +96,8 @@ Test(determinism, gan_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 0); }
  * threads 10-30x slower than 1). Evaluation and encoding run the same checks. */
 static void small_batches(latent_model_kind kind, int variant)
 {
-    const int64_t n = 600, batches[] = {16, 40, 64, 150, 512};
-    float *x = synthetic(n, 50, 3);
+    const int64_t n = 600, batches[] = {16, 40, 64, 150, 512}, d = width_of(kind, variant);
+    float *x = synthetic(n, d, 3);
     for (int bi = 0; bi < 5; bi++) {
         latent_model *ref = NULL;
         double ref_loss[LATENT_LOSS_TERMS];
@@ -89,10 +107,10 @@ static void small_batches(latent_model_kind kind, int variant)
             latent_train_options o;
             latent_train_options_default(m->family->kind, &o);
             o.epochs = 1, o.batch = batches[bi], o.seed = 9;
-            cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_OK, "%s", latent_last_error());
+            cr_assert_eq(latent_model_train(m, x, n, d, &o), LATENT_OK, "%s", latent_last_error());
             double loss[LATENT_LOSS_TERMS] = {0};
             if (kind != LATENT_MODEL_GAN)
-                cr_assert_eq(latent_model_evaluate(m, x, n, 50, 4, loss), LATENT_OK);
+                cr_assert_eq(latent_model_evaluate(m, x, n, d, 4, loss), LATENT_OK);
             if (!ref) {
                 ref = m;
                 memcpy(ref_loss, loss, sizeof loss);
@@ -102,6 +120,8 @@ static void small_batches(latent_model_kind kind, int variant)
                 cr_expect(memcmp(m->group[g].w, ref->group[g].w, sizeof(float) * (size_t)m->group[g].n) == 0,
                           "batch %lld: weights differ with %d threads (group %d)",
                           (long long)batches[bi], th, g);
+            cr_expect(memcmp(m->buffers.w, ref->buffers.w, sizeof(float) * (size_t)m->buffers.n) == 0,
+                      "batch %lld: running statistics differ with %d threads", (long long)batches[bi], th);
             cr_expect(memcmp(loss, ref_loss, sizeof loss) == 0,
                       "batch %lld: test losses differ with %d threads", (long long)batches[bi], th);
             latent_model_free(m);
@@ -118,6 +138,7 @@ Test(threads, sparse_denoising_ae_small_batches) { small_batches(LATENT_MODEL_AE
 Test(threads, contractive_ae_small_batches) { small_batches(LATENT_MODEL_AE, 2); }
 Test(threads, vae_small_batches) { small_batches(LATENT_MODEL_VAE, 0); }
 Test(threads, gan_small_batches) { small_batches(LATENT_MODEL_GAN, 0); }
+Test(threads, dcgan_small_batches) { small_batches(LATENT_MODEL_GAN, 1); }
 
 /* How threads take shards: one team per shard when shards are few, a thread per shard when
  * they are many, and always a divisor of the thread count. */
@@ -143,7 +164,7 @@ Test(threads, team_sizes)
 static void resume_equals_straight(latent_model_kind kind, int variant)
 {
     const int64_t n = 400;
-    float *x = synthetic(n, 50, 2);
+    float *x = synthetic(n, width_of(kind, variant), 2);
     latent_model *a = make(kind, variant), *b = make(kind, variant);
     train(a, x, n, 2);
     train(b, x, n, 1);
@@ -158,14 +179,20 @@ static void resume_equals_straight(latent_model_kind kind, int variant)
     cr_assert_eq(nb, ncn);
     for (int i = 0; i < nb; i++) {
         cr_assert_str_eq(tb[i].name, tc[i].name);
-        cr_assert_eq(tb[i].shape[0], tc[i].shape[0]);
-        int64_t numel = tb[i].shape[0] * (tb[i].ndim == 2 ? tb[i].shape[1] : 1);
+        cr_assert_eq(tb[i].ndim, tc[i].ndim);
+        int64_t numel = 1;
+        for (int k = 0; k < tb[i].ndim; k++) {
+            cr_assert_eq(tb[i].shape[k], tc[i].shape[k]);
+            numel *= tb[i].shape[k];
+        }
         memcpy(tc[i].data, tb[i].data, sizeof(float) * (size_t)numel);
     }
     train(c, x, n, 2);
     for (int g = 0; g < a->n_groups; g++)
         cr_expect(memcmp(a->group[g].w, c->group[g].w, sizeof(float) * (size_t)a->group[g].n) == 0,
                   "resumed weights differ (group %d)", g);
+    cr_expect(memcmp(a->buffers.w, c->buffers.w, sizeof(float) * (size_t)a->buffers.n) == 0,
+              "resumed running statistics differ");
     latent_model_free(a), latent_model_free(b), latent_model_free(c);
     free(x);
 }
@@ -173,6 +200,7 @@ static void resume_equals_straight(latent_model_kind kind, int variant)
 Test(resume, ae) { resume_equals_straight(LATENT_MODEL_AE, 1); }
 Test(resume, vae) { resume_equals_straight(LATENT_MODEL_VAE, 0); }
 Test(resume, gan) { resume_equals_straight(LATENT_MODEL_GAN, 0); }
+Test(resume, dcgan) { resume_equals_straight(LATENT_MODEL_GAN, 1); }
 
 Test(checkpoint, pytorch_names)
 {

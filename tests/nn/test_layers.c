@@ -10,6 +10,7 @@
 #include "latent/rng.h"
 #include "src/nn/layer_batchnorm.h"
 #include "src/nn/layer_conv.h"
+#include "src/nn/layer_dense.h"
 #include "src/nn/layer_simple.h"
 #include "src/nn/stack.h"
 
@@ -438,12 +439,12 @@ Test(layers, act_and_reshape)
     latent_stack_begin(&s, latent_shape_1d(12), NULL);
     latent_layer a, r;
     latent_act_setup(&a, LATENT_ACT_LEAKY_RELU, 0.3f);
-    latent_reshape_setup(&r, img(2, 2, 3));
+    latent_reshape_setup(&r, img(2, 2, 3), 0);
     cr_assert_eq(latent_stack_add(&s, &p, &a, "act"), LATENT_OK);
     cr_assert_eq(latent_stack_add(&s, &p, &r, "view"), LATENT_OK);
     cr_expect(s.layer[1].out.ndim == 3 && s.layer[1].out.dim[2] == 3);
     latent_layer bad;
-    latent_reshape_setup(&bad, img(5, 1, 1));
+    latent_reshape_setup(&bad, img(5, 1, 1), 0);
     cr_expect_eq(latent_stack_add(&s, &p, &bad, "bad"), LATENT_EINVAL);
     latent_stack_ws ws;
     cr_assert_eq(latent_stack_ws_alloc(&s, 2, &ws), LATENT_OK);
@@ -458,4 +459,158 @@ Test(layers, act_and_reshape)
     for (int i = 0; i < 24; i++) cr_expect_eq(dx[i], x[i] > 0 ? 2.0f : 0.6f);
     latent_stack_ws_free(&ws);
     latent_params_free(&p);
+}
+
+/* PyTorch's Unflatten then Flatten: a flat [C*H*W] row becomes [H, W, C] with element (h, w, c)
+ * from c*H*W + h*W + w, and back; the backward passes are the inverse permutations. */
+Test(layers, channels_first_reshapes)
+{
+    latent_params p = {0};
+    latent_stack s;
+    latent_stack_begin(&s, latent_shape_1d(24), NULL);
+    latent_layer u, f;
+    latent_reshape_setup(&u, img(2, 3, 4), 1);
+    latent_reshape_setup(&f, latent_shape_1d(24), 1);
+    cr_assert_eq(latent_stack_add(&s, &p, &u, "unflatten"), LATENT_OK);
+    cr_assert_eq(latent_stack_add(&s, &p, &f, "flatten"), LATENT_OK);
+    latent_layer bad;
+    latent_reshape_setup(&bad, latent_shape_1d(24), 1);
+    cr_expect_eq(latent_stack_add(&s, &p, &bad, "bad"), LATENT_EINVAL, "[24] -> [24] is no image reshape");
+    latent_stack_ws ws;
+    cr_assert_eq(latent_stack_ws_alloc(&s, 2, &ws), LATENT_OK);
+    float x[48];
+    for (int i = 0; i < 48; i++) x[i] = (float)i;
+    latent_solo_pass sp;
+    latent_stack_forward(&s, p.w, &ws, 0, 2, x, 2, latent_solo(&sp, 2));
+    for (int r = 0; r < 2; r++)
+        for (int h = 0; h < 2; h++)
+            for (int w = 0; w < 3; w++)
+                for (int c = 0; c < 4; c++)
+                    cr_expect_eq(ws.out[0][r * 24 + (h * 3 + w) * 4 + c], x[r * 24 + c * 6 + h * 3 + w]);
+    for (int i = 0; i < 48; i++) cr_expect_eq(ws.out[1][i], x[i], "flatten undoes unflatten");
+    for (int i = 0; i < 48; i++) ws.d[1][i] = (float)(7 * i % 48);
+    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 2, 2, ws.d[1], 0, (latent_grad){NULL, 0}, 1, &sp.pass);
+    for (int i = 0; i < 48; i++) cr_expect_eq(dx[i], (float)(7 * i % 48));
+    latent_stack_ws_free(&ws);
+    latent_params_free(&p);
+}
+
+/* Runs stack s (built over p and buf, input rows of nx1 elements) on a slab of three shards with
+ * teams of 1, 2 and 3 threads: outputs, input gradients, each shard's weight gradients and the
+ * running statistics must be the same bytes. */
+static void stack_teams(latent_stack *s, latent_params *p, latent_params *buf, int64_t nx1)
+{
+    const int shards = 3, n = 12;
+    cr_assert_eq(latent_params_alloc(p), LATENT_OK);
+    if (buf->n_tensors) cr_assert_eq(latent_params_alloc(buf), LATENT_OK);
+    cr_assert_eq(latent_params_reserve_shards(p, shards), LATENT_OK);
+    latent_stack_init(s, p, 7, 0);
+    float *buf0 = malloc(sizeof(float) * (size_t)(buf->n + 1));
+    if (buf->n) memcpy(buf0, buf->w, sizeof(float) * (size_t)buf->n);
+    int64_t nsh = 0;
+    for (int k = 0; k < s->n_layers; k++) nsh += latent_stack_shared_doubles(s, k, shards);
+    double *shared = calloc((size_t)nsh + 1, sizeof(double));
+    for (int k = 0, at = 0; k < s->n_layers; k++) {
+        s->shared[k] = shared + at;
+        at += (int)latent_stack_shared_doubles(s, k, shards);
+    }
+    latent_stack_ws ws;
+    cr_assert_eq(latent_stack_ws_alloc(s, n, &ws), LATENT_OK);
+    const latent_layer *last = &s->layer[s->n_layers - 1];
+    const int64_t nx = n * nx1, ny = n * last->out_size, total = ny + nx + shards * p->n + buf->n;
+    float *x = malloc(sizeof(float) * (size_t)nx);
+    latent_rng g;
+    latent_rng_init(&g, 3, LATENT_STREAM_USER + 24, 0, 0);
+    for (int64_t i = 0; i < nx; i++) x[i] = 2 * latent_rng_uniform(&g) - 1;
+    latent_slab_seg seg[3] = {{0, 0, 4, 0}, {1, 4, 4, 4}, {2, 8, 4, 8}};
+    const latent_slab slab = {shards, seg, n};
+    float *ref = NULL;
+    for (int size = 1; size <= 3; size++) {
+        if (buf->n) memcpy(buf->w, buf0, sizeof(float) * (size_t)buf->n);
+        memset(p->shard_g, 0, sizeof(float) * (size_t)(shards * p->n));
+        lk_barrier bar;
+        lk_barrier_init(&bar);
+        float *out = malloc(sizeof(float) * (size_t)total);
+#pragma omp parallel num_threads(size)
+        {
+            const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
+            const latent_pass ps = {.team = &team, .slab = &slab, .train = 1, .seed = 4, .step = 2};
+            latent_stack_forward(s, p->w, &ws, 0, s->n_layers, x, n, &ps);
+#pragma omp single
+            {
+                memcpy(out, ws.out[s->n_layers - 1], sizeof(float) * (size_t)ny);
+                for (int64_t i = 0; i < ny; i++) ws.d[0][i] = 0.25f * (float)((i * 7) % 11) - 1;
+            }
+            latent_grad grad = {p->shard_g, p->n};
+            float *dx = latent_stack_backward(s, p->w, &ws, 0, s->n_layers, n, ws.d[0], 0, grad, 1, &ps);
+#pragma omp single
+            {
+                memcpy(out + ny, dx, sizeof(float) * (size_t)nx);
+                memcpy(out + ny + nx, p->shard_g, sizeof(float) * (size_t)(shards * p->n));
+                if (buf->n) memcpy(out + ny + nx + shards * p->n, buf->w, sizeof(float) * (size_t)buf->n);
+            }
+        }
+        if (!ref) {
+            ref = out;
+            continue;
+        }
+        for (int64_t i = 0; i < total; i++)
+            if (memcmp(&ref[i], &out[i], sizeof(float)) != 0) {
+                cr_expect(0, "a team of %d: element %lld of %lld differs (%g vs %g; outputs %lld, "
+                          "dx %lld)", size, (long long)i, (long long)total, ref[i], out[i],
+                          (long long)ny, (long long)nx);
+                break;
+            }
+        free(out);
+    }
+    free(ref), free(buf0), free(shared), free(x);
+    latent_stack_ws_free(&ws);
+    latent_params_free(p), latent_params_free(buf);
+}
+
+/* A DCGAN generator's stack: dense, batch norm, activation, channels-first reshape, transposed
+ * convolutions with batch norm between. */
+Test(layers, generator_stack_teams)
+{
+    latent_params p = {0}, buf = {0};
+    latent_stack s;
+    latent_stack_begin(&s, latent_shape_1d(6), &buf);
+    latent_layer l;
+    latent_dense_setup(&l, 4 * 4 * 8, LATENT_ACT_IDENTITY, 0.0f);
+    latent_dense_no_bias(&l);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.0"), LATENT_OK);
+    latent_batchnorm_setup(&l, 1e-5f, 0.1f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.1"), LATENT_OK);
+    latent_act_setup(&l, LATENT_ACT_LEAKY_RELU, 0.3f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.2"), LATENT_OK);
+    latent_reshape_setup(&l, img(4, 4, 8), 1);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.3"), LATENT_OK);
+    latent_conv_setup(&l, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1, 0, LATENT_ACT_IDENTITY, 0.0f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.4"), LATENT_OK);
+    latent_batchnorm_setup(&l, 1e-5f, 0.1f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.5"), LATENT_OK);
+    latent_act_setup(&l, LATENT_ACT_LEAKY_RELU, 0.3f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.6"), LATENT_OK);
+    latent_conv_setup(&l, 1, 1, 3, 3, 2, 2, 1, 1, 0, 0, 0, LATENT_ACT_TANH, 0.0f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "g.7"), LATENT_OK);
+    stack_teams(&s, &p, &buf, 6);
+}
+
+/* A DCGAN discriminator's stack: strided convolutions with a fused leaky ReLU, dropout, a
+ * channels-first flatten and one logit. */
+Test(layers, discriminator_stack_teams)
+{
+    latent_params p = {0}, buf = {0};
+    latent_stack s;
+    latent_stack_begin(&s, img(8, 8, 1), &buf);
+    latent_layer l;
+    latent_conv_setup(&l, 0, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, LATENT_ACT_LEAKY_RELU, 0.3f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "d.0"), LATENT_OK);
+    latent_dropout_setup(&l, 0.3f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "d.2"), LATENT_OK);
+    latent_reshape_setup(&l, latent_shape_1d(4 * 4 * 6), 1);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "d.3"), LATENT_OK);
+    latent_dense_setup(&l, 1, LATENT_ACT_IDENTITY, 0.0f);
+    cr_assert_eq(latent_stack_add(&s, &p, &l, "d.4"), LATENT_OK);
+    stack_teams(&s, &p, &buf, 64);
 }

@@ -42,28 +42,29 @@ static int parse_denoise(const char *cmd, train_args *a)
 int train_args_parse(train_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
-    static const char *const names[] = {"ae", "vae", "gan", "kmeans"};
+    static const char *const names[] = {"ae", "vae", "gan", "kmeans", "dcgan"};
     if (argc < 1)
-        return cli_error("train", EXIT_USAGE, "missing model family (ae, vae, gan or kmeans)");
+        return cli_error("train", EXIT_USAGE, "missing model family (ae, vae, gan, dcgan or kmeans)");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: latent train ae|vae|gan|kmeans [options]\n\n"
+        printf("usage: latent train ae|vae|gan|dcgan|kmeans [options]\n\n"
                "Trains a model; latent train FAMILY --help lists its options.\n");
         return CLI_HELPED;
     }
     int fam = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (strcmp(argv[0], names[i]) == 0) fam = i;
     if (fam < 0)
-        return cli_error("train", EXIT_USAGE,
-                         "unknown model family '%.80s' (expected ae, vae, gan or kmeans)", argv[0]);
+        return cli_error("train", EXIT_USAGE, "unknown model family '%.80s' (expected ae, vae, "
+                         "gan, dcgan or kmeans)", argv[0]);
     a->family = (train_family)fam;
     a->family_name = names[fam];
 
     /* Defaults: the usual recipe of each family. */
     a->data = "fashion-mnist";
     a->epochs = 10;
-    a->batch = fam == FAMILY_GAN ? 64 : 128;
-    a->lr = fam == FAMILY_GAN ? 2e-4 : 1e-3;
+    a->batch = fam == FAMILY_GAN ? 64 : fam == FAMILY_DCGAN ? 256 : 128;
+    a->lr = fam == FAMILY_GAN ? 2e-4 : fam == FAMILY_DCGAN ? 1e-4 : 1e-3;
+    a->beta1 = NAN;
     a->optimizer = "adam";
     a->act = fam == FAMILY_GAN ? "leaky_relu" : "relu";
     a->out_act = "sigmoid";
@@ -78,6 +79,9 @@ int train_args_parse(train_args *a, int argc, char **argv)
     a->max_iter = 300;
     a->tol = 1e-4;
     a->algorithm = "lloyd";
+    a->kernel = 5;
+    a->slope = 0.3;
+    a->dropout = 0.3;
 
     const double big = 1e9;
     cli_option common[] = {
@@ -91,10 +95,12 @@ int train_args_parse(train_args *a, int argc, char **argv)
             "use only the first N rows of --data (and of --test)"),
         OPT("epochs", CLI_INT, &a->epochs, 1, 1e6, NULL, "N",
             fam == FAMILY_KMEANS ? "unused by k-means (see --max-iter)" : "epochs to train (10)"),
-        OPT("batch", CLI_INT, &a->batch, 1, 1e6, NULL, "N", "minibatch size (128; gan 64)"),
-        OPT("lr", CLI_REAL, &a->lr, 0, 10, NULL, "X", "learning rate (1e-3; gan 2e-4)"),
+        OPT("batch", CLI_INT, &a->batch, 1, 1e6, NULL, "N", "minibatch size (128; gan 64, dcgan 256)"),
+        OPT("lr", CLI_REAL, &a->lr, 0, 10, NULL, "X", "learning rate (1e-3; gan 2e-4, dcgan 1e-4)"),
         OPT("optimizer", CLI_CHOICE, &a->optimizer, 0, 0, "adam|adamw|sgd", NULL,
             "optimizer (adam)"),
+        OPT("beta1", CLI_REAL, &a->beta1, 0, 0.999999, NULL, "X",
+            "Adam's beta1 (0.9; gan and dcgan 0.5, as the DCGAN paper)"),
         OPT("seed", CLI_INT, &a->seed, 0, 9.2e18, NULL, "N", "random seed (0)"),
         OPT("threads", CLI_INT, &a->threads, 0, 4096, NULL, "N",
             "threads (default 0: one per physical core)"),
@@ -146,6 +152,20 @@ int train_args_parse(train_args *a, int argc, char **argv)
         OPT("d-steps", CLI_INT, &a->d_steps, 1, 1000, NULL, "N",
             "discriminator steps per generator step (1)"),
     };
+    cli_option dcgan[] = {
+        OPT("z", CLI_INT, &a->z, 1, 1 << 20, NULL, "N", "noise dimensions (100)"),
+        OPT("gen-channels", CLI_INTS, &a->gen_channels, 1, 65536, NULL, "256,128,64",
+            "generator channels: the dense layer's, then each transposed convolution's"),
+        OPT("disc-channels", CLI_INTS, &a->disc_channels, 1, 65536, NULL, "64,128",
+            "discriminator channels, one strided convolution each"),
+        OPT("kernel", CLI_INT, &a->kernel, 1, 15, NULL, "K", "convolution kernels K x K, K odd (5)"),
+        OPT("slope", CLI_REAL, &a->slope, 0, 10, NULL, "X", "leaky ReLU slope (0.3)"),
+        OPT("dropout", CLI_REAL, &a->dropout, 0, 0.99, NULL, "P", "discriminator dropout (0.3)"),
+        OPT("label-smoothing", CLI_REAL, &a->label_smoothing, 0, 0.99, NULL, "X",
+            "one-sided: real rows' target 1 - X (0)"),
+        OPT("d-steps", CLI_INT, &a->d_steps, 1, 1000, NULL, "N",
+            "discriminator steps per generator step (1)"),
+    };
     cli_option km[] = {
         OPT("k", CLI_INT, &a->k, 1, 1e7, NULL, "N", "clusters (10)"),
         OPT("init", CLI_STR, &a->init, 0, 0, NULL, "kmeans++|random|FILE.npy",
@@ -160,9 +180,9 @@ int train_args_parse(train_args *a, int argc, char **argv)
         OPT("minibatch", CLI_INT, &a->minibatch, 1, 1e9, NULL, "N",
             "mini-batch k-means with batches of N rows"),
     };
-    cli_option *fam_opts[] = {ae, vae, gan, km};
+    cli_option *fam_opts[] = {ae, vae, gan, km, dcgan};
     int fam_n[] = {sizeof ae / sizeof *ae, sizeof vae / sizeof *vae, sizeof gan / sizeof *gan,
-                   sizeof km / sizeof *km};
+                   sizeof km / sizeof *km, sizeof dcgan / sizeof *dcgan};
     cli_option all[sizeof common / sizeof *common + TRAIN_FAMILY_OPTIONS_MAX];
     int n = 0;
     for (size_t i = 0; i < sizeof common / sizeof *common; i++) all[n++] = common[i];
@@ -173,6 +193,8 @@ int train_args_parse(train_args *a, int argc, char **argv)
         "Trains a variational autoencoder; reports the negative ELBO in nats per example.",
         "Trains a dense GAN (non-saturating loss, data scaled to [-1,1]).",
         "Runs k-means with scikit-learn's KMeans semantics; reports inertia.",
+        "Trains a DCGAN (transposed convolutions with batch norm against strided convolutions; "
+        "TensorFlow's DCGAN tutorial by default).",
     };
     char name[32];
     snprintf(name, sizeof name, "train %s", names[fam]);
@@ -190,6 +212,7 @@ int train_args_parse(train_args *a, int argc, char **argv)
     a->given_seed = cli_given(&cmd, "seed");
     a->given_clip = cli_given(&cmd, "clip");
     a->given_layers = cli_given(&cmd, "layers");
+    a->given_beta1 = cli_given(&cmd, "beta1");
     for (int i = (int)(sizeof common / sizeof *common); i < n; i++)
         if (all[i].given) a->family_options[a->n_family_options++] = all[i].name;
     /* k-means has no resumable state: its options cannot be checked against a checkpoint. */

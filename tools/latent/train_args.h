@@ -8,7 +8,7 @@
 /* The most options one family adds to the common ones. */
 #define TRAIN_FAMILY_OPTIONS_MAX 12
 
-typedef enum train_family { FAMILY_AE, FAMILY_VAE, FAMILY_GAN, FAMILY_KMEANS } train_family;
+typedef enum train_family { FAMILY_AE, FAMILY_VAE, FAMILY_GAN, FAMILY_KMEANS, FAMILY_DCGAN } train_family;
 
 typedef struct train_args {
     train_family family;
@@ -16,7 +16,7 @@ typedef struct train_args {
     /* common */
     const char *data, *test, *labels;
     int64_t limit, epochs, batch, seed, threads, checkpoint_every;
-    double lr, clip;
+    double lr, clip, beta1;              /* beta1 NAN: the family's default */
     const char *optimizer, *save, *resume;
     int json, quiet, no_plot;
     /* ae (and vae/gan share --act where it applies) */
@@ -31,16 +31,21 @@ typedef struct train_args {
     int64_t latent;
     double beta;
     const char *decoder;
-    /* gan */
+    /* gan (dcgan: z and d_steps too) */
     int64_t z, d_steps;
     cli_ints gen, disc;
+    /* dcgan */
+    cli_ints gen_channels, disc_channels;
+    int64_t kernel;
+    double slope, dropout, label_smoothing;
+    int64_t image_height, image_width;   /* of --data, when it says (0: unknown) */
     /* kmeans */
     int64_t k, max_iter, n_init, minibatch;
     double tol;
     const char *init, *algorithm;
     /* which options were typed: --resume takes the rest from the checkpoint */
     int given_data, given_test, given_limit, given_epochs, given_batch, given_lr, given_optimizer,
-        given_seed, given_clip, given_layers;
+        given_seed, given_clip, given_layers, given_beta1;
     /* the family options typed (names without "--"): with --resume each must equal the
      * checkpoint's configuration */
     const char *family_options[TRAIN_FAMILY_OPTIONS_MAX];

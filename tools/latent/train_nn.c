@@ -151,10 +151,52 @@ static latent_status build_gan(const char *cmd, train_args *a, int64_t d, latent
     return latent_gan_create(&c, (uint64_t)a->seed, m);
 }
 
+static int copy_list(const char *cmd, const char *option, const cli_ints *v, int64_t *dst, int *n)
+{
+    if (!v->n) return 0;
+    if (v->n > LATENT_MAX_SIZES)
+        return cli_error(cmd, EXIT_USAGE, "--%s: at most %d values", option, LATENT_MAX_SIZES);
+    *n = v->n;
+    for (int i = 0; i < v->n; i++) dst[i] = v->v[i];
+    return 0;
+}
+
+/* The images of --data: their height and width when the data say (IDX, PNG folders), else
+ * square single-channel images when d is a square, else one row of d pixels. */
+static void image_shape(const train_args *a, int64_t d, int64_t *h, int64_t *w, int64_t *ch)
+{
+    if (a->image_height > 0 && a->image_width > 0 && d % (a->image_height * a->image_width) == 0) {
+        *h = a->image_height, *w = a->image_width, *ch = d / (*h * *w);
+        return;
+    }
+    int64_t s = 1;
+    while ((s + 1) * (s + 1) <= d) s++;
+    if (s * s == d) *h = *w = s, *ch = 1;
+    else *h = 1, *w = d, *ch = 1;
+}
+
+static latent_status build_dcgan(const char *cmd, train_args *a, int64_t d, latent_model **m, int *usage)
+{
+    latent_dcgan_config c;
+    latent_dcgan_config_default(&c);
+    image_shape(a, d, &c.height, &c.width, &c.channels);
+    c.z = a->z;
+    c.d_steps = (int)a->d_steps;
+    c.kernel = (int)a->kernel;
+    c.slope = (float)a->slope, c.dropout = (float)a->dropout;
+    c.label_smoothing = (float)a->label_smoothing;
+    if ((*usage = copy_list(cmd, "gen-channels", &a->gen_channels, c.gen, &c.n_gen)) ||
+        (*usage = copy_list(cmd, "disc-channels", &a->disc_channels, c.disc, &c.n_disc)))
+        return LATENT_EINVAL;
+    return latent_dcgan_create(&c, (uint64_t)a->seed, m);
+}
+
 static const nn_family nn_families[] = {
     {FAMILY_AE, LATENT_MODEL_AE, build_ae, "--layers", 0, {"reconstruction", "penalty"}, {1, 2}},
     {FAMILY_VAE, LATENT_MODEL_VAE, build_vae, "--layers/--latent", 0, {"reconstruction", "kl"}, {1, 2}},
     {FAMILY_GAN, LATENT_MODEL_GAN, build_gan, "--gen/--disc/--z", 1, {"d_loss", "g_loss"}, {0, 1}},
+    {FAMILY_DCGAN, LATENT_MODEL_GAN, build_dcgan, "--gen-channels/--disc-channels/--z", 1,
+     {"d_loss", "g_loss"}, {0, 1}},
 };
 
 static const nn_family *nn_family_of(train_family id)
@@ -228,6 +270,7 @@ static int take_from_checkpoint(const char *cmd, train_args *a, const ckpt_extra
     if (!a->given_lr && (v = ckpt_extra_get(x, "lr")) && cli_real(cmd, "cli.lr", v, 0, 10, &a->lr)) return EXIT_FAIL;
     if (!a->given_clip && (v = ckpt_extra_get(x, "clip")) && cli_real(cmd, "cli.clip", v, 0, 1e9, &a->clip)) return EXIT_FAIL;
     if (!a->given_optimizer && (v = ckpt_extra_get(x, "optimizer"))) a->optimizer = v;
+    if (!a->given_beta1 && (v = ckpt_extra_get(x, "beta1")) && *v && cli_real(cmd, "cli.beta1", v, 0, 1, &a->beta1)) return EXIT_FAIL;
     return EXIT_OK;
 }
 
@@ -247,6 +290,12 @@ static void record_settings(const train_args *a, ckpt_extra *x)
     snprintf(buf, sizeof buf, "%.17g", a->clip);
     ckpt_extra_set(x, "clip", buf);
     ckpt_extra_set(x, "optimizer", a->optimizer);
+    if (isnan(a->beta1)) {
+        ckpt_extra_set(x, "beta1", "");
+    } else {
+        snprintf(buf, sizeof buf, "%.17g", a->beta1);
+        ckpt_extra_set(x, "beta1", buf);
+    }
 }
 
 int train_nn(train_args *a, const cli_command *unused)
@@ -273,6 +322,7 @@ int train_nn(train_args *a, const cli_command *unused)
         loss_history_load(&c.hist, &extra);
     }
     if (cli_data_load(cmd, a->data, a->labels, a->limit, &ds)) goto out;
+    a->image_height = ds.height, a->image_width = ds.width;
     char test_spec[600];
     const char *ts = a->test;
     if (!ts && latent_dataset_test_spec(a->data, test_spec, sizeof test_spec)) ts = test_spec;
@@ -316,6 +366,7 @@ int train_nn(train_args *a, const cli_command *unused)
                    : strcmp(a->optimizer, "adamw") == 0 ? LATENT_OPT_ADAMW
                                                          : LATENT_OPT_ADAM;
     o.optim.lr = (float)a->lr;
+    if (!isnan(a->beta1)) o.optim.beta1 = (float)a->beta1;
     o.optim.clip_norm = a->clip;
     if (o.optim.kind == LATENT_OPT_ADAMW && o.optim.weight_decay == 0) o.optim.weight_decay = 0.01f;
 
