@@ -201,6 +201,10 @@ latent_status latent_classifier_accuracy(latent_model *m, const float *x, const 
 latent_status latent_frechet_distance(const float *a, int64_t na, const float *b, int64_t nb,
                                       int64_t k, double *out);
 
+/* The Fréchet distance between the classifier features of samples (n x d) and of real rows. */
+latent_status latent_samples_frechet(latent_model *classifier, const float *samples, int64_t n,
+                                     const float *real, int64_t n_real, int64_t d, double *distance);
+
 /* FID-style score of a GAN: the Fréchet distance between the classifier features of n samples
  * (seed) and of the rows of real (n_real x d); *floor (optional) is the distance between the
  * features of ref (n_ref rows, e.g. training images) and real, the value a perfect generator

@@ -35,7 +35,10 @@ void latent_rng_init(latent_rng *r, uint64_t seed, uint32_t stream, uint64_t a, 
 /* The next 32 random bits of the stream. */
 uint32_t latent_rng_u32(latent_rng *r);
 
-/* Uniform in [0, 1) with 24 random bits. */
+/* The next n words of the stream, the same as n calls of latent_rng_u32, many blocks at once. */
+void latent_rng_fill_u32(latent_rng *r, int64_t n, uint32_t *out);
+
+/* Uniform in [0, 1) with 24 random bits: (u32 >> 8) x 2^-24. */
 float latent_rng_uniform(latent_rng *r);
 
 /* Uniform in [0, 1) with 53 random bits. */

@@ -187,28 +187,37 @@ latent_status latent_classifier_accuracy(latent_model *m, const float *x, const 
     return st;
 }
 
+latent_status latent_samples_frechet(latent_model *classifier, const float *samples, int64_t n,
+                                     const float *real, int64_t n_real, int64_t d, double *distance)
+{
+    if (classifier->family != &latent_classifier_family)
+        return latent_fail(LATENT_EINVAL, "frechet: needs a classifier");
+    if (d != classifier->d)
+        return latent_fail(LATENT_EINVAL, "frechet: rows of %lld features, the classifier takes %lld",
+                           (long long)d, (long long)classifier->d);
+    if (n < 2 || n_real < 2) return latent_fail(LATENT_EINVAL, "frechet: needs at least 2 rows a side");
+    const int64_t k = classifier->code;
+    float *fa = latent_alloc((size_t)n, (size_t)k * sizeof(float), "features");
+    float *fb = latent_alloc((size_t)n_real, (size_t)k * sizeof(float), "features");
+    latent_status st = !fa || !fb ? LATENT_ENOMEM : LATENT_OK;
+    if (!st) st = latent_model_encode(classifier, real, n_real, d, fb);
+    if (!st) st = latent_model_encode(classifier, samples, n, d, fa);
+    if (!st) st = latent_frechet_distance(fa, n, fb, n_real, k, distance);
+    latent_free(fa), latent_free(fb);
+    return st;
+}
+
 latent_status latent_gan_frechet(latent_model *gan, latent_model *classifier, const float *real,
                                  int64_t n_real, const float *ref, int64_t n_ref, int64_t n,
                                  uint64_t seed, double *distance, double *floor)
 {
     if (latent_model_kind_of(gan) != LATENT_MODEL_GAN || classifier->family != &latent_classifier_family)
         return latent_fail(LATENT_EINVAL, "frechet: needs a GAN and a classifier");
-    const int64_t d = gan->d, k = classifier->code;
-    int64_t most = n > n_real ? n : n_real;
-    if (ref && n_ref > most) most = n_ref;
-    float *samples = latent_alloc((size_t)n, (size_t)d * sizeof(float), "samples");
-    float *fa = latent_alloc((size_t)most, (size_t)k * sizeof(float), "features");
-    float *fb = latent_alloc((size_t)n_real, (size_t)k * sizeof(float), "features");
-    latent_status st = !samples || !fa || !fb ? LATENT_ENOMEM : LATENT_OK;
-    if (!st) st = latent_model_sample(gan, n, seed, samples);
-    if (!st) st = latent_model_encode(classifier, real, n_real, d, fb);
-    if (!st) st = latent_model_encode(classifier, samples, n, d, fa);
-    if (!st) st = latent_frechet_distance(fa, n, fb, n_real, k, distance);
-    if (!st && floor && ref) {
-        st = latent_model_encode(classifier, ref, n_ref, d, fa);
-        if (!st) st = latent_frechet_distance(fa, n_ref, fb, n_real, k, floor);
-    }
-    latent_free(samples), latent_free(fa), latent_free(fb);
+    float *samples = latent_alloc((size_t)n, (size_t)gan->d * sizeof(float), "samples");
+    latent_status st = !samples ? LATENT_ENOMEM : latent_model_sample(gan, n, seed, samples);
+    if (!st) st = latent_samples_frechet(classifier, samples, n, real, n_real, gan->d, distance);
+    if (!st && floor && ref) st = latent_samples_frechet(classifier, ref, n_ref, real, n_real, gan->d, floor);
+    latent_free(samples);
     return st;
 }
 

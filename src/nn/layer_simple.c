@@ -102,33 +102,55 @@ const latent_layer_ops latent_act_ops = {
 
 /* ---- dropout ---- */
 
-/* The mask of slab rows [r0, r1) applied to src into dst: each row's at (seed, DROPOUT, step x
- * 256 + layer, its example in the minibatch). */
-static void dropout_rows(const latent_layer *l, const latent_pass *ps, int64_t r0, int64_t r1,
-                         const float *src, float *dst)
+/* The mask of slab rows [r0, r1), one byte per element (1: kept) in the layer's scratch: each
+ * row's from (seed, DROPOUT, step x 256 + layer, its example in the minibatch), an element
+ * dropped when its uniform (u32 >> 8) x 2^-24 is below p. */
+static void dropout_mask(const latent_layer *l, const latent_pass *ps, int64_t r0, int64_t r1,
+                         uint8_t *mask)
 {
-    const float p = cfg_of(l)->p, keep = 1.0f / (1.0f - p);
     const int64_t n = l->out_size;
+    const uint32_t t = (uint32_t)ceil((double)cfg_of(l)->p * 16777216.0);
+    uint32_t u[256];
     for (int s = 0; s < ps->slab->n; s++) {
         const latent_slab_seg *sg = &ps->slab->seg[s];
         for (int64_t r = sg->at > r0 ? sg->at : r0; r < sg->at + sg->rows && r < r1; r++) {
             latent_rng rng;
             latent_rng_init(&rng, ps->seed, LATENT_STREAM_DROPOUT, ps->step * 256 + (l->id & 255),
                             (uint32_t)(sg->row0 + r - sg->at));
-            for (int64_t j = 0; j < n; j++)
-                dst[r * n + j] = latent_rng_uniform(&rng) < p ? 0.0f : src[r * n + j] * keep;
+            for (int64_t j0 = 0; j0 < n; j0 += 256) {
+                const int64_t k = n - j0 < 256 ? n - j0 : 256;
+                latent_rng_fill_u32(&rng, k, u);
+                for (int64_t j = 0; j < k; j++) mask[r * n + j0 + j] = (u[j] >> 8) >= t;
+            }
         }
     }
+}
+
+/* dst = src where the mask keeps, scaled by 1 / (1 - p); 0 elsewhere. */
+static void apply_mask(const latent_layer *l, int64_t r0, int64_t r1, const uint8_t *mask,
+                       const float *src, float *dst)
+{
+    const float scale[2] = {0.0f, 1.0f / (1.0f - cfg_of(l)->p)};
+    for (int64_t i = r0 * l->out_size; i < r1 * l->out_size; i++)
+        dst[i] = src[i] * scale[mask[i]]; /* without a branch, so it vectorizes */
+}
+
+static int64_t dropout_scratch(const latent_layer *l, int64_t rows)
+{
+    return (rows * l->out_size + 3) / 4; /* a byte per element */
 }
 
 static void dropout_forward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io)
 {
     int64_t r0, r1;
     lk_team_split(ps->team, io->rows, &r0, &r1);
-    if (!ps->train || cfg_of(l)->p == 0.0f)
+    if (!ps->train || cfg_of(l)->p == 0.0f) {
         memcpy(io->y + r0 * l->out_size, io->x + r0 * l->out_size, (size_t)((r1 - r0) * l->out_size) * sizeof(float));
-    else
-        dropout_rows(l, ps, r0, r1, io->x, io->y);
+        return;
+    }
+    uint8_t *mask = (uint8_t *)io->scratch;
+    dropout_mask(l, ps, r0, r1, mask);
+    apply_mask(l, r0, r1, mask, io->x, io->y);
 }
 
 static void dropout_backward(const latent_layer *l, const latent_pass *ps,
@@ -142,12 +164,12 @@ static void dropout_backward(const latent_layer *l, const latent_pass *ps,
     if (cfg_of(l)->p == 0.0f)
         memcpy(dx + r0 * l->out_size, dy + r0 * l->out_size, (size_t)((r1 - r0) * l->out_size) * sizeof(float));
     else
-        dropout_rows(l, ps, r0, r1, dy, dx); /* the same mask again: a row's stream is its own */
+        apply_mask(l, r0, r1, (const uint8_t *)io->scratch, dy, dx); /* the forward pass's mask */
 }
 
 const latent_layer_ops latent_dropout_ops = {
-    .kind = "dropout", .build = same_shape, .init = no_init, .forward = dropout_forward,
-    .backward = dropout_backward, .views = no_views,
+    .kind = "dropout", .build = same_shape, .init = no_init, .scratch_floats = dropout_scratch,
+    .forward = dropout_forward, .backward = dropout_backward, .views = no_views,
 };
 
 /* ---- reshape ---- */

@@ -428,6 +428,32 @@ def variants_vae_gan_kmeans_on_fashion_mnist():
 
 
 @case("models")
+def dcgan_trains_samples_and_scores():
+    numpy = np()
+    g = tmp("dc.safetensors")
+    o = json_lines(ok("train", "dcgan", *FM, "--epochs", "1", "--limit", "256", "--batch", "64",
+                      "--gen-channels", "16,8,4", "--disc-channels", "4,8", "--save", g,
+                      "--json").stdout)
+    assert o[-1]["event"] == "done" and 0 < o[-1]["train_loss"] < 10, o
+    ok("sample", g, "--n", "8", "--png", tmp("dc.png"), "--npy", tmp("dc.npy"))
+    s = numpy.load(tmp("dc.npy"))
+    assert s.shape == (8, 784) and s.min() >= 0 and s.max() <= 1 and is_png(tmp("dc.png"))
+    fails(1, "dcgan", "encode", g, "--out", tmp("x.npy"))
+    fails(2, "kernel: an odd size", "train", "dcgan", *FM, "--kernel", "4")
+    fails(2, "does not divide", "train", "dcgan", *FM, "--gen-channels", "8,8,8,8")
+    # the Frechet distance: an untrained-looking generator far from real images, real
+    # training images as "samples" near the floor
+    d = json_lines(ok("eval", g, "--samples", "500", "--json").stdout)[-1]
+    assert d["kind"] == "dcgan" and d["samples"] == 500 and d["classifier_accuracy"] > 0.8, d
+    real = fmnist_test(2000)[1000:]
+    numpy.save(tmp("real.npy"), real)
+    r = json_lines(ok("eval", tmp("real.npy"), "--json").stdout)[-1]
+    assert r["frechet"] < 5 * r["frechet_floor"] + 1 and d["frechet"] > 10 * r["frechet"], (r, d)
+    numpy.save(tmp("bad.npy"), real[:, :100])
+    fails(1, "bad.npy", "eval", tmp("bad.npy"))
+
+
+@case("models")
 def linear_code_layer_round_trip():
     # --code-act identity: DEC's linear embedding under ReLU hidden layers. ReLU codes are never
     # negative, linear ones are; PyTorch's encoder ending in a bare Linear gives the same codes.

@@ -57,3 +57,24 @@ Test(rng, permutation_is_a_permutation)
     for (int i = 0; i < 1000; i++) seen[p[i]]++;
     for (int i = 0; i < 1000; i++) cr_expect_eq(seen[i], 1);
 }
+
+/* Filling many words at once gives the stream word by word, from any position in a block and
+ * across the 2^32 wrap of the block counter. */
+Test(rng, fill_equals_word_by_word)
+{
+    const int64_t lens[] = {0, 1, 3, 63, 64, 65, 200, 1000};
+    for (int skip = 0; skip < 6; skip++)
+        for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+            latent_rng a, b;
+            latent_rng_init(&a, 99, LATENT_STREAM_USER + 5, 7, 3);
+            if (skip == 5) a.ctr[0] = 0xFFFFFFF8u; /* the counter wraps inside the fill */
+            b = a;
+            for (int k = 0; k < skip % 5; k++) latent_rng_u32(&a), latent_rng_u32(&b);
+            uint32_t got[1000];
+            latent_rng_fill_u32(&a, lens[li], got);
+            for (int64_t i = 0; i < lens[li]; i++)
+                cr_assert_eq(got[i], latent_rng_u32(&b), "skip %d, length %lld: word %lld", skip,
+                             (long long)lens[li], (long long)i);
+            cr_assert_eq(latent_rng_u32(&a), latent_rng_u32(&b), "the stream goes on alike");
+        }
+}

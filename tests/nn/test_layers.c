@@ -412,6 +412,15 @@ Test(layers, dropout_masks)
     }
     cr_expect(dropped > 1100 && dropped < 1300, "%d of 4000 dropped", dropped);
     cr_expect_eq(wrong, 0);
+    /* the definition: row r's j-th uniform of (seed, DROPOUT, step x 256 + layer id, r) below p */
+    for (int r = 0; r < 4; r++) {
+        latent_rng g;
+        latent_rng_init(&g, 3, LATENT_STREAM_DROPOUT, 9 * 256 + 5, (uint32_t)r);
+        for (int j = 0; j < 1000; j++) {
+            const int drop = latent_rng_uniform(&g) < 0.3f;
+            cr_expect_eq(ws.out[0][r * 1000 + j] == 0.0f, drop, "row %d element %d", r, j);
+        }
+    }
     float *y = malloc(sizeof(float) * 4000);
     memcpy(y, ws.out[0], sizeof(float) * 4000);
     for (int i = 0; i < 4000; i++) ws.d[0][i] = 1.0f;

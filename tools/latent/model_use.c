@@ -24,8 +24,14 @@ int use_open(const char *cmd, const char *path, const char *need, model_use *u)
         if (!bar) break;
         p = bar + 1;
     }
+    char keys[LATENT_CONFIG_MAX][32], vals[LATENT_CONFIG_MAX][96];
+    const int nc = latent_model_config(u->m, keys, vals, LATENT_CONFIG_MAX);
+    for (int i = 0; i < nc; i++) /* the file's own kind: dcgan rather than gan */
+        if (strcmp(keys[i], "kind") == 0) k = vals[i];
+    const int rc = cli_error(cmd, EXIT_FAIL, "%s: a%s %s model; this command needs %s", path,
+                             k[0] == 'a' ? "n" : "", k, need);
     use_close(u);
-    return cli_error(cmd, EXIT_FAIL, "%s: a %s model; this command needs %s", path, k, need);
+    return rc;
 }
 
 int use_data(const char *cmd, model_use *u, const char *data, const char *labels, int64_t limit,

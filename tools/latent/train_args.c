@@ -64,7 +64,7 @@ int train_args_parse(train_args *a, int argc, char **argv)
     a->epochs = 10;
     a->batch = fam == FAMILY_GAN ? 64 : fam == FAMILY_DCGAN ? 256 : 128;
     a->lr = fam == FAMILY_GAN ? 2e-4 : fam == FAMILY_DCGAN ? 1e-4 : 1e-3;
-    a->beta1 = NAN;
+    a->beta1 = fam == FAMILY_DCGAN ? 0.9 : NAN; /* TensorFlow's tutorial: Adam's defaults */
     a->optimizer = "adam";
     a->act = fam == FAMILY_GAN ? "leaky_relu" : "relu";
     a->out_act = "sigmoid";
@@ -100,7 +100,7 @@ int train_args_parse(train_args *a, int argc, char **argv)
         OPT("optimizer", CLI_CHOICE, &a->optimizer, 0, 0, "adam|adamw|sgd", NULL,
             "optimizer (adam)"),
         OPT("beta1", CLI_REAL, &a->beta1, 0, 0.999999, NULL, "X",
-            "Adam's beta1 (0.9; gan and dcgan 0.5, as the DCGAN paper)"),
+            "Adam's beta1 (0.9; gan 0.5, as the DCGAN paper)"),
         OPT("seed", CLI_INT, &a->seed, 0, 9.2e18, NULL, "N", "random seed (0)"),
         OPT("threads", CLI_INT, &a->threads, 0, 4096, NULL, "N",
             "threads (default 0: one per physical core)"),
