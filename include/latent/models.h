@@ -43,6 +43,20 @@ typedef enum latent_noise { LATENT_NOISE_NONE = 0, LATENT_NOISE_MASK, LATENT_NOI
 /* code_act of an autoencoder that follows `act` (sigmoid for a sparse or contractive one). */
 #define LATENT_AE_CODE_AS_ACT LATENT_ACT_COUNT
 
+/* The convolutional side of an autoencoder or VAE on images of height x width x channels (rows
+ * hold their pixels in [H, W, C] order; height x width x channels = sizes[0]). n = 0: a dense
+ * model. The encoder: n Conv2d (channels[i], kernel x kernel, stride 2, padding (k - 1) / 2,
+ * the model's activation), Flatten, then the dense layers of sizes[1..]; the decoder: a Linear
+ * from the code (or z) to the last convolution's output, Unflatten, ConvTranspose2d back through
+ * channels[n-1..0] at stride 2 (output_padding 1) and a last ConvTranspose2d to `channels` at
+ * stride 1 (the Keras VAE example's shape), all as PyTorch nn.Sequential modules name them. */
+typedef struct latent_conv_config {
+    int n;
+    int64_t channels[LATENT_MAX_SIZES];
+    int kernel;                  /* odd */
+    int64_t height, width, image_channels;
+} latent_conv_config;
+
 /* Autoencoder: sizes[0] is the input width, sizes[1..n_sizes-1] the encoder; the decoder
  * mirrors it. `act` on every hidden layer; `code_act` on the code layer (the encoder's last),
  * LATENT_AE_CODE_AS_ACT by default: `act`, or sigmoid for a sparse or contractive autoencoder,
@@ -60,6 +74,7 @@ typedef struct latent_ae_config {
     float contractive;           /* lambda > 0: Jacobian penalty of the code layer wrt its input */
     latent_noise noise;          /* denoising: mask (drop with probability level) or gauss */
     float noise_level;
+    latent_conv_config conv;     /* convolutional (not with contractive) */
 } latent_ae_config;
 
 /* VAE: sizes[0] the input width, then the encoder's hidden layers; heads fc_mu and fc_logvar of
@@ -73,6 +88,7 @@ typedef struct latent_vae_config {
     float beta;
     int gaussian;                /* 0: Bernoulli decoder (logits); 1: Gaussian, fixed sigma */
     float sigma;
+    latent_conv_config conv;     /* convolutional */
 } latent_vae_config;
 
 /* GAN: G z -> gen... -> d (tanh), D d -> disc... -> 1 (leaky ReLU d_slope between). */
@@ -115,6 +131,8 @@ void latent_ae_config_default(latent_ae_config *c);
 void latent_vae_config_default(latent_vae_config *c);
 void latent_gan_config_default(latent_gan_config *c);
 void latent_dcgan_config_default(latent_dcgan_config *c);
+/* The Keras VAE example's convolutions on 28 x 28 x 1: 32 and 64 channels, kernel 3. */
+void latent_conv_config_default(latent_conv_config *c);
 
 typedef struct latent_model latent_model;
 

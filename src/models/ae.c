@@ -6,6 +6,7 @@
 #include "latent/memory.h"
 #include "latent/rng.h"
 #include "config_map.h"
+#include "conv_net.h"
 #include "model.h"
 
 void latent_ae_config_default(latent_ae_config *c)
@@ -52,7 +53,10 @@ static latent_status validate(const latent_ae_config *c)
     if (c->noise == LATENT_NOISE_GAUSS && !(c->noise_level >= 0))
         return latent_fail(LATENT_EINVAL, "ae: denoise: gauss sigma >= 0, got %g",
                            (double)c->noise_level);
-    return LATENT_OK;
+    if (c->conv.n && c->contractive > 0)
+        return latent_fail(LATENT_EINVAL, "ae: contractive: only for a dense autoencoder (its "
+                           "penalty is the code layer's Jacobian wrt the input)");
+    return latent_conv_check(&c->conv, c->sizes[0], "ae");
 }
 
 /* The family's own state: the index of the code layer and the sparsity penalty's sums. */
@@ -86,23 +90,31 @@ latent_status latent_ae_create(const latent_ae_config *c, uint64_t seed, latent_
     const int k = c->n_sizes - 1;
     m->n_groups = 1, m->n_stacks = 1;
     m->d = c->sizes[0], m->code = c->sizes[k];
-    st_of(m)->code_layer = k - 1;
-    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d), &m->buffers);
+    const latent_conv_config *cv = &c->conv;
+    latent_stack_begin(&m->stack[0], cv->n ? (latent_shape){3, {cv->height, cv->width, cv->image_channels}}
+                                           : latent_shape_1d(m->d), &m->buffers);
     char name[64];
     int idx = 0;
+    if (cv->n) st = latent_conv_encoder(m, 0, cv, c->act, c->slope, &idx);
     for (int i = 0; i < k && !st; i++) {
         latent_act act = i == k - 1 ? code_act : c->act;
         latent_seq_name(name, sizeof name, "encoder", &idx, act);
         st = latent_model_dense(m, 0, name, c->sizes[i + 1], act, c->slope);
     }
+    st_of(m)->code_layer = m->stack[0].n_layers - 1;
+    /* BCE is computed from logits: the stack's last layer stays linear */
+    const latent_act stack_out = c->loss == LATENT_LOSS_BCE ? LATENT_ACT_IDENTITY : c->out_act;
     idx = 0;
-    for (int i = k; i > 0 && !st; i--) {
-        latent_act act = i == 1 ? c->out_act : c->act;
+    /* a convolutional decoder goes from the code straight to the convolutions */
+    for (int i = cv->n ? 1 : k; i > 0 && !st; i--) {
+        const int last = i == 1 && !cv->n;
+        latent_act act = last ? c->out_act : c->act;
         latent_seq_name(name, sizeof name, "decoder", &idx, act);
-        /* BCE is computed from logits: the stack's last layer stays linear */
-        if (i == 1 && c->loss == LATENT_LOSS_BCE) act = LATENT_ACT_IDENTITY;
-        st = latent_model_dense(m, 0, name, c->sizes[i - 1], act, c->slope);
+        if (last) act = stack_out;
+        st = latent_model_dense(m, 0, name, i > 1 ? c->sizes[i - 1] : cv->n ? latent_conv_flat(cv) : m->d,
+                                act, c->slope);
     }
+    if (cv->n && !st) st = latent_conv_decoder(m, 0, cv, c->act, c->slope, stack_out, &idx);
     if (!st) st = latent_model_finish(m, seed);
     if (st) {
         latent_model_free(m);
@@ -395,6 +407,7 @@ static void config_out(const latent_model *m, latent_kv_out *kv)
     if (a->noise == LATENT_NOISE_NONE) latent_kv_put(kv, "denoise", "none");
     else latent_kv_put(kv, "denoise", "%s:%.9g", a->noise == LATENT_NOISE_MASK ? "mask" : "gauss",
                        (double)a->noise_level);
+    latent_conv_config_out(&a->conv, kv);
 }
 
 static latent_status config_in(const latent_kv_in *c, uint64_t init_seed, latent_model **out)
@@ -409,7 +422,8 @@ static latent_status config_in(const latent_kv_in *c, uint64_t init_seed, latent
         (st = latent_kv_act(c, "code_act", &a.code_act)) ||
         (st = latent_kv_f(c, "slope", &a.slope)) ||
         (st = latent_kv_f2(c, "sparse", &a.sparse_beta, &a.sparse_rho)) ||
-        (st = latent_kv_f(c, "contractive", &a.contractive)))
+        (st = latent_kv_f(c, "contractive", &a.contractive)) ||
+        (st = latent_conv_config_in(c, &a.conv)))
         return st;
     if (loss && strcmp(loss, "mse") && strcmp(loss, "bce")) return latent_kv_bad("loss", loss);
     if (loss) a.loss = strcmp(loss, "bce") == 0 ? LATENT_LOSS_BCE : LATENT_LOSS_MSE;

@@ -7,6 +7,7 @@
 #include "latent/memory.h"
 #include "latent/rng.h"
 #include "config_map.h"
+#include "conv_net.h"
 #include "model.h"
 
 extern const latent_family latent_vae_family;
@@ -37,17 +38,21 @@ latent_status latent_vae_create(const latent_vae_config *c, uint64_t seed, laten
     if (!(c->beta >= 0.0f)) return latent_fail(LATENT_EINVAL, "vae: beta: must be >= 0");
     if (c->gaussian && !(c->sigma > 0.0f))
         return latent_fail(LATENT_EINVAL, "vae: sigma: must be > 0, got %g", (double)c->sigma);
-    latent_status st;
+    latent_status st = latent_conv_check(&c->conv, c->sizes[0], "vae");
+    if (st) return st;
     latent_model *m;
     if ((st = latent_model_new(&latent_vae_family, c, sizeof *c, &m))) return st;
     m->n_groups = 1, m->n_stacks = 2;
     m->stack_group[0] = m->stack_group[1] = 0;
     m->d = c->sizes[0], m->code = c->latent;
     const int h = c->n_sizes - 1;
-    latent_stack_begin(&m->stack[0], latent_shape_1d(m->d), &m->buffers);
+    const latent_conv_config *cv = &c->conv;
+    latent_stack_begin(&m->stack[0], cv->n ? (latent_shape){3, {cv->height, cv->width, cv->image_channels}}
+                                           : latent_shape_1d(m->d), &m->buffers);
     latent_stack_begin(&m->stack[1], latent_shape_1d(c->latent), &m->buffers);
     char name[64];
     int idx = 0;
+    if (cv->n) st = latent_conv_encoder(m, 0, cv, c->act, c->slope, &idx);
     for (int i = 0; i < h && !st; i++) {
         latent_seq_name(name, sizeof name, "encoder", &idx, c->act);
         st = latent_model_dense(m, 0, name, c->sizes[i + 1], c->act, c->slope);
@@ -61,11 +66,15 @@ latent_status latent_vae_create(const latent_vae_config *c, uint64_t seed, laten
         st = latent_stack_add(&m->stack[0], &m->group[0], &heads, "heads");
     }
     idx = 0;
-    for (int i = h; i >= 0 && !st; i--) {
-        latent_act a = i == 0 ? LATENT_ACT_IDENTITY : c->act;
+    /* a convolutional decoder goes from z straight to the convolutions (the Keras example's) */
+    for (int i = cv->n ? 0 : h; i >= 0 && !st; i--) {
+        latent_act a = i == 0 && !cv->n ? LATENT_ACT_IDENTITY : c->act;
         latent_seq_name(name, sizeof name, "decoder", &idx, a);
-        st = latent_model_dense(m, 1, name, c->sizes[i], a, c->slope);
+        st = latent_model_dense(m, 1, name, i > 0 ? c->sizes[i] : cv->n ? latent_conv_flat(cv) : m->d,
+                                a, c->slope);
     }
+    /* the last transposed convolution gives the logits (or the Gaussian's mean) */
+    if (cv->n && !st) st = latent_conv_decoder(m, 1, cv, c->act, c->slope, LATENT_ACT_IDENTITY, &idx);
     if (!st) st = latent_model_finish(m, seed);
     if (st) {
         latent_model_free(m);
@@ -337,6 +346,7 @@ static void config_out(const latent_model *m, latent_kv_out *kv)
     latent_kv_put(kv, "beta", "%.9g", (double)v->beta);
     latent_kv_put(kv, "decoder", "%s", v->gaussian ? "gaussian" : "bernoulli");
     latent_kv_put(kv, "sigma", "%.9g", (double)v->sigma);
+    latent_conv_config_out(&v->conv, kv);
 }
 
 static latent_status config_in(const latent_kv_in *c, uint64_t init_seed, latent_model **out)
@@ -348,7 +358,7 @@ static latent_status config_in(const latent_kv_in *c, uint64_t init_seed, latent
     if ((st = latent_kv_list(c, "layers", &v.n_sizes, v.sizes, LATENT_MAX_SIZES)) ||
         (st = latent_kv_i64(c, "latent", &v.latent)) || (st = latent_kv_act(c, "act", &v.act)) ||
         (st = latent_kv_f(c, "slope", &v.slope)) || (st = latent_kv_f(c, "beta", &v.beta)) ||
-        (st = latent_kv_f(c, "sigma", &v.sigma)))
+        (st = latent_kv_f(c, "sigma", &v.sigma)) || (st = latent_conv_config_in(c, &v.conv)))
         return st;
     if (dec && strcmp(dec, "bernoulli") && strcmp(dec, "gaussian")) return latent_kv_bad("decoder", dec);
     v.gaussian = dec && strcmp(dec, "gaussian") == 0;

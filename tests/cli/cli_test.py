@@ -701,6 +701,71 @@ def pytorch_reproduces_dcgan_samples():
     assert err <= 1e-4, err
 
 
+def torch_conv_ends(nn, chans=(32, 64), k=3, flat_to=None, code=None, out_act=None):
+    """The convolutional encoder (to its Flatten) and decoder (from its Unflatten) of --conv."""
+    p, enc, c = (k - 1) // 2, [], 1
+    for ch in chans:
+        enc += [nn.Conv2d(c, ch, k, 2, padding=p), nn.ReLU()]
+        c = ch
+    enc.append(nn.Flatten())
+    side = 28 >> len(chans)
+    dec = [nn.Unflatten(1, (chans[-1], side, side))]
+    for ch in reversed(chans):
+        dec += [nn.ConvTranspose2d(c, ch, k, 2, padding=p, output_padding=1), nn.ReLU()]
+        c = ch
+    dec.append(nn.ConvTranspose2d(c, 1, k, 1, padding=p))
+    if out_act:
+        dec.append(out_act)
+    return enc, dec, chans[-1] * side * side
+
+
+@case("torch")
+def pytorch_reproduces_conv_autoencoders():
+    numpy = np()
+    import torch
+    from torch import nn
+    x = torch.from_numpy(fmnist_test(32))
+    # the conv AE: reconstructions
+    m = tmp("cae.safetensors")
+    ok("train", "ae", *FM, "--epochs", "1", "--limit", "256", "--conv", "--conv-channels", "8,16",
+       "--layers", "784,24,10", "--save", m, "--quiet")
+    ok("reconstruct", m, "--data", "fashion-mnist:test", "--n", "32", "--png", tmp("cae.png"),
+       "--npy", tmp("cae.npy"))
+    t, _ = read_safetensors(m)
+    enc, dec, flat = torch_conv_ends(nn, (8, 16), out_act=nn.Sigmoid())
+    model = nn.Sequential()
+    model.add_module("encoder", nn.Sequential(*enc, nn.Linear(flat, 24), nn.ReLU(), nn.Linear(24, 10), nn.ReLU()))
+    model.add_module("decoder", nn.Sequential(nn.Linear(10, flat), nn.ReLU(), *dec))
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in t.items()
+                           if not k.startswith("latent_state.")}, strict=True)
+    with torch.no_grad():
+        ref = model(x.reshape(32, 1, 28, 28)).permute(0, 2, 3, 1).reshape(32, 784).numpy()
+    err = numpy.abs(ref - numpy.load(tmp("cae.npy"))).max()
+    assert err <= 1e-5, err
+    # the conv VAE (the Keras example's shape): codes (mu) and decoder means from given z
+    v = tmp("cvae.safetensors")
+    ok("train", "vae", *FM, "--epochs", "1", "--limit", "256", "--conv", "--save", v, "--quiet")
+    ok("encode", v, "--data", "fashion-mnist:test", "--limit", "32", "--out", tmp("cvae.mu.npy"))
+    z = numpy.random.default_rng(3).standard_normal((6, 2)).astype(numpy.float32)
+    numpy.save(tmp("cvae.z.npy"), z)
+    ok("sample", v, "--z", tmp("cvae.z.npy"), "--png", tmp("cvae.png"), "--npy", tmp("cvae.dec.npy"))
+    t, _ = read_safetensors(v)
+    enc, dec, flat = torch_conv_ends(nn, (32, 64), out_act=nn.Sigmoid())
+    e = nn.Sequential(*enc, nn.Linear(flat, 16), nn.ReLU())
+    mu = nn.Linear(16, 2)
+    d = nn.Sequential(nn.Linear(2, flat), nn.ReLU(), *dec)
+    for prefix, mod in (("encoder.", e), ("fc_mu.", mu), ("decoder.", d)):
+        mod.load_state_dict({k[len(prefix):]: torch.from_numpy(a.copy()) for k, a in t.items()
+                             if k.startswith(prefix)}, strict=True)
+    with torch.no_grad():
+        ref_mu = mu(e(x.reshape(32, 1, 28, 28))).numpy()
+        ref_dec = d(torch.from_numpy(z)).permute(0, 2, 3, 1).reshape(6, 784).numpy()
+    assert numpy.abs(ref_mu - numpy.load(tmp("cvae.mu.npy"))).max() <= 1e-5
+    assert numpy.abs(ref_dec - numpy.load(tmp("cvae.dec.npy"))).max() <= 1e-5
+    fails(2, "only with --conv", "train", "ae", *FM, "--conv-channels", "8")
+    fails(2, "contractive", "train", "ae", *FM, "--conv", "--contractive", "0.1")
+
+
 # ---------------------------------------------------------------- files of earlier versions
 LEGACY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "legacy")
 LEGACY_NN = ("ae", "ae_sparse_denoise", "ae_contractive_bce", "ae_linear_code", "vae",

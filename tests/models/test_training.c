@@ -16,11 +16,16 @@ static latent_model *make(latent_model_kind kind, int variant)
         c.n_sizes = 3, c.sizes[0] = 50, c.sizes[1] = 24, c.sizes[2] = 8;
         if (variant == 1) c.sparse_beta = 0.1f, c.noise = LATENT_NOISE_MASK, c.noise_level = 0.2f;
         if (variant == 2) c.contractive = 0.1f, c.loss = LATENT_LOSS_BCE;
+        if (variant == 3) { /* convolutional on 8 x 8 images, sparse and denoising */
+            c.sizes[0] = 64, c.sparse_beta = 0.1f, c.noise = LATENT_NOISE_MASK, c.noise_level = 0.2f;
+            c.conv = (latent_conv_config){2, {4, 6}, 3, 8, 8, 1};
+        }
         st = latent_ae_create(&c, 11, &m);
     } else if (kind == LATENT_MODEL_VAE) {
         latent_vae_config c;
         latent_vae_config_default(&c);
         c.sizes[0] = 50, c.sizes[1] = 24, c.latent = 4;
+        if (variant == 1) c.sizes[0] = 64, c.conv = (latent_conv_config){2, {4, 6}, 3, 8, 8, 1};
         st = latent_vae_create(&c, 11, &m);
     } else if (variant == 0) {
         latent_gan_config c;
@@ -40,10 +45,13 @@ static latent_model *make(latent_model_kind kind, int variant)
     return m;
 }
 
-/* The width of the rows each test model takes (a DCGAN's images need even sides). */
+/* The width of the rows each test model takes (convolutions' images need even sides). */
 static int64_t width_of(latent_model_kind kind, int variant)
 {
-    return kind == LATENT_MODEL_GAN && variant ? 64 : 50;
+    return (kind == LATENT_MODEL_GAN && variant) || (kind == LATENT_MODEL_AE && variant == 3) ||
+                   (kind == LATENT_MODEL_VAE && variant == 1)
+               ? 64 /* images of 8 x 8 */
+               : 50;
 }
 
 static void train(latent_model *m, const float *x, int64_t n, int64_t epochs)
@@ -86,6 +94,8 @@ Test(determinism, ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 0); }
 Test(determinism, sparse_denoising_ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 1); }
 Test(determinism, contractive_ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 2); }
 Test(determinism, vae_threads) { same_bytes_for_threads(LATENT_MODEL_VAE, 0); }
+Test(determinism, conv_ae_threads) { same_bytes_for_threads(LATENT_MODEL_AE, 3); }
+Test(determinism, conv_vae_threads) { same_bytes_for_threads(LATENT_MODEL_VAE, 1); }
 Test(determinism, gan_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 0); }
 Test(determinism, dcgan_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 1); }
 Test(determinism, dcgan_d_steps_threads) { same_bytes_for_threads(LATENT_MODEL_GAN, 2); }
@@ -137,6 +147,8 @@ Test(threads, ae_small_batches) { small_batches(LATENT_MODEL_AE, 0); }
 Test(threads, sparse_denoising_ae_small_batches) { small_batches(LATENT_MODEL_AE, 1); }
 Test(threads, contractive_ae_small_batches) { small_batches(LATENT_MODEL_AE, 2); }
 Test(threads, vae_small_batches) { small_batches(LATENT_MODEL_VAE, 0); }
+Test(threads, conv_ae_small_batches) { small_batches(LATENT_MODEL_AE, 3); }
+Test(threads, conv_vae_small_batches) { small_batches(LATENT_MODEL_VAE, 1); }
 Test(threads, gan_small_batches) { small_batches(LATENT_MODEL_GAN, 0); }
 Test(threads, dcgan_small_batches) { small_batches(LATENT_MODEL_GAN, 1); }
 
@@ -199,6 +211,8 @@ static void resume_equals_straight(latent_model_kind kind, int variant)
 
 Test(resume, ae) { resume_equals_straight(LATENT_MODEL_AE, 1); }
 Test(resume, vae) { resume_equals_straight(LATENT_MODEL_VAE, 0); }
+Test(resume, conv_ae) { resume_equals_straight(LATENT_MODEL_AE, 3); }
+Test(resume, conv_vae) { resume_equals_straight(LATENT_MODEL_VAE, 1); }
 Test(resume, gan) { resume_equals_straight(LATENT_MODEL_GAN, 0); }
 Test(resume, dcgan) { resume_equals_straight(LATENT_MODEL_GAN, 1); }
 

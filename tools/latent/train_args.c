@@ -79,7 +79,7 @@ int train_args_parse(train_args *a, int argc, char **argv)
     a->max_iter = 300;
     a->tol = 1e-4;
     a->algorithm = "lloyd";
-    a->kernel = 5;
+    a->kernel = fam == FAMILY_DCGAN ? 5 : 3;
     a->slope = 0.3;
     a->dropout = 0.3;
 
@@ -133,6 +133,11 @@ int train_args_parse(train_args *a, int argc, char **argv)
             "contractive AE: Jacobian penalty weight"),
         OPT("denoise", CLI_STR, &a->denoise, 0, 0, NULL, "mask:NU|gauss:SIGMA",
             "denoising AE: input corruption"),
+        OPT("conv", CLI_FLAG, &a->conv, 0, 0, NULL, NULL,
+            "convolutional: strided convolutions before the dense layers, transposed ones after"),
+        OPT("conv-channels", CLI_INTS, &a->conv_channels, 1, 65536, NULL, "32,64",
+            "--conv: each stride-2 convolution's channels"),
+        OPT("kernel", CLI_INT, &a->kernel, 1, 15, NULL, "K", "--conv: kernels K x K, K odd (3)"),
     };
     cli_option vae[] = {
         OPT("layers", CLI_INTS, &a->layers, 1, 1 << 20, NULL, "784,400",
@@ -143,6 +148,11 @@ int train_args_parse(train_args *a, int argc, char **argv)
             "decoder likelihood (bernoulli)"),
         OPT("act", CLI_CHOICE, &a->act, 0, 0, "relu|leaky_relu|sigmoid|tanh", NULL,
             "hidden activation (relu)"),
+        OPT("conv", CLI_FLAG, &a->conv, 0, 0, NULL, NULL,
+            "convolutional (the Keras VAE example: --layers 784,16 --latent 2 unless given)"),
+        OPT("conv-channels", CLI_INTS, &a->conv_channels, 1, 65536, NULL, "32,64",
+            "--conv: each stride-2 convolution's channels"),
+        OPT("kernel", CLI_INT, &a->kernel, 1, 15, NULL, "K", "--conv: kernels K x K, K odd (3)"),
     };
     cli_option gan[] = {
         OPT("z", CLI_INT, &a->z, 1, 1 << 20, NULL, "N", "noise dimensions (100)"),
@@ -213,6 +223,10 @@ int train_args_parse(train_args *a, int argc, char **argv)
     a->given_clip = cli_given(&cmd, "clip");
     a->given_layers = cli_given(&cmd, "layers");
     a->given_beta1 = cli_given(&cmd, "beta1");
+    a->given_latent = cli_given(&cmd, "latent");
+    if ((a->conv_channels.n || cli_given(&cmd, "kernel")) && !a->conv && fam != FAMILY_DCGAN)
+        return cli_error(name, EXIT_USAGE, "--%s: only with --conv",
+                         a->conv_channels.n ? "conv-channels" : "kernel");
     for (int i = (int)(sizeof common / sizeof *common); i < n; i++)
         if (all[i].given) a->family_options[a->n_family_options++] = all[i].name;
     /* k-means has no resumable state: its options cannot be checked against a checkpoint. */

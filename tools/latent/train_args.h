@@ -34,7 +34,10 @@ typedef struct train_args {
     /* gan (dcgan: z and d_steps too) */
     int64_t z, d_steps;
     cli_ints gen, disc;
-    /* dcgan */
+    /* ae, vae: convolutional */
+    int conv;
+    cli_ints conv_channels;
+    /* dcgan (and --kernel for ae/vae --conv) */
     cli_ints gen_channels, disc_channels;
     int64_t kernel;
     double slope, dropout, label_smoothing;
@@ -45,7 +48,7 @@ typedef struct train_args {
     const char *init, *algorithm;
     /* which options were typed: --resume takes the rest from the checkpoint */
     int given_data, given_test, given_limit, given_epochs, given_batch, given_lr, given_optimizer,
-        given_seed, given_clip, given_layers, given_beta1;
+        given_seed, given_clip, given_layers, given_beta1, given_latent;
     /* the family options typed (names without "--"): with --resume each must equal the
      * checkpoint's configuration */
     const char *family_options[TRAIN_FAMILY_OPTIONS_MAX];

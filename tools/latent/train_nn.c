@@ -90,6 +90,22 @@ static void on_step(void *user, int64_t epoch, int64_t rows_done, double mean_lo
     progress_step(&c->p, epoch, rows_done, mean_loss);
 }
 
+static int copy_list(const char *cmd, const char *option, const cli_ints *v, int64_t *dst, int *n);
+static void image_shape(const train_args *a, int64_t d, int64_t *h, int64_t *w, int64_t *ch);
+
+/* --conv: the convolutions of an ae or vae on the images of --data. */
+static int conv_config(const char *cmd, train_args *a, int64_t d, latent_conv_config *c)
+{
+    latent_conv_config_default(c);
+    if (!a->conv) {
+        memset(c, 0, sizeof *c);
+        return 0;
+    }
+    image_shape(a, d, &c->height, &c->width, &c->image_channels);
+    c->kernel = (int)a->kernel;
+    return copy_list(cmd, "conv-channels", &a->conv_channels, c->channels, &c->n);
+}
+
 static latent_status build_ae(const char *cmd, train_args *a, int64_t d, latent_model **m, int *usage)
 {
     latent_ae_config c;
@@ -110,6 +126,7 @@ static latent_status build_ae(const char *cmd, train_args *a, int64_t d, latent_
         c.noise = a->denoise_gauss ? LATENT_NOISE_GAUSS : LATENT_NOISE_MASK;
         c.noise_level = (float)a->denoise_level;
     }
+    if ((*usage = conv_config(cmd, a, d, &c.conv))) return LATENT_EINVAL;
     return latent_ae_create(&c, (uint64_t)a->seed, m);
 }
 
@@ -117,12 +134,14 @@ static latent_status build_vae(const char *cmd, train_args *a, int64_t d, latent
 {
     latent_vae_config c;
     latent_vae_config_default(&c);
+    if (a->conv) c.sizes[1] = 16; /* the Keras VAE example's dense layer and latent size */
     if (a->given_layers) {
         c.n_sizes = a->layers.n;
         for (int i = 0; i < a->layers.n; i++) c.sizes[i] = a->layers.v[i];
     }
     c.sizes[0] = d;
-    c.latent = a->latent;
+    c.latent = a->conv && !a->given_latent ? 2 : a->latent;
+    if ((*usage = conv_config(cmd, a, d, &c.conv))) return LATENT_EINVAL;
     c.beta = (float)a->beta;
     c.gaussian = strcmp(a->decoder, "gaussian") == 0;
     if ((*usage = parse_act(cmd, "act", a->act, &c.act))) return LATENT_EINVAL;
