@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job for a newcomer: set up a fresh Debian 12 machine, build latent, train an
 # autoencoder on Fashion-MNIST and show what it learned (reconstructions, clusters of its codes,
-# anomaly scores), then a VAE whose samples show what it can generate. Output in ./out/.
+# anomaly scores), then a VAE whose samples show what it can generate, and a short DCGAN run
+# (300 steps). Output in ./out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
@@ -30,5 +31,12 @@ $latent train vae --data fashion-mnist --layers 784,400 --latent 20 --epochs "$e
 $latent sample "$out/vae.safetensors" --n 64 --png "$out/vae_samples.png"
 $latent reconstruct "$out/vae.safetensors" --data fashion-mnist:test --n 64 --png "$out/vae_reconstructions.png"
 echo
+echo "== DCGAN (TensorFlow's tutorial model), 300 steps of 256 images"
+$latent train dcgan --data fashion-mnist --limit 38400 --epochs "${DCGAN_EPOCHS:-2}" --seed 1 \
+    --save "$out/dcgan.safetensors"
+$latent sample "$out/dcgan.safetensors" --n 64 --png "$out/dcgan_samples.png"
+$latent eval "$out/dcgan.safetensors" --samples 2000
+echo
 echo "Written to $out/: ae.safetensors (loads in PyTorch), ae.loss.png, ae_reconstructions.png,"
-echo "ae_clusters.npy, ae_anomaly_scores.npy, vae.safetensors, vae.loss.png, vae_samples.png, vae_reconstructions.png"
+echo "ae_clusters.npy, ae_anomaly_scores.npy, vae.safetensors, vae.loss.png, vae_samples.png,"
+echo "vae_reconstructions.png, dcgan.safetensors, dcgan.loss.png, dcgan_samples.png"

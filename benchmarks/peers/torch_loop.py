@@ -22,7 +22,10 @@ def parse(description, lr, betas=(0.9, 0.999)):
     p.add_argument("--json", action="store_true", help="accepted for symmetry; output is always JSON")
     p.add_argument("--layers", default=None,
                    help="input size, then the hidden layers (ae: down to the code; vae: the encoder)")
-    p.add_argument("--latent", type=int, default=20, help="vae: latent dimensions")
+    p.add_argument("--latent", type=int, default=None, help="vae: latent dimensions (20; --conv 2)")
+    p.add_argument("--conv", action="store_true",
+                   help="vae: latent's --conv model (the Keras VAE example: conv 32, 64 3x3 s2, "
+                   "dense 16, latent 2; Linear to 7x7x64, ConvTranspose2d 64, 32 s2, 1 s1)")
     args = p.parse_args()
     args.betas = (args.beta1, betas[1])
     return args

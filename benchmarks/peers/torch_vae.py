@@ -1,4 +1,5 @@
-# PyTorch peer: the VAE (default 784-400-20) with a Bernoulli (logits) decoder, Adam 1e-3.
+# PyTorch peer: the VAE (default 784-400-20) with a Bernoulli (logits) decoder, Adam 1e-3; with
+# --conv, latent's convolutional VAE (the Keras VAE example's layers, PyTorch's padding).
 import os
 import sys
 
@@ -12,7 +13,8 @@ def main():
     nn = torch.nn
     F = nn.functional
 
-    widths, L = torch_loop.sizes(args, "784,400"), args.latent
+    widths = torch_loop.sizes(args, "784,16" if args.conv else "784,400")
+    L = args.latent if args.latent is not None else 2 if args.conv else 20
 
     def mlp(path):
         """Linear layers along path with ReLU between them (none after the last)."""
@@ -21,13 +23,25 @@ def main():
             out += [nn.Linear(path[i], path[i + 1])] + ([nn.ReLU()] if i < len(path) - 2 else [])
         return nn.Sequential(*out)
 
+    def conv_ends():
+        enc = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3, 2, padding=1), nn.ReLU(),
+                            nn.Conv2d(32, 64, 3, 2, padding=1), nn.ReLU(), nn.Flatten(),
+                            mlp([64 * 7 * 7] + widths[1:]))
+        dec = nn.Sequential(nn.Linear(L, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+                            nn.ConvTranspose2d(64, 64, 3, 2, padding=1, output_padding=1), nn.ReLU(),
+                            nn.ConvTranspose2d(64, 32, 3, 2, padding=1, output_padding=1), nn.ReLU(),
+                            nn.ConvTranspose2d(32, 1, 3, 1, padding=1), nn.Flatten())
+        return enc, dec
+
     class VAE(nn.Module):
         def __init__(self):
             super().__init__()
-            self.enc = mlp(widths)
+            if args.conv:
+                self.enc, self.dec = conv_ends()
+            else:
+                self.enc, self.dec = mlp(widths), mlp([L] + widths[::-1])
             self.mu = nn.Linear(widths[-1], L)
             self.logvar = nn.Linear(widths[-1], L)
-            self.dec = mlp([L] + widths[::-1])
 
         def forward(self, x):
             h = F.relu(self.enc(x))
@@ -59,7 +73,8 @@ def main():
         return {"test_loss": total / test.shape[0], "test_metric": "neg_elbo_nats"}
 
     torch_loop.run(args, torch, train, step, evaluate,
-                   {"model": "vae", "layers": ",".join(map(str, widths)), "latent": L})
+                   {"model": "conv_vae" if args.conv else "vae", "layers": ",".join(map(str, widths)),
+                    "latent": L})
 
 
 if __name__ == "__main__":
