@@ -454,6 +454,41 @@ def dcgan_trains_samples_and_scores():
 
 
 @case("models")
+def compare_two_runs():
+    numpy = np()
+    a, b, c = tmp("cmp_a.safetensors"), tmp("cmp_b.safetensors"), tmp("cmp_c.safetensors")
+    ok("train", "ae", *FM, "--epochs", "1", "--limit", "300", "--layers", "784,16", "--save", a, "--quiet")
+    ok("train", "ae", *FM, "--epochs", "1", "--limit", "300", "--layers", "784,16", "--save", b,
+       "--quiet", "--threads", "1")
+    ok("train", "ae", *FM, "--epochs", "1", "--limit", "300", "--layers", "784,16", "--save", c,
+       "--quiet", "--lr", "0.0011")
+    o = json_lines(ok("compare", a, b, "--json").stdout)
+    assert o[-1]["within"] == 1 and o[-1]["differ"] == 0 and "equal" in o[-1]["verdict"], o[-1]
+    assert o[0]["event"] == "machines" and "threads=1" in o[0]["b"], o[0]  # why files may differ
+    p = run("compare", a, c)
+    assert p.returncode == 1 and "DIFFERENT" in p.stdout.splitlines()[-1], p.stdout
+    t = json_lines(run("compare", a, c, "--json").stdout)
+    w = [x for x in t if x.get("name") == "encoder.0.weight"][0]
+    ta, _ = read_safetensors(a)
+    tc, _ = read_safetensors(c)
+    diff = numpy.abs(ta["encoder.0.weight"].astype(numpy.float64) - tc["encoder.0.weight"])
+    assert abs(w["max_abs"] - diff.max()) <= 1e-8 * diff.max(), (w, diff.max())  # JSON: 9 digits
+    assert w["differ"] == int((diff > 0).sum()), w
+    assert sum(int(v) for v in w["ulp_histogram"].split(",")) == diff.size, w
+    ok("compare", a, c, "--rtol", "10", "--atol", "1")   # within a loose tolerance
+    x = numpy.arange(12, dtype=numpy.float32).reshape(3, 4)
+    numpy.save(tmp("x.npy"), x)
+    y = x.copy()
+    y[1, 2] = numpy.nextafter(y[1, 2], numpy.float32(100))
+    numpy.save(tmp("y.npy"), y)
+    r = json_lines(run("compare", tmp("x.npy"), tmp("y.npy"), "--json").stdout)
+    assert r[0]["first"] == 6 and r[0]["max_ulp"] == 1 and r[-1]["within"] == 0, r
+    numpy.save(tmp("z.npy"), x.reshape(4, 3))
+    fails(1, "DIFFERENT", "compare", tmp("x.npy"), tmp("z.npy"))
+    fails(2, "two model files or two .npy", "compare", a, tmp("x.npy"))
+
+
+@case("models")
 def linear_code_layer_round_trip():
     # --code-act identity: DEC's linear embedding under ReLU hidden layers. ReLU codes are never
     # negative, linear ones are; PyTorch's encoder ending in a bare Linear gives the same codes.

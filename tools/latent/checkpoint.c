@@ -1,7 +1,9 @@
 /* Model files for the command: the library's, its settings under "cli.", its messages. */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 #include "checkpoint.h"
+#include "latent/isa.h"
 #include "options.h"
 
 static void cli_key(char *buf, size_t size, const char *key) { snprintf(buf, size, "cli.%s", key); }
@@ -21,6 +23,28 @@ const char *ckpt_extra_get(const ckpt_extra *e, const char *key)
 }
 
 void ckpt_extra_free(ckpt_extra *e) { latent_extra_free(e); }
+
+const char *ckpt_arch(void)
+{
+#if defined(__x86_64__)
+    return "x86_64";
+#elif defined(__aarch64__)
+    return "aarch64";
+#else
+    return "other";
+#endif
+}
+
+void ckpt_machine(ckpt_extra *e)
+{
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", omp_get_max_threads());
+    ckpt_extra_set(e, "arch", ckpt_arch());
+    ckpt_extra_set(e, "isa", latent_isa_name(latent_isa_active()));
+    ckpt_extra_set(e, "compiler", __VERSION__);
+    ckpt_extra_set(e, "version", LATENT_VERSION);
+    ckpt_extra_set(e, "threads", threads);
+}
 
 int ckpt_save(const char *cmd, const char *path, latent_model *m, int with_state,
               const ckpt_extra *extra)

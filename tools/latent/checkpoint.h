@@ -17,6 +17,13 @@ const char *ckpt_extra_get(const ckpt_extra *e, const char *key);
 void ckpt_extra_free(ckpt_extra *e);
 
 /* Writes the model (weights, optimizer moments when with_state) and its configuration. */
+/* "x86_64" or "aarch64": what this binary was built for. */
+const char *ckpt_arch(void);
+
+/* Records the machine a file is written on (cli.arch, cli.isa, cli.compiler, cli.version,
+ * cli.threads), so `latent compare` can say why two files differ. */
+void ckpt_machine(ckpt_extra *e);
+
 int ckpt_save(const char *cmd, const char *path, latent_model *m, int with_state,
               const ckpt_extra *extra);
 

@@ -2,6 +2,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "checkpoint.h"
 #include "commands.h"
 #include "jsonl.h"
 #include "latent/latent.h"
@@ -38,6 +39,8 @@ int cmd_info(int argc, char **argv)
         jsonl j;
         jsonl_begin(&j, "info");
         jsonl_str(&j, "version", LATENT_VERSION);
+        jsonl_str(&j, "arch", ckpt_arch());
+        jsonl_str(&j, "compiler", __VERSION__);
         jsonl_str(&j, "isa_detected", detected);
         jsonl_str(&j, "isa_used", used);
         jsonl_strs(&j, "isa_supported", supported, nsup);
@@ -67,7 +70,7 @@ int cmd_info(int argc, char **argv)
         jsonl_end(&j);
         return EXIT_OK;
     }
-    printf("latent %s\n", LATENT_VERSION);
+    printf("latent %s (%s, compiler %s)\n", LATENT_VERSION, ckpt_arch(), __VERSION__);
     printf("isa detected:   %s\nisa used:       %s\nisa supported: ", detected, used);
     for (int i = 0; i < nsup; i++) printf(" %s", supported[i]);
     printf("\nk-means screen: %s\n", screen);

@@ -14,5 +14,6 @@ int cmd_bench(int argc, char **argv);
 /* latent bench train (called by cmd_bench). */
 int bench_train(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

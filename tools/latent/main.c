@@ -12,7 +12,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"info", cmd_info, "CPU, instruction sets, cores, caches, NUMA nodes and threads"},
-    {"train", cmd_train, "train an autoencoder, VAE, GAN or k-means (ae|vae|gan|kmeans)"},
+    {"train", cmd_train, "train an autoencoder, VAE, GAN, DCGAN or k-means (ae|vae|gan|dcgan|kmeans)"},
     {"eval", cmd_eval, "a trained model's metrics on a dataset"},
     {"sample", cmd_sample, "draw samples from a VAE or GAN (PNG grid, .npy)"},
     {"reconstruct", cmd_reconstruct, "reconstructions of an AE or VAE as a PNG grid"},
@@ -21,6 +21,7 @@ static const struct {
     {"anomaly", cmd_anomaly, "anomaly scores (reconstruction error) as .npy"},
     {"bench", cmd_bench, "benchmarks: gemm, kernels"},
     {"selftest", cmd_selftest, "run the kernel conformance cases on this CPU"},
+    {"compare", cmd_compare, "two model files or .npy arrays, tensor by tensor (x86 vs ARM ...)"},
 };
 
 static void usage(FILE *to)

@@ -112,6 +112,7 @@ int train_kmeans(const train_args *a)
         ckpt_extra_set(&extra, "seed", seedbuf);
         ckpt_extra_set(&extra, "algorithm", a->algorithm);
         ckpt_extra_set(&extra, "data", a->data);
+        ckpt_machine(&extra);
         if (latent_kmeans_save(a->save, res.centers, res.k, res.d, &extra) != LATENT_OK)
             rc = cli_error(cmd, EXIT_FAIL, "%s", latent_last_error());
         ckpt_extra_free(&extra);

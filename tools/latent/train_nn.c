@@ -362,6 +362,7 @@ int train_nn(train_args *a, const cli_command *unused)
     }
     rc = EXIT_FAIL;
     record_settings(a, &extra);
+    ckpt_machine(&extra);
     if (ds.height > 0) {
         char hb[32], wb[32];
         snprintf(hb, sizeof hb, "%lld", (long long)ds.height);
