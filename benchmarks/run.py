@@ -33,10 +33,12 @@ SCALING_K = 256  # the k of the scaling section's k-means (falls back to the lar
 
 # What each mode measures. limit: training rows (0 = all 60000); the test set is always whole.
 MODES = {
-    "quick": {"reps": 3, "train_limit": 10000, "epochs": {"ae": 1, "vae": 1, "gan": 1},
+    "quick": {"reps": 3, "train_limit": 10000,
+              "epochs": {"ae": 1, "vae": 1, "gan": 1, "dcgan": 1, "conv_vae": 1},
               "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 10, "kmeans_tol": 1e-4,
               "init_k": [10, 100], "gemm_reps": 1, "gemm_rounds": 3},
-    "full": {"reps": 5, "train_limit": 0, "epochs": {"ae": 10, "vae": 10, "gan": 2},
+    "full": {"reps": 5, "train_limit": 0,
+             "epochs": {"ae": 10, "vae": 10, "gan": 2, "dcgan": 1, "conv_vae": 10},
              "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 300, "kmeans_tol": 1e-4,
              "init_k": [10, 100, 256, 1000], "gemm_reps": 3, "gemm_rounds": 5},
 }
@@ -54,6 +56,10 @@ TRAIN_TASKS = {
     "gan": {"latent": ["train", "gan", "--z", "100", "--gen", "256,512", "--disc", "512,256",
                        "--optimizer", "adam", "--lr", "2e-4", "--batch", "256"],
             "peer": "torch_gan.py", "metric": "D loss, last epoch", "quality": "d_loss"},
+    "dcgan": {"latent": ["train", "dcgan", "--batch", "256"],
+              "peer": "torch_dcgan.py", "metric": "D loss, last epoch", "quality": "d_loss"},
+    "conv_vae": {"latent": ["train", "vae", "--conv", "--batch", "256"], "peer_args": ["--conv"],
+                 "peer": "torch_vae.py", "metric": "test negative ELBO (nats/example)"},
 }
 
 
@@ -209,7 +215,10 @@ class Suite:
     # ---- sections ----
     def training(self, threads_list):
         spec = self.train_spec()
+        chosen = self.args.models.split(",") if self.args.models else list(TRAIN_TASKS)
         for model, t in TRAIN_TASKS.items():
+            if model not in chosen:
+                continue
             epochs = self.cfg["epochs"][model]
             for threads in threads_list:
                 task = {"section": "training", "name": f"{model} epoch, {threads} thr", "model": model,
@@ -218,12 +227,13 @@ class Suite:
                         "rows": self.cfg["train_limit"] or 60000}
                 common = ["--epochs", str(epochs), "--threads", str(threads),
                           "--seed", str(self.args.seed), "--json"]
-                lacks = self.latent.lacks("train", model)
+                lacks = self.latent.lacks(*t["latent"][:2])
                 latent_cmd = lacks or (lambda ctx, t=t, common=common: [
                     self.latent.path, *t["latent"], "--data", spec,
                     "--test", "fashion-mnist:test", *common])
                 peer_cmd = (lambda ctx, t=t, common=common: [
-                    PYTHON, os.path.join(PEERS, t["peer"]), "--data", spec, *common])
+                    PYTHON, os.path.join(PEERS, t["peer"]), *t.get("peer_args", []), "--data", spec,
+                    *common])
                 env = thread_env(threads)
                 log(f"training {model} at {threads} threads, {epochs} epoch(s)")
                 self.add(measure(task, {
@@ -442,6 +452,7 @@ def main():
     p.add_argument("--gemm-program", default=os.path.join(ROOT, "build", "benchmarks", "gemm_vs_openblas"),
                    help="the latent-vs-OpenBLAS sgemm program (default build/benchmarks/gemm_vs_openblas)")
     p.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
+    p.add_argument("--models", help="training: comma-separated models of " + ",".join(TRAIN_TASKS))
     p.add_argument("--reps", type=int, help="repetitions of each measurement")
     p.add_argument("--threads", help="thread counts for the training section, e.g. 1,2")
     p.add_argument("--kmeans-k", help="k values for k-means, e.g. 10,256")

@@ -79,6 +79,7 @@ static latent_status build_generator(latent_model *m, const latent_dcgan_config 
     int idx = 0;
     latent_dense_setup(&l, bh * bw * c->gen[0], LATENT_ACT_IDENTITY, 0.0f);
     latent_dense_no_bias(&l);
+    latent_dense_glorot(&l);
     if ((st = add(m, G, "generator", idx++, &l))) return st;
     latent_batchnorm_setup(&l, c->bn_eps, c->bn_momentum);
     if ((st = add(m, G, "generator", idx++, &l))) return st;
@@ -90,6 +91,7 @@ static latent_status build_generator(latent_model *m, const latent_dcgan_config 
         const int last = i == c->n_gen, s = i == 1 && !last ? 1 : 2;
         latent_conv_setup(&l, 1, last ? c->channels : c->gen[i], k, k, s, s, p, p, p - (s - 1),
                           p - (s - 1), 0, last ? LATENT_ACT_TANH : LATENT_ACT_IDENTITY, 0.0f);
+        latent_conv_glorot(&l);
         if ((st = add(m, G, "generator", idx++, &l))) return st;
         if (last) break;
         latent_batchnorm_setup(&l, c->bn_eps, c->bn_momentum);
@@ -108,6 +110,7 @@ static latent_status build_discriminator(latent_model *m, const latent_dcgan_con
     int idx = 0;
     for (int i = 0; i < c->n_disc; i++) {
         latent_conv_setup(&l, 0, c->disc[i], k, k, 2, 2, p, p, p, p, 1, LATENT_ACT_LEAKY_RELU, c->slope);
+        latent_conv_glorot(&l); /* the tutorial's (Keras's) draw: He's is 8x wider on the first */
         if ((st = add(m, D, "discriminator", idx, &l))) return st;
         idx += 2; /* Conv2d, LeakyReLU */
         latent_dropout_setup(&l, c->dropout);
@@ -116,6 +119,7 @@ static latent_status build_discriminator(latent_model *m, const latent_dcgan_con
     latent_reshape_setup(&l, latent_shape_1d(m->stack[D].layer[m->stack[D].n_layers - 1].out_size), 1);
     if ((st = add(m, D, "discriminator", idx++, &l))) return st;
     latent_dense_setup(&l, 1, LATENT_ACT_IDENTITY, 0.0f);
+    latent_dense_glorot(&l);
     return add(m, D, "discriminator", idx, &l);
 }
 

@@ -9,6 +9,8 @@
 
 _Static_assert(sizeof(latent_conv) <= LATENT_LAYER_CFG, "conv settings fit a layer");
 
+void latent_conv_glorot(latent_layer *l) { ((latent_conv *)l->cfg)->glorot = 1; }
+
 const latent_conv *latent_conv_of(const latent_layer *l) { return (const latent_conv *)l->cfg; }
 static latent_conv *cfg(latent_layer *l) { return (latent_conv *)l->cfg; }
 
@@ -102,14 +104,15 @@ static int64_t scratch_floats(const latent_layer *l, int64_t rows)
     return 2 * weight_count(c) + (int64_t)lk_conv_wbuf_floats(&c->geo, g_rows(c));
 }
 
-/* He-uniform for the ReLU family, Glorot-uniform otherwise, from the fan-in (in channels x
+/* He-uniform for the ReLU family (unless glorot), Glorot-uniform otherwise, from the fan-in (in channels x
  * taps) and fan-out (out channels x taps); zero biases. */
 static void init(const latent_layer *l, float *w, float *buf, uint64_t seed, uint64_t id)
 {
     (void)buf;
     const latent_conv *c = latent_conv_of(l);
     const double taps = (double)c->kh * c->kw, fin = (double)c->in_c * taps, fout = (double)c->out_c * taps;
-    int he = c->act == LATENT_ACT_RELU || c->act == LATENT_ACT_LEAKY_RELU || c->act == LATENT_ACT_SOFTPLUS;
+    int he = !c->glorot && (c->act == LATENT_ACT_RELU || c->act == LATENT_ACT_LEAKY_RELU ||
+                            c->act == LATENT_ACT_SOFTPLUS);
     double bound = he ? sqrt(6.0 / fin) : sqrt(6.0 / (fin + fout));
     latent_rng r;
     latent_rng_init(&r, seed, LATENT_STREAM_INIT, id, 0);

@@ -22,6 +22,7 @@ typedef struct latent_conv {
     int bias;
     latent_act act;
     float slope;
+    int glorot;              /* 1: Glorot-uniform whatever the activation (Keras's default) */
     int64_t w_off, b_off;    /* the weight, and the bias (-1: none) */
     lk_conv_geom geo;        /* the correlation: conv2d from x to y, conv_transpose2d from y to x */
 } latent_conv;
@@ -34,6 +35,9 @@ extern const latent_layer_ops latent_conv_ops;
 void latent_conv_setup(latent_layer *l, int transposed, int64_t out_c, int kh, int kw, int sh,
                        int sw, int pad_h, int pad_w, int pad_h2, int pad_w2, int bias,
                        latent_act act, float slope);
+
+/* Initial weights Glorot-uniform even before a ReLU (as Keras draws them), not He-uniform. */
+void latent_conv_glorot(latent_layer *l);
 
 /* The convolution settings of a conv layer. */
 const latent_conv *latent_conv_of(const latent_layer *l);

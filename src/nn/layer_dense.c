@@ -9,6 +9,8 @@
 
 _Static_assert(sizeof(latent_dense) <= LATENT_LAYER_CFG, "dense settings fit a layer");
 
+void latent_dense_glorot(latent_layer *l) { ((latent_dense *)l->cfg)->glorot = 1; }
+
 const latent_dense *latent_dense_of(const latent_layer *l) { return (const latent_dense *)l->cfg; }
 static latent_dense *cfg(latent_layer *l) { return (latent_dense *)l->cfg; }
 
@@ -66,8 +68,8 @@ static void init(const latent_layer *l, float *w, float *buf, uint64_t seed, uin
 {
     (void)buf;
     const latent_dense *d = latent_dense_of(l);
-    int he = d->act == LATENT_ACT_RELU || d->act == LATENT_ACT_LEAKY_RELU ||
-             d->act == LATENT_ACT_SOFTPLUS;
+    int he = !d->glorot && (d->act == LATENT_ACT_RELU || d->act == LATENT_ACT_LEAKY_RELU ||
+                            d->act == LATENT_ACT_SOFTPLUS);
     double bound = he ? sqrt(6.0 / (double)d->in) : sqrt(6.0 / (double)(d->in + d->out));
     latent_rng r;
     latent_rng_init(&r, seed, LATENT_STREAM_INIT, id, 0);

@@ -10,6 +10,7 @@ typedef struct latent_dense {
     float slope;             /* leaky ReLU slope */
     int64_t w_off, b_off;    /* offsets of W and b in the group (b_off -1: no bias) */
     int no_bias;
+    int glorot;              /* 1: Glorot-uniform whatever the activation (Keras's default) */
     /* files: 0, or 2 to show the rows as two modules of out / 2 rows each (the VAE's fc_mu and
      * fc_logvar, which train as one layer) */
     int split;
@@ -20,6 +21,9 @@ extern const latent_layer_ops latent_dense_ops;
 
 /* Makes l a dense layer of `out` features with a fused activation (named and built by the stack). */
 void latent_dense_setup(latent_layer *l, int64_t out, latent_act act, float slope);
+
+/* Initial weights Glorot-uniform even before a ReLU (as Keras draws them), not He-uniform. */
+void latent_dense_glorot(latent_layer *l);
 
 /* Without a bias (nn.Linear(bias=False)). */
 void latent_dense_no_bias(latent_layer *l);
