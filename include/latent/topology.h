@@ -44,6 +44,9 @@ latent_status latent_topology_get(latent_topology *out);
 /* One OpenMP thread per physical core (at least 1). */
 int latent_threads_default(void);
 
+/* 1 when this build reads the machine through hwloc (0: built with -Dhwloc=disabled). */
+int latent_topology_has_hwloc(void);
+
 /* The number of threads latent's parallel loops use (latent_threads_default until set). */
 int latent_threads(void);
 

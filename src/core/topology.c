@@ -1,5 +1,10 @@
-/* Machine topology from hwloc, thread count and per-core binding, and cache-derived GEMM blocking. */
+/* Machine topology from hwloc, thread count and per-core binding, and cache-derived GEMM blocking.
+ * Built without hwloc (-Dhwloc=disabled: the aarch64 build that runs under qemu-user, where a
+ * program linked with libhwloc hangs at its second thread), it counts the CPUs the OS reports
+ * and binds nothing. */
+#if LATENT_HAVE_HWLOC
 #include <hwloc.h>
+#endif
 #include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,7 +17,11 @@
 
 enum { MAX_THREADS = 4096 };
 
+#if LATENT_HAVE_HWLOC
 static hwloc_topology_t topo;      /* NULL when hwloc could not read the machine */
+#else
+static void *topo;                 /* always NULL: no hwloc */
+#endif
 static latent_topology machine;    /* the static part, filled once */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -21,6 +30,7 @@ static int bound_core[MAX_THREADS];
 static int nbound;
 static char binding[160];
 
+#if LATENT_HAVE_HWLOC
 static void read_cache(hwloc_obj_type_t type, latent_cache *c)
 {
     hwloc_obj_t o = hwloc_get_obj_by_type(topo, type, 0);
@@ -33,34 +43,56 @@ static void read_cache(hwloc_obj_type_t type, latent_cache *c)
                                  : 0;
 }
 
+/* Fills m from hwloc; 0 when hwloc could not read the machine. */
+static int load_hwloc(latent_topology *m)
+{
+    if (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0) {
+        if (topo) hwloc_topology_destroy(topo);
+        topo = NULL;
+        return 0;
+    }
+    m->from_hwloc = 1;
+    m->packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+    m->cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    m->pus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    m->numa_nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+    for (int i = 0; i < m->numa_nodes; i++) {
+        hwloc_obj_t n = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        if (n && n->attr) m->numa_memory += (int64_t)n->attr->numanode.local_memory;
+    }
+    hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
+    const char *model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
+    if (!model) model = hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo), "CPUModel");
+    if (model) snprintf(m->cpu_model, sizeof m->cpu_model, "%s", model);
+    read_cache(HWLOC_OBJ_L1CACHE, &m->l1d);
+    read_cache(HWLOC_OBJ_L2CACHE, &m->l2);
+    read_cache(HWLOC_OBJ_L3CACHE, &m->l3);
+    return 1;
+}
+#endif
+
 static void load(void)
 {
     latent_topology *m = &machine;
-    if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
-        m->from_hwloc = 1;
-        m->packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
-        m->cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-        m->pus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-        m->numa_nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-        for (int i = 0; i < m->numa_nodes; i++) {
-            hwloc_obj_t n = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)i);
-            if (n && n->attr) m->numa_memory += (int64_t)n->attr->numanode.local_memory;
-        }
-        hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
-        const char *model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
-        if (!model) model = hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo), "CPUModel");
-        if (model) snprintf(m->cpu_model, sizeof m->cpu_model, "%s", model);
-        read_cache(HWLOC_OBJ_L1CACHE, &m->l1d);
-        read_cache(HWLOC_OBJ_L2CACHE, &m->l2);
-        read_cache(HWLOC_OBJ_L3CACHE, &m->l3);
-    } else {
-        /* hwloc failed (a restricted container): count what the OS says, bind nothing */
-        if (topo) hwloc_topology_destroy(topo);
-        topo = NULL;
+#if LATENT_HAVE_HWLOC
+    const int from_hwloc = load_hwloc(m);
+#else
+    const int from_hwloc = 0;
+#endif
+    if (!from_hwloc) {
+        /* no hwloc, or it failed (a restricted container): count what the OS says, bind nothing */
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         m->packages = 1;
         m->cores = m->pus = n > 0 ? (int)n : 1;
         m->numa_nodes = 1;
+#ifdef _SC_LEVEL1_DCACHE_SIZE
+        /* glibc's cache sizes (CPUID on x86; 0 where it cannot tell), for the GEMM blocking */
+        const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE),
+                   l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+        if (l1 > 0) m->l1d.size = l1, m->l1d.instances = m->cores;
+        if (l2 > 0) m->l2.size = l2;
+        if (l3 > 0) m->l3.size = l3, m->l3.instances = 1;
+#endif
     }
     if (m->packages < 1) m->packages = 1;
     if (m->cores < 1) m->cores = m->pus > 0 ? m->pus : 1;
@@ -76,6 +108,8 @@ int latent_threads_default(void)
     ensure();
     return machine.cores;
 }
+
+int latent_topology_has_hwloc(void) { return LATENT_HAVE_HWLOC; }
 
 int latent_threads(void)
 {
@@ -97,11 +131,16 @@ int latent_thread_core(int t)
  * siblings stay free for the OS to use, and each thread keeps its own core's caches. */
 static int bind_self(int t)
 {
+#if LATENT_HAVE_HWLOC
     int core = t % machine.cores;
     hwloc_obj_t c = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)core);
     if (!c || !c->cpuset) return -1;
     if (hwloc_set_cpubind(topo, c->cpuset, HWLOC_CPUBIND_THREAD) != 0) return -1;
     return core;
+#else
+    (void)t;
+    return -1;
+#endif
 }
 
 latent_status latent_set_threads(int n)
@@ -118,7 +157,8 @@ latent_status latent_set_threads(int n)
         snprintf(binding, sizeof binding, "by the OpenMP runtime (OMP_PROC_BIND=%s OMP_PLACES=%s)",
                  pb ? pb : "", pl ? pl : "");
     } else if (!topo) {
-        snprintf(binding, sizeof binding, "not bound (hwloc could not read the machine)");
+        snprintf(binding, sizeof binding, LATENT_HAVE_HWLOC ? "not bound (hwloc could not read the machine)"
+                                                            : "not bound (built without hwloc)");
     } else {
         /* libgomp and libomp keep their worker threads between regions of the same size, so
          * binding them once here holds for every later region with n threads. */

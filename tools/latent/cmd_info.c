@@ -77,7 +77,8 @@ int cmd_info(int argc, char **argv)
     printf("cpu:            %s\n", t.cpu_model[0] ? t.cpu_model : "(unknown)");
     printf("topology:       %d package(s), %d core(s), %d hardware thread(s), SMT %d, %d NUMA "
            "node(s)%s\n", t.packages, t.cores, t.pus, t.smt, t.numa_nodes,
-           t.from_hwloc ? " (hwloc)" : " (sysconf; hwloc failed)");
+           t.from_hwloc ? " (hwloc)" : latent_topology_has_hwloc() ? " (sysconf; hwloc failed)"
+                                                                    : " (sysconf; built without hwloc)");
     printf("caches:         L1d %lld KiB, L2 %lld KiB (per %d core(s)), L3 %lld KiB x %d\n",
            (long long)t.l1d.size >> 10, (long long)t.l2.size >> 10, t.l2.cores_sharing,
            (long long)t.l3.size >> 10, t.l3.instances);
