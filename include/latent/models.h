@@ -158,6 +158,9 @@ typedef struct latent_train_options {
     latent_step_fn on_step;      /* optional: after each minibatch (progress bars) */
     int64_t *thread_work;        /* optional, one slot per thread: the GEMM multiply-adds each
                                   * thread did are added to its slot (how evenly work spreads) */
+    const volatile int *stop;    /* optional: once *stop is nonzero (a signal handler's Ctrl-C),
+                                  * training ends after the step under way, LATENT_OK, the state
+                                  * where it stopped (a later call resumes from there) */
 } latent_train_options;
 
 void latent_train_options_default(latent_model_kind kind, latent_train_options *o);

@@ -317,6 +317,7 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
                 cfg->on_step(cfg->user, state->epoch + 1, (int64_t)rows_done, sum[0] / rows_done);
             state->step++;
             state->batch_in_epoch = k + 1;
+            if (cfg->stop && *cfg->stop) goto done; /* resumable from here */
         }
         state->epoch++;
         state->batch_in_epoch = 0;

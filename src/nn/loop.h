@@ -81,6 +81,7 @@ typedef struct latent_loop_config {
     void *user;
     latent_step_fn on_step;      /* optional */
     int64_t *thread_work;        /* optional: per-thread GEMM multiply-adds (latent_loop_step) */
+    const volatile int *stop;    /* optional: nonzero ends training after the step under way */
 } latent_loop_config;
 
 /* Trains for cfg->epochs epochs from *state (updated as it goes): shuffles each epoch with the
