@@ -193,8 +193,9 @@ latent_status latent_model_anomaly(latent_model *m, const float *x, int64_t n, i
                                    uint64_t seed, float *scores);
 /* out: n x d samples in [0, 1] (VAE: decoder mean at z ~ N(0, I); GAN: (G(z) + 1) / 2). */
 latent_status latent_model_sample(latent_model *m, int64_t n, uint64_t seed, float *out);
-/* out: n x d what the model makes of the codes z (n x code, code = latent_model_code_dim): VAE
- * decoder means, GAN (G(z) + 1) / 2 (batch norms with their running statistics). */
+/* out: n x d what the model makes of the codes z (n x code, code = latent_model_code_dim): an
+ * autoencoder's decoder output, VAE decoder means, GAN (G(z) + 1) / 2 (batch norms with their
+ * running statistics). */
 latent_status latent_model_decode(latent_model *m, const float *z, int64_t n, int64_t code,
                                   float *out);
 

@@ -182,20 +182,23 @@ class _Encoder(_Model):
         return -loss[0]
 
 
-class _Generator(_Model):
+class _Decoder(_Model):
+    def inverse_transform(self, Z):
+        """What the model makes of codes Z (n x code_dim_): an autoencoder's decoder output, a
+        VAE's decoder means, a GAN's (G(z) + 1) / 2."""
+        self._require()
+        Z = floats(Z, "Z", width=self.code_dim_)
+        out = self._out(Z.shape[0], self.n_features_in_)
+        check(lib.latent_model_decode(self._handle, fptr(Z), Z.shape[0], Z.shape[1], fptr(out)))
+        return out
+
+
+class _Generator(_Decoder):
     def sample(self, n, random_state=0):
         """n samples in [0, 1] (a VAE's decoder means at z ~ N(0, I), a GAN's (G(z) + 1) / 2)."""
         self._require()
         out = self._out(int(n), self.n_features_in_)
         check(lib.latent_model_sample(self._handle, int(n), int(random_state), fptr(out)))
-        return out
-
-    def inverse_transform(self, Z):
-        """What the model makes of codes Z (n x code_dim_): decoder means, or generator outputs."""
-        self._require()
-        Z = floats(Z, "Z", width=self.code_dim_)
-        out = self._out(Z.shape[0], self.n_features_in_)
-        check(lib.latent_model_decode(self._handle, fptr(Z), Z.shape[0], Z.shape[1], fptr(out)))
         return out
 
 
@@ -210,7 +213,7 @@ def _conv_config(conv, conv_channels, kernel, image_shape, d):
             "width": w, "channels": c}
 
 
-class Autoencoder(_Encoder):
+class Autoencoder(_Encoder, _Decoder):
     """A dense or convolutional autoencoder (plain, sparse, contractive, denoising)."""
     _kind, _family = 0, "ae"
     _params = ("layers", "act", "code_act", "out_act", "loss", "sparse", "contractive", "denoise",

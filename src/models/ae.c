@@ -391,6 +391,24 @@ static void eval_chunk(latent_model *m, latent_work *w, const float *x, int64_t 
     }
 }
 
+/* The decoder half from given codes (latent_model_decode): reconstructions in data space. */
+static void decode_chunk(latent_model *m, latent_work *w, const float *x, int64_t row0,
+                         int64_t rows, void *argv)
+{
+    (void)x;
+    const latent_sample_arg *a = argv;
+    const latent_stack *net = &m->stack[0];
+    const int L = net->n_layers, cl = st_of(m)->code_layer;
+    latent_stack_ws *ws = &w->ws[0];
+    latent_solo_pass sp;
+    latent_stack_forward(net, latent_model_weights(m, 0), ws, cl + 1, L, a->z + row0 * m->code,
+                         rows, latent_solo(&sp, rows));
+    const float *out = ws->out[L - 1];
+    float *dst = a->out + row0 * m->d;
+    if (cfg_of(m)->loss == LATENT_LOSS_BCE) lk_active()->act_fwd[LATENT_ACT_SIGMOID](rows * m->d, out, dst, 0.0f);
+    else memcpy(dst, out, (size_t)(rows * m->d) * sizeof(float));
+}
+
 /* ---- the configuration map ---- */
 
 static void config_out(const latent_model *m, latent_kv_out *kv)
@@ -447,6 +465,7 @@ const latent_family latent_ae_family = {
     .rows_factor = {1, 1},
     .plan = plan,
     .eval = eval_chunk,
+    .decode = decode_chunk,
     .reserve = reserve,
     .release = release,
     .config_out = config_out,

@@ -377,13 +377,14 @@ latent_status latent_model_sample(latent_model *m, int64_t n, uint64_t seed, flo
 latent_status latent_model_decode(latent_model *m, const float *z, int64_t n, int64_t code,
                                   float *out)
 {
-    if (!m->family->sample)
-        return latent_fail(LATENT_EINVAL, "decode: a%s %s model has no decoder or generator (use "
-                           "vae or gan)", m->family->name[0] == 'a' ? "n" : "", m->family->name);
+    latent_chunk_fn fn = m->family->decode ? m->family->decode : m->family->sample;
+    if (!fn)
+        return latent_fail(LATENT_EINVAL, "decode: a%s %s model has no decoder or generator",
+                           m->family->name[0] == 'a' ? "n" : "", m->family->name);
     if (code != m->code)
         return latent_fail(LATENT_EINVAL, "decode: the codes have %lld dimensions, the model's %lld",
                            (long long)code, (long long)m->code);
     if (n <= 0) return latent_fail(LATENT_EINVAL, "decode: no codes");
     latent_sample_arg a = {0, out, z};
-    return latent_model_chunks(m, NULL, n, m->d, m->family->sample, &a);
+    return latent_model_chunks(m, NULL, n, m->d, fn, &a);
 }

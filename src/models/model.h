@@ -67,6 +67,8 @@ struct latent_family {
     latent_plan_fn plan;               /* a training step; NULL: it trains otherwise */
     latent_chunk_fn eval;              /* evaluation (codes, reconstructions, losses); NULL: none */
     latent_chunk_fn sample;            /* samples from the prior (arg: latent_sample_arg); NULL: none */
+    latent_chunk_fn decode;            /* data from given codes (latent_sample_arg with z); NULL:
+                                        * sample does it when it has a z */
     /* Its own buffers for a step of n_shards shards (may be NULL). */
     latent_status (*reserve)(latent_model *m, int n_shards);
     /* Frees m->priv (may be NULL: nothing beyond free()). */

@@ -96,6 +96,7 @@ def test_autoencoder_fit_codes_scores_and_files(tmp_path):
     assert s.shape == (20,)
     assert np.allclose(s[:10], ((rec - X[:10]) ** 2).mean(1), rtol=1e-4, atol=1e-7)
     assert len(ae.history_) == 2 and ae.history_[1]["loss"][0] < ae.history_[0]["loss"][0]
+    assert np.array_equal(ae.inverse_transform(codes[:10]), rec)  # the decoder half alone
     path = tmp_path / "ae.safetensors"
     ae.save(path)
     back = latent.load(path)

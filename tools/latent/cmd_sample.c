@@ -33,7 +33,8 @@ int cmd_sample(int argc, char **argv)
     if (!png) return cli_error("sample", EXIT_USAGE, "--png OUT.png is required");
     if (cli_parse_only) return EXIT_OK;
     model_use u;
-    if (use_open("sample", cmd.pos[0], "vae|gan", &u)) return EXIT_FAIL;
+    /* given codes, an autoencoder's decoder makes pictures of them too */
+    if (use_open("sample", cmd.pos[0], zfile ? "ae|vae|gan" : "vae|gan", &u)) return EXIT_FAIL;
     rc = EXIT_FAIL;
     latent_array z = {0};
     float *x = NULL;
