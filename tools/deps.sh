@@ -3,7 +3,7 @@
 install_deps() {
     local pkgs="meson ninja-build pkg-config gcc libc6-dev libcriterion-dev libhwloc-dev zlib1g-dev libpng-dev dataset-fashion-mnist python3 python3-numpy"
     case ${1:-} in
-        test) pkgs="$pkgs clang libclang-rt-14-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross libgomp1-arm64-cross qemu-user valgrind python3-torch python3-sklearn python3-pytest" ;;
+        test) pkgs="$pkgs clang libclang-rt-14-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross libgomp1-arm64-cross qemu-user valgrind python3-torch python3-sklearn python3-pytest libopenmpi-dev openmpi-bin" ;;
         bench) pkgs="$pkgs python3-torch python3-sklearn python3-faiss libopenblas-dev python3-matplotlib" ;;
     esac
     local missing=""

@@ -8,5 +8,6 @@
 #include "latent/memory.h"
 #include "latent/rng.h"
 #include "latent/topology.h"
+#include "latent/comm.h"
 
 #endif

@@ -159,7 +159,8 @@ static latent_status reserve_shared(latent_model *m, int n_shards)
 
 latent_pass latent_batch_pass(const latent_batch *b, const lk_team *team, const latent_slab *slab)
 {
-    latent_pass ps = {team, slab, 1, b->sync, b->n_shards, b->rows, b->seed, (uint64_t)b->step};
+    latent_pass ps = {team, slab, 1, b->sync, b->n_shards, b->rows, b->seed, (uint64_t)b->step,
+                      b->shard_lo};
     return ps;
 }
 

@@ -44,9 +44,12 @@ typedef struct latent_slab {
 latent_slab latent_slab_one(latent_slab_seg *seg, int shard, int64_t rows, int64_t row0);
 
 /* The barrier every thread of a training step meets: what a layer that needs the whole
- * minibatch (batch statistics) waits at, between its per-shard sums and their use. */
+ * minibatch (batch statistics) waits at, between its per-shard sums and their use. share is
+ * that barrier for per-shard values: shard s's `bytes` at base + s * bytes, written by the
+ * shard's slab before it, are everywhere after it (on every rank of an MPI job). */
 typedef struct latent_sync {
     void (*wait)(const struct latent_sync *s);
+    void (*share)(const struct latent_sync *s, void *base, int64_t bytes);
 } latent_sync;
 
 /* What a pass over a layer sees: the team that runs it, the slab of rows, and the mode. */
@@ -58,6 +61,7 @@ typedef struct latent_pass {
     int n_shards;            /* shards of the whole minibatch (0: the slab's) */
     int64_t total_rows;      /* rows of the whole minibatch on this stack (0: the slab's) */
     uint64_t seed, step;     /* the random streams of a training pass (dropout) */
+    int first_shard;         /* the first shard of this process's part of the minibatch */
 } latent_pass;
 
 /* The shards and rows of the whole minibatch a pass belongs to. */

@@ -105,9 +105,10 @@ static void forward(const latent_layer *l, const latent_pass *ps, const latent_l
             shard_sums(b, sg, io->x, NULL, NULL, NULL, c0, c1, part, part + C);
         }
         lk_team_sync(team);
-        if (ps->sync) ps->sync->wait(ps->sync);
-        int owner = 0; /* the slab that holds shard 0 keeps the running statistics */
-        for (int s = 0; s < ps->slab->n; s++) owner |= ps->slab->seg[s].shard == 0;
+        if (ps->sync) ps->sync->share(ps->sync, io->shared, 2 * C * (int64_t)sizeof(double));
+        /* the slab that holds the process's first shard keeps the running statistics */
+        int owner = 0;
+        for (int s = 0; s < ps->slab->n; s++) owner |= ps->slab->seg[s].shard == ps->first_shard;
         for (int64_t c = c0; c < c1; c++) {
             double s1 = 0.0, s2 = 0.0;
             for (int s = 0; s < shards; s++) s1 += io->shared[(int64_t)s * 2 * C + c], s2 += io->shared[(int64_t)s * 2 * C + C + c];
@@ -162,7 +163,7 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
     }
     if (!dx) return;
     lk_team_sync(team);
-    if (ps->sync) ps->sync->wait(ps->sync);
+    if (ps->sync) ps->sync->share(ps->sync, shared, 2 * C * (int64_t)sizeof(double));
     const double n = (double)latent_pass_rows(ps) * (double)b->pix;
     for (int64_t c = c0; c < c1; c++) {
         double s1 = 0.0, s2 = 0.0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "latent/memory.h"
+#include "src/core/comm.h"
 #include "loop.h"
 #include "latent/rng.h"
 #include "simd/fp_mode.h"
@@ -70,6 +71,10 @@ typedef struct step_ctx {
     latent_optim_plan plan;  /* the optimizer step under way */
     int swapped;             /* its one shard's gradient became g without a copy */
     int64_t *thread_work;    /* NULL, or each thread's GEMM multiply-adds, added */
+    int rank, ranks;         /* this process in the MPI job, and the job's size (1: alone) */
+    const int *bound;        /* the reduction tree's nodes, one per rank that has shards ... */
+    int n_nodes;             /* ... and their number */
+    int64_t *part_at, *part_bytes; /* ranks x 2: scratch for one allgather's layout */
     char where[96];
 } step_ctx;
 
@@ -81,6 +86,32 @@ static void sync_all(const step_ctx *c)
 }
 
 static void sync_wait(const latent_sync *s) { sync_all((const step_ctx *)s); }
+
+/* Thread 0 of the step: per-shard values (shard s's `bytes` at base + s * bytes) of every
+ * rank's shards to every rank. */
+static latent_status share_shards(step_ctx *c, void *base, int64_t bytes)
+{
+    for (int r = 0; r < c->ranks; r++) {
+        const int has = r < c->n_nodes;
+        c->part_at[r] = has ? c->bound[r] * bytes : 0;
+        c->part_bytes[r] = has ? (c->bound[r + 1] - c->bound[r]) * bytes : 0;
+    }
+    return latent_comm_allgather(base, c->part_at, c->part_bytes);
+}
+
+static int is_thread0(const step_ctx *c) { return c->threads == 1 || omp_get_thread_num() == 0; }
+
+static void sync_share(const latent_sync *s, void *base, int64_t bytes)
+{
+    step_ctx *c = (step_ctx *)s;
+    sync_all(c);
+    if (c->ranks == 1) return;
+    if (is_thread0(c)) {
+        latent_status st = share_shards(c, base, bytes);
+        if (st && !c->status) c->status = st;
+    }
+    sync_all(c);
+}
 
 /* Thread `tid`'s part [*c0, *c1) of a group's chunks. */
 static void chunk_range(const step_ctx *c, const latent_params *p, int tid, int64_t *c0, int64_t *c1)
@@ -122,8 +153,28 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
     int64_t c0, c1;
     chunk_range(c, p, tid, &c0, &c1);
     /* chunk by chunk, so each is summed while it is still in L1 */
+    if (c->ranks > 1) {
+        /* this rank's node of the tree, every rank's nodes to every rank, then the tree above
+         * them: the same sums, in the same order, as one process adds */
+        if (c->rank < c->n_nodes)
+            latent_params_reduce_range(p, c->bound[c->rank], c->bound[c->rank + 1],
+                                       p->node_g + (int64_t)c->rank * p->n, c0, c1);
+        sync_all(c);
+        if (tid == 0) {
+            for (int r = 0; r < c->ranks; r++) {
+                c->part_at[r] = (int64_t)r * p->n * (int64_t)sizeof(float);
+                c->part_bytes[r] = r < c->n_nodes ? p->n * (int64_t)sizeof(float) : 0;
+            }
+            c->status = latent_comm_allgather(p->node_g, c->part_at, c->part_bytes);
+        }
+        sync_all(c);
+        if (c->status) return;
+    }
     for (int64_t k = c0; k < c1; k++) {
-        if (!c->swapped) latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
+        if (c->ranks > 1)
+            latent_params_reduce_nodes(p, c->b->n_shards, c->bound, c->n_nodes, k, k + 1);
+        else if (!c->swapped)
+            latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
         chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
     }
     sync_all(c);
@@ -165,8 +216,11 @@ static void step_phases(step_ctx *c, int tid)
         run_slab(c, ph->run, tid);
         sync_all(c);
         if (tid == 0) {
-            if (ph->after) c->status = ph->after(c->model, c->b);
-            c->swapped = ph->update && latent_params_reduce_by_swap(ph->update, c->b->n_shards);
+            for (int i = 0; i < 2 && c->ranks > 1 && !c->status; i++)
+                if (ph->share[i].base) c->status = share_shards(c, ph->share[i].base, ph->share[i].bytes);
+            if (ph->after && !c->status) c->status = ph->after(c->model, c->b);
+            c->swapped = ph->update && c->ranks == 1 &&
+                         latent_params_reduce_by_swap(ph->update, c->b->n_shards);
         }
         sync_all(c);
         if (c->status) return;
@@ -186,7 +240,8 @@ static void step_member(step_ctx *c, int tid)
     lk_fp_restore(fp);
 }
 
-/* Team t's slab: shards t, t + teams, ... in order, their rows side by side from segs[at]. */
+/* Team t's slab: this process's shards lo + t, lo + t + teams, ... in order, their rows side
+ * by side from segs[at]. */
 static void lay_out(latent_batch *b, int teams, latent_slab *slabs, latent_slab_seg *segs)
 {
     int at = 0;
@@ -196,7 +251,7 @@ static void lay_out(latent_batch *b, int teams, latent_slab *slabs, latent_slab_
         sl->seg = segs + at;
         sl->n = 0;
         sl->rows = 0;
-        for (int s = t; s < b->n_shards; s += teams) {
+        for (int s = b->shard_lo + t; s < b->shard_hi; s += teams) {
             const int64_t row0 = (int64_t)s * LATENT_SHARD_ROWS;
             const int64_t rows = b->rows - row0 < LATENT_SHARD_ROWS ? b->rows - row0 : LATENT_SHARD_ROWS;
             segs[at + sl->n++] = (latent_slab_seg){s, sl->rows, rows, row0};
@@ -214,13 +269,32 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     if (b->n_shards < 1 || b->n_shards > LATENT_MAX_SHARDS)
         return latent_fail(LATENT_EINVAL, "train: a minibatch of %lld rows is %d shards (1 to %d)",
                            (long long)b->rows, b->n_shards, LATENT_MAX_SHARDS);
-    step_ctx c = {.sync = {sync_wait}, .model = model, .b = b, .thread_work = thread_work};
+    step_ctx c = {.sync = {sync_wait, sync_share}, .model = model, .b = b,
+                  .thread_work = thread_work};
     snprintf(c.where, sizeof c.where, "epoch %lld, step %lld", (long long)b->epoch + 1,
              (long long)b->step + 1);
     /* Never a region inside another one: called inside a region, the step runs on its thread. */
     c.threads = omp_get_level() > 0 ? 1 : omp_get_max_threads();
     if (c.threads < 1) c.threads = 1;
-    c.team_size = latent_team_size_for(b->n_shards, c.threads);
+    /* In an MPI job this rank runs one node of the reduction tree (none when shards are fewer
+     * than ranks). */
+    c.rank = latent_comm_rank(), c.ranks = latent_comm_size();
+    enum { STACK_RANKS = 16 };
+    int stack_bound[STACK_RANKS + 1];
+    int64_t stack_part[2 * STACK_RANKS];
+    int *bound = c.ranks > STACK_RANKS ? latent_alloc((size_t)c.ranks + 1, sizeof *bound, "shard nodes") : stack_bound;
+    int64_t *part = c.ranks > STACK_RANKS ? latent_alloc(2 * (size_t)c.ranks, sizeof *part, "rank parts") : stack_part;
+    if (!bound || !part) {
+        if (bound != stack_bound) latent_free(bound);
+        if (part != stack_part) latent_free(part);
+        return LATENT_ENOMEM;
+    }
+    c.n_nodes = latent_shard_nodes(b->n_shards, c.ranks, bound);
+    c.bound = bound, c.part_at = part, c.part_bytes = part + c.ranks;
+    b->shard_lo = c.rank < c.n_nodes ? bound[c.rank] : b->n_shards;
+    b->shard_hi = c.rank < c.n_nodes ? bound[c.rank + 1] : b->n_shards;
+    const int own = b->shard_hi - b->shard_lo;
+    c.team_size = latent_team_size_for(own, c.threads);
     const int teams = c.threads / c.team_size;
     /* small layouts on the stack, large ones on the heap */
     enum { STACK_TEAMS = 16, STACK_SEGS = 64 };
@@ -229,7 +303,7 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     latent_slab_seg stack_segs[STACK_SEGS];
     lk_barrier *barriers = teams > STACK_TEAMS ? latent_alloc((size_t)teams, sizeof *barriers, "team barriers") : stack_barriers;
     latent_slab *slabs = teams > STACK_TEAMS ? latent_alloc((size_t)teams, sizeof *slabs, "slabs") : stack_slabs;
-    latent_slab_seg *segs = b->n_shards > STACK_SEGS ? latent_alloc((size_t)b->n_shards, sizeof *segs, "slab segments") : stack_segs;
+    latent_slab_seg *segs = own > STACK_SEGS ? latent_alloc((size_t)own, sizeof *segs, "slab segments") : stack_segs;
     latent_status st = LATENT_OK;
     if (!barriers || !slabs || !segs) {
         st = LATENT_ENOMEM;
@@ -238,8 +312,11 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     lay_out(b, teams, slabs, segs);
     for (int i = 0; i < teams; i++) lk_barrier_init(&barriers[i]);
     c.barriers = barriers, c.slabs = slabs, c.n_slabs = teams;
-    b->sync = teams > 1 ? &c.sync : NULL; /* what whole-minibatch statistics wait at */
+    /* what whole-minibatch statistics wait at: other slabs, or other ranks */
+    b->sync = teams > 1 || c.ranks > 1 ? &c.sync : NULL;
     if ((st = plan(model, b, c.phase, &c.n_phases))) goto out;
+    for (int k = 0; k < c.n_phases && c.ranks > 1; k++)
+        if (c.phase[k].update && (st = latent_params_reserve_nodes(c.phase[k].update, c.ranks))) goto out;
     if (c.threads == 1) {
         step_member(&c, 0);
         st = c.status;
@@ -259,7 +336,7 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
                 step_ctx c1 = c;
                 c1.threads = c1.team_size = c1.n_slabs = 1;
                 lay_out(b, 1, slabs, segs);
-                b->sync = NULL;
+                b->sync = c.ranks > 1 ? &c1.sync : NULL;
                 c1.status = plan(model, b, c1.phase, &c1.n_phases);
                 if (!c1.status) step_member(&c1, 0);
                 c.status = c1.status;
@@ -271,6 +348,8 @@ out:
     if (barriers != stack_barriers) latent_free(barriers);
     if (slabs != stack_slabs) latent_free(slabs);
     if (segs != stack_segs) latent_free(segs);
+    if (bound != stack_bound) latent_free(bound);
+    if (part != stack_part) latent_free(part);
     return st;
 }
 

@@ -19,6 +19,7 @@ typedef struct latent_batch {
     int n_slabs;             /* slabs the step runs at once (one per team) ... */
     int64_t slab_rows;       /* ... of at most this many rows */
     const latent_sync *sync; /* the barrier of every thread of the step (NULL: one slab) */
+    int shard_lo, shard_hi;  /* the shards this process runs (all of them but in an MPI job) */
 } latent_batch;
 
 /* Work on one slab: rows of one or more shards side by side (slab->seg). Every member of `team`
@@ -31,13 +32,22 @@ typedef void (*latent_slab_fn)(void *model, const latent_batch *b, const latent_
  * (losses, whole-minibatch statistics) into b and the model. */
 typedef latent_status (*latent_after_fn)(void *model, latent_batch *b);
 
+/* Per-shard values `run` writes and `after` reads: shard s's `bytes` at base + s * bytes. */
+typedef struct latent_shard_span {
+    void *base;
+    int64_t bytes;
+} latent_shard_span;
+
 /* One phase of a training step: `run` on every slab, then `after`, then, when `update` is set,
- * that group's shard gradients reduced and an optimizer step with `optim`. */
+ * that group's shard gradients reduced and an optimizer step with `optim`. In an MPI job each
+ * rank runs its own shards, and the `share` spans (base NULL: none) reach every rank before
+ * `after`. */
 typedef struct latent_phase {
     latent_slab_fn run;
     latent_after_fn after;             /* may be NULL */
     latent_params *update;             /* may be NULL */
     const latent_optim_config *optim;
+    latent_shard_span share[2];
 } latent_phase;
 
 #define LATENT_MAX_PHASES 4

@@ -80,6 +80,7 @@ void latent_params_free(latent_params *p)
     latent_free(p->w);
     latent_free(p->g);
     latent_free(p->shard_g);
+    latent_free(p->node_g);
     latent_free(p->m);
     latent_free(p->v);
     latent_free(p->chunk_stat);
@@ -98,24 +99,43 @@ int64_t latent_params_chunks(const latent_params *p)
     return (p->n + LATENT_UPDATE_CHUNK - 1) / LATENT_UPDATE_CHUNK;
 }
 
+/* The nodes of the tree whose sums come from elsewhere (NULL: none): node i is shards
+ * [bound[i], bound[i + 1]), its sum at sum + i * stride. */
+typedef struct tree_nodes {
+    const int *bound;
+    int n;
+    const float *sum;
+    int64_t stride;
+} tree_nodes;
+
+static const float *known_node(const tree_nodes *k, int lo, int hi)
+{
+    if (!k) return NULL;
+    for (int i = 0; i < k->n; i++)
+        if (k->bound[i] == lo && k->bound[i + 1] == hi) return k->sum + (int64_t)i * k->stride;
+    return NULL;
+}
+
 /* Shards [lo, hi) of one chunk (len floats at offset o) summed into dst by the fixed tree: the
  * first power-of-two block, then the rest, added in that order. tmp holds one chunk per level
  * below this one. */
-static void tree_sum(const lk_table *t, const latent_params *p, int lo, int hi, int64_t o,
-                     int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
+static void tree_sum(const lk_table *t, const latent_params *p, const tree_nodes *k, int lo,
+                     int hi, int64_t o, int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
 {
-    if (hi - lo == 1) {
-        memcpy(dst, p->shard_g + (int64_t)lo * p->n + o, (size_t)len * sizeof(float));
+    const float *known = known_node(k, lo, hi);
+    if (known || hi - lo == 1) {
+        memcpy(dst, known ? known + o : p->shard_g + (int64_t)lo * p->n + o, (size_t)len * sizeof(float));
         return;
     }
     int half = 1;
     while (half * 2 < hi - lo) half *= 2;
-    tree_sum(t, p, lo, lo + half, o, len, dst, tmp + 1);
-    tree_sum(t, p, lo + half, hi, o, len, tmp[0], tmp + 1);
+    tree_sum(t, p, k, lo, lo + half, o, len, dst, tmp + 1);
+    tree_sum(t, p, k, lo + half, hi, o, len, tmp[0], tmp + 1);
     t->axpy(len, 1.0f, tmp[0], dst);
 }
 
-void latent_params_reduce_chunks(latent_params *p, int n_shards, int64_t c0, int64_t c1)
+static void reduce_chunks(latent_params *p, const tree_nodes *k, int lo, int hi, float *dst,
+                          int64_t c0, int64_t c1)
 {
     const lk_table *t = lk_active();
     /* depth: one level per halving of the shard count (LATENT_MAX_SHARDS = 2^20) */
@@ -123,8 +143,59 @@ void latent_params_reduce_chunks(latent_params *p, int n_shards, int64_t c0, int
     for (int64_t c = c0; c < c1; c++) {
         const int64_t o = c * LATENT_UPDATE_CHUNK;
         const int64_t len = p->n - o < LATENT_UPDATE_CHUNK ? p->n - o : LATENT_UPDATE_CHUNK;
-        tree_sum(t, p, 0, n_shards, o, len, p->g + o, tmp);
+        tree_sum(t, p, k, lo, hi, o, len, dst + o, tmp);
     }
+}
+
+void latent_params_reduce_chunks(latent_params *p, int n_shards, int64_t c0, int64_t c1)
+{
+    reduce_chunks(p, NULL, 0, n_shards, p->g, c0, c1);
+}
+
+void latent_params_reduce_range(latent_params *p, int lo, int hi, float *dst, int64_t c0,
+                                int64_t c1)
+{
+    reduce_chunks(p, NULL, lo, hi, dst, c0, c1);
+}
+
+void latent_params_reduce_nodes(latent_params *p, int n_shards, const int *bound, int n_nodes,
+                                int64_t c0, int64_t c1)
+{
+    const tree_nodes k = {bound, n_nodes, p->node_g, p->n};
+    reduce_chunks(p, &k, 0, n_shards, p->g, c0, c1);
+}
+
+int latent_shard_nodes(int n_shards, int ranks, int *bound)
+{
+    const int want = ranks < n_shards ? ranks : n_shards;
+    int m = 1;
+    bound[0] = 0, bound[1] = n_shards;
+    while (m < want) {
+        int big = 0;
+        for (int i = 1; i < m; i++)
+            if (bound[i + 1] - bound[i] > bound[big + 1] - bound[big]) big = i;
+        const int size = bound[big + 1] - bound[big];
+        int half = 1;
+        while (half * 2 < size) half *= 2;
+        memmove(bound + big + 2, bound + big + 1, (size_t)(m - big) * sizeof *bound);
+        bound[big + 1] = bound[big] + half;
+        m++;
+    }
+    return m;
+}
+
+latent_status latent_params_reserve_nodes(latent_params *p, int n_nodes)
+{
+    if (n_nodes <= p->n_nodes) return LATENT_OK;
+    size_t count;
+    if (!latent_mul_ok((size_t)n_nodes, (size_t)p->n, &count))
+        return latent_fail(LATENT_ENOMEM, "params: %d node gradients overflow", n_nodes);
+    float *s = latent_calloc(count, sizeof(float), "node gradients");
+    if (!s) return LATENT_ENOMEM;
+    latent_free(p->node_g);
+    p->node_g = s;
+    p->n_nodes = n_nodes;
+    return LATENT_OK;
 }
 
 int latent_params_reduce_by_swap(latent_params *p, int n_shards)

@@ -31,6 +31,8 @@ typedef struct latent_params {
     float *g;                /* the minibatch gradient (reduced over shards) */
     float *shard_g;          /* n_shards x n, one gradient per shard */
     int n_shards;
+    float *node_g;           /* ranks x n: each rank's node of the reduction tree (MPI), or NULL */
+    int n_nodes;
     float *m, *v;            /* Adam moments (m doubles as SGD velocity); NULL until first step */
     double *chunk_stat;      /* one per LATENT_UPDATE_CHUNK floats: the parallel update's sums */
     int64_t t;               /* optimizer steps taken */
@@ -65,6 +67,20 @@ const latent_param_tensor *latent_params_find(const latent_params *p, const char
  * otherwise the shard buffers are left as they were. */
 void latent_params_reduce(latent_params *p, int n_shards);
 
+/* The reduction tree cut among `ranks` processes: min(ranks, n_shards) nodes of the tree,
+ * contiguous and in shard order, node i holding shards [bound[i], bound[i + 1]). Starting from
+ * the root, the node with the most shards (the first of equals) is split at its power-of-two
+ * block until there are enough. Returns the node count; bound has room for ranks + 1. */
+int latent_shard_nodes(int n_shards, int ranks, int *bound);
+/* Makes room for `n_nodes` node sums in node_g (kept; grows only). */
+latent_status latent_params_reserve_nodes(latent_params *p, int n_nodes);
+/* Chunks [c0, c1) of the tree sum of shards [lo, hi) into dst (n floats, chunk offsets). */
+void latent_params_reduce_range(latent_params *p, int lo, int hi, float *dst, int64_t c0,
+                                int64_t c1);
+/* Chunks [c0, c1) of g from the whole tree where node i's sum is node_g + i n (the nodes of
+ * latent_shard_nodes with n_nodes bounds in bound): the same bytes as latent_params_reduce. */
+void latent_params_reduce_nodes(latent_params *p, int n_shards, const int *bound, int n_nodes,
+                                int64_t c0, int64_t c1);
 /* Chunks of LATENT_UPDATE_CHUNK floats the group's buffers hold. */
 int64_t latent_params_chunks(const latent_params *p);
 

@@ -2,6 +2,7 @@
  * shard reduction and the finite checks. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "src/nn/params.h"
 
@@ -92,4 +93,44 @@ Test(params, bad_shapes_refused)
     memset(&p, 0, sizeof p);
     cr_expect_lt(latent_params_add(&p, "x", 2, (int64_t[]){0, 3}), 0);
     cr_expect_lt(latent_params_add(&p, "y", 2, (int64_t[]){INT64_MAX / 2, 4}), 0);
+}
+
+/* The tree cut among ranks: nodes cover the shards in order, split at power-of-two blocks, and
+ * the tree rebuilt from node sums gives the bytes of the whole tree, for every shard count and
+ * rank count (what keeps MPI training bit-identical to one process). */
+Test(params, tree_cut_among_ranks_gives_the_same_bytes)
+{
+    cr_assert_eq(latent_shard_nodes(4, 3, (int[4]){0}), 3);
+    int b[9];
+    latent_shard_nodes(4, 3, b);
+    cr_expect(b[0] == 0 && b[1] == 1 && b[2] == 2 && b[3] == 4, "4 shards, 3 ranks: %d %d %d %d", b[0], b[1], b[2], b[3]);
+    latent_shard_nodes(5, 2, b);
+    cr_expect(b[0] == 0 && b[1] == 4 && b[2] == 5, "5 shards, 2 ranks: %d %d %d", b[0], b[1], b[2]);
+    cr_expect_eq(latent_shard_nodes(2, 8, b), 2, "never more nodes than shards");
+    for (int shards = 1; shards <= 13; shards++)
+        for (int ranks = 1; ranks <= 8; ranks++) {
+            latent_params p;
+            group(&p, 1100);
+            cr_assert_eq(latent_params_reserve_shards(&p, shards), LATENT_OK);
+            cr_assert_eq(latent_params_reserve_nodes(&p, ranks), LATENT_OK);
+            for (int64_t e = 0; e < shards * p.n; e++) p.shard_g[e] = sinf((float)e * 0.37f) * (float)(1 + e % 7);
+            latent_params_reduce_chunks(&p, shards, 0, latent_params_chunks(&p));
+            float *whole = malloc((size_t)p.n * sizeof(float));
+            memcpy(whole, p.g, (size_t)p.n * sizeof(float));
+            memset(p.g, 0, (size_t)p.n * sizeof(float));
+            int bound[9];
+            const int m = latent_shard_nodes(shards, ranks, bound);
+            cr_assert(m == (ranks < shards ? ranks : shards));
+            for (int i = 0; i < m; i++) {
+                cr_assert_lt(bound[i], bound[i + 1]);
+                latent_params_reduce_range(&p, bound[i], bound[i + 1], p.node_g + i * p.n, 0,
+                                           latent_params_chunks(&p));
+            }
+            cr_assert_eq(bound[m], shards);
+            latent_params_reduce_nodes(&p, shards, bound, m, 0, latent_params_chunks(&p));
+            cr_expect_eq(memcmp(whole, p.g, (size_t)p.n * sizeof(float)), 0,
+                         "%d shards on %d ranks: other bytes", shards, ranks);
+            free(whole);
+            latent_params_free(&p);
+        }
 }

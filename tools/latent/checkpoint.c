@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "checkpoint.h"
+#include "latent/comm.h"
 #include "latent/isa.h"
 #include "options.h"
 
@@ -44,6 +45,9 @@ void ckpt_machine(ckpt_extra *e)
     ckpt_extra_set(e, "compiler", __VERSION__);
     ckpt_extra_set(e, "version", LATENT_VERSION);
     ckpt_extra_set(e, "threads", threads);
+    char ranks[16];
+    snprintf(ranks, sizeof ranks, "%d", latent_comm_size());
+    ckpt_extra_set(e, "ranks", ranks);
 }
 
 int ckpt_save(const char *cmd, const char *path, latent_model *m, int with_state,

@@ -53,7 +53,14 @@ int main(int argc, char **argv)
             return cli_error(name, EXIT_USAGE, "%s", latent_last_error());
         /* Blocking sized from hwloc's cache sizes; the per-level defaults stay if it fails. */
         if (!getenv("LATENT_DEFAULT_BLOCKING")) latent_apply_cache_blocking();
-        return commands[i].run(argc - 2, argv + 2);
+        /* Under mpirun: one job of every rank; rank 0 alone prints and writes files. */
+        if (latent_comm_start(&argc, &argv) != LATENT_OK)
+            return cli_error(name, EXIT_FAIL, "%s", latent_last_error());
+        if (latent_comm_rank() != 0 && !freopen("/dev/null", "w", stdout))
+            return cli_error(name, EXIT_FAIL, "cannot silence rank %d's output", latent_comm_rank());
+        const int rc = commands[i].run(argc - 2, argv + 2);
+        latent_comm_stop(rc == EXIT_OK); /* a failed rank ends the job: none waits for it */
+        return rc;
     }
     return cli_error(NULL, EXIT_USAGE, "unknown command '%.80s' (try latent --help)", name);
 }

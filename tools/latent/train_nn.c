@@ -7,6 +7,7 @@
 #include "checkpoint.h"
 #include "data.h"
 #include "jsonl.h"
+#include "latent/comm.h"
 #include "latent/io.h"
 #include "latent/models.h"
 #include "loss_history.h"
@@ -50,6 +51,7 @@ static const nn_family *nn_family_of(train_family id);
 
 static int save_model(run_ctx *c, const char *path)
 {
+    if (latent_comm_rank() != 0) return EXIT_OK; /* every rank holds the same model */
     loss_history_store(&c->hist, c->extra);
     return ckpt_save(c->cmd, path, c->m, 1, c->extra);
 }
@@ -62,7 +64,7 @@ static int on_epoch(void *user, const latent_epoch_report *r)
     double vals[2] = {r->loss[f->term[0]], r->loss[f->term[1]]}, test = NAN;
     const double train = r->loss[f->train_term];
     const int nx = 2;
-    if (c->test && c->kind != LATENT_MODEL_GAN) {
+    if (c->test && c->kind != LATENT_MODEL_GAN && latent_comm_rank() == 0) {
         double tl[LATENT_LOSS_TERMS];
         if (latent_model_evaluate(c->m, c->test->x, c->test->n, c->test->d, (uint64_t)c->a->seed,
                                   tl) == LATENT_OK)
@@ -416,7 +418,9 @@ int train_nn(train_args *a, const cli_command *unused)
     }
     if (a->save) {
         if (save_model(&c, a->save)) goto out;
-        if (!a->no_plot && loss_history_plot(cmd, &c.hist, a->save, a->family_name)) goto out;
+        if (!a->no_plot && latent_comm_rank() == 0 &&
+            loss_history_plot(cmd, &c.hist, a->save, a->family_name))
+            goto out;
     }
     if (a->json) {
         jsonl j;

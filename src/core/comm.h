@@ -1,0 +1,18 @@
+/* Collective operations over the job's ranks (internal). Every rank calls each one in the same
+ * order; without MPI, or with one rank, they only copy. */
+#ifndef LATENT_SRC_CORE_COMM_H
+#define LATENT_SRC_CORE_COMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "latent/comm.h"
+
+/* buf holds every rank's part side by side: rank r's `count[r]` bytes at offset `at[r]`. Each
+ * rank writes its own part before the call; after it, every rank has every part. */
+latent_status latent_comm_allgather(void *buf, const int64_t *at, const int64_t *count);
+/* `bytes` bytes of buf from rank `root` to every rank. */
+latent_status latent_comm_bcast(void *buf, int64_t bytes, int root);
+/* The logical and of every rank's v. */
+int latent_comm_all(int v);
+
+#endif
