@@ -69,26 +69,61 @@ void latent_comm_stop(int ok)
 #endif
 }
 
+#if LATENT_HAVE_MPI
+/* MPI's int counts and offsets from latent's 64-bit ones (ints: 2 x comm_size of them). */
+static latent_status to_ints(const int64_t *at, const int64_t *count, int *ints)
+{
+    for (int r = 0; r < comm_size; r++) {
+        if (count[r] > INT32_MAX || at[r] > INT32_MAX)
+            return latent_fail(LATENT_EINVAL, "mpi: a part of %lld bytes at %lld is beyond what "
+                               "one MPI call moves (2 GiB)", (long long)count[r], (long long)at[r]);
+        ints[r] = (int)count[r];
+        ints[comm_size + r] = (int)at[r];
+    }
+    return LATENT_OK;
+}
+#endif
+
+latent_status latent_comm_alltoall(const void *send, const int64_t *send_at,
+                                   const int64_t *send_bytes, void *recv, const int64_t *recv_at,
+                                   const int64_t *recv_bytes)
+{
+    if (comm_size == 1) {
+        memcpy((char *)recv + recv_at[0], (const char *)send + send_at[0], (size_t)send_bytes[0]);
+        return LATENT_OK;
+    }
+#if LATENT_HAVE_MPI
+    int *s = malloc(4 * (size_t)comm_size * sizeof(int));
+    if (!s) return latent_fail(LATENT_ENOMEM, "mpi: out of memory for %d counts", comm_size);
+    int *r = s + 2 * comm_size;
+    latent_status st = to_ints(send_at, send_bytes, s);
+    if (!st) st = to_ints(recv_at, recv_bytes, r);
+    if (!st) {
+        int rc = MPI_Alltoallv(send, s, s + comm_size, MPI_BYTE, recv, r, r + comm_size, MPI_BYTE,
+                               MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) st = mpi_fail(rc, "MPI_Alltoallv");
+    }
+    free(s);
+    return st;
+#else
+    return LATENT_OK;
+#endif
+}
+
 latent_status latent_comm_allgather(void *buf, const int64_t *at, const int64_t *count)
 {
     if (comm_size == 1) return LATENT_OK;
 #if LATENT_HAVE_MPI
     int *cnt = malloc(2 * (size_t)comm_size * sizeof(int));
     if (!cnt) return latent_fail(LATENT_ENOMEM, "mpi: out of memory for %d counts", comm_size);
-    int *displ = cnt + comm_size;
-    for (int r = 0; r < comm_size; r++) {
-        if (count[r] > INT32_MAX || at[r] > INT32_MAX) {
-            free(cnt);
-            return latent_fail(LATENT_EINVAL, "mpi: a part of %lld bytes at %lld is beyond what "
-                               "one MPI call moves (2 GiB)", (long long)count[r], (long long)at[r]);
-        }
-        cnt[r] = (int)count[r];
-        displ[r] = (int)at[r];
+    latent_status st = to_ints(at, count, cnt);
+    if (!st) {
+        int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, cnt, cnt + comm_size,
+                                MPI_BYTE, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) st = mpi_fail(rc, "MPI_Allgatherv");
     }
-    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, cnt, displ, MPI_BYTE,
-                            MPI_COMM_WORLD);
     free(cnt);
-    return rc == MPI_SUCCESS ? LATENT_OK : mpi_fail(rc, "MPI_Allgatherv");
+    return st;
 #else
     (void)buf, (void)at, (void)count;
     return LATENT_OK;

@@ -10,6 +10,11 @@
 /* buf holds every rank's part side by side: rank r's `count[r]` bytes at offset `at[r]`. Each
  * rank writes its own part before the call; after it, every rank has every part. */
 latent_status latent_comm_allgather(void *buf, const int64_t *at, const int64_t *count);
+/* Every rank sends `send_bytes[r]` bytes from send + send_at[r] to rank r, and receives
+ * `recv_bytes[r]` bytes from rank r at recv + recv_at[r]. send and recv must not overlap. */
+latent_status latent_comm_alltoall(const void *send, const int64_t *send_at,
+                                   const int64_t *send_bytes, void *recv, const int64_t *recv_at,
+                                   const int64_t *recv_bytes);
 /* `bytes` bytes of buf from rank `root` to every rank. */
 latent_status latent_comm_bcast(void *buf, int64_t bytes, int root);
 /* The logical and of every rank's v. */

@@ -74,7 +74,7 @@ typedef struct step_ctx {
     int rank, ranks;         /* this process in the MPI job, and the job's size (1: alone) */
     const int *bound;        /* the reduction tree's nodes, one per rank that has shards ... */
     int n_nodes;             /* ... and their number */
-    int64_t *part_at, *part_bytes; /* ranks x 2: scratch for one allgather's layout */
+    int64_t *part_at, *part_bytes; /* 4 x ranks: scratch for one collective's layout */
     char where[96];
 } step_ctx;
 
@@ -146,6 +146,48 @@ static latent_status check_chunks(const step_ctx *c, const latent_params *p, con
     return LATENT_OK;
 }
 
+/* The gradient of a job of several ranks, with the sums of one process in the same order: this
+ * rank's node of the tree; each rank's slice of every node to that rank (an all-to-all); the
+ * tree above the nodes on this rank's slice; the slices to every rank (an all-gather). Each
+ * rank sends and receives about 2 (p - 1) / p of the gradient, as a ring all-reduce does. */
+static void reduce_across_ranks(step_ctx *c, latent_params *p, int tid)
+{
+    const int64_t f = sizeof(float), chunk = LATENT_UPDATE_CHUNK;
+    float *mine = p->node_g, *got = p->node_g + p->n;
+    int64_t s0, s1, c0, c1;
+    const int64_t slice = latent_params_slice(p, c->ranks, c->rank, &s0, &s1);
+    chunk_range(c, p, tid, &c0, &c1);
+    if (c->rank < c->n_nodes)
+        latent_params_reduce_range(p, c->bound[c->rank], c->bound[c->rank + 1], mine, c0, c1);
+    sync_all(c);
+    int64_t *sa = c->part_at, *sb = sa + c->ranks, *ra = sb + c->ranks, *rb = ra + c->ranks;
+    if (tid == 0) {
+        for (int r = 0; r < c->ranks; r++) {
+            int64_t r0, r1;
+            const int64_t len = latent_params_slice(p, c->ranks, r, &r0, &r1);
+            sa[r] = r0 * chunk * f;
+            sb[r] = c->rank < c->n_nodes ? len * f : 0;
+            ra[r] = r * slice * f;
+            rb[r] = r < c->n_nodes ? slice * f : 0;
+        }
+        c->status = latent_comm_alltoall(mine, sa, sb, got, ra, rb);
+    }
+    sync_all(c);
+    if (c->status) return;
+    const int64_t k0 = s0 + (s1 - s0) * tid / c->threads, k1 = s0 + (s1 - s0) * (tid + 1) / c->threads;
+    latent_params_reduce_nodes(p, c->b->n_shards, c->bound, c->n_nodes, got, slice, s0 * chunk, k0, k1);
+    sync_all(c);
+    if (tid == 0) {
+        for (int r = 0; r < c->ranks; r++) {
+            int64_t r0, r1;
+            sb[r] = latent_params_slice(p, c->ranks, r, &r0, &r1) * f;
+            sa[r] = r0 * chunk * f;
+        }
+        c->status = latent_comm_allgather(p->g, sa, sb);
+    }
+    sync_all(c);
+}
+
 /* The update of one group by every thread: reduce the shards' gradients, check them, clip, step,
  * check the parameters. Chunks split among threads; the decisions are thread 0's. */
 static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg, int tid)
@@ -154,27 +196,11 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
     chunk_range(c, p, tid, &c0, &c1);
     /* chunk by chunk, so each is summed while it is still in L1 */
     if (c->ranks > 1) {
-        /* this rank's node of the tree, every rank's nodes to every rank, then the tree above
-         * them: the same sums, in the same order, as one process adds */
-        if (c->rank < c->n_nodes)
-            latent_params_reduce_range(p, c->bound[c->rank], c->bound[c->rank + 1],
-                                       p->node_g + (int64_t)c->rank * p->n, c0, c1);
-        sync_all(c);
-        if (tid == 0) {
-            for (int r = 0; r < c->ranks; r++) {
-                c->part_at[r] = (int64_t)r * p->n * (int64_t)sizeof(float);
-                c->part_bytes[r] = r < c->n_nodes ? p->n * (int64_t)sizeof(float) : 0;
-            }
-            c->status = latent_comm_allgather(p->node_g, c->part_at, c->part_bytes);
-        }
-        sync_all(c);
+        reduce_across_ranks(c, p, tid);
         if (c->status) return;
     }
     for (int64_t k = c0; k < c1; k++) {
-        if (c->ranks > 1)
-            latent_params_reduce_nodes(p, c->b->n_shards, c->bound, c->n_nodes, k, k + 1);
-        else if (!c->swapped)
-            latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
+        if (c->ranks == 1 && !c->swapped) latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
         chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
     }
     sync_all(c);
@@ -281,9 +307,9 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     c.rank = latent_comm_rank(), c.ranks = latent_comm_size();
     enum { STACK_RANKS = 16 };
     int stack_bound[STACK_RANKS + 1];
-    int64_t stack_part[2 * STACK_RANKS];
+    int64_t stack_part[4 * STACK_RANKS];
     int *bound = c.ranks > STACK_RANKS ? latent_alloc((size_t)c.ranks + 1, sizeof *bound, "shard nodes") : stack_bound;
-    int64_t *part = c.ranks > STACK_RANKS ? latent_alloc(2 * (size_t)c.ranks, sizeof *part, "rank parts") : stack_part;
+    int64_t *part = c.ranks > STACK_RANKS ? latent_alloc(4 * (size_t)c.ranks, sizeof *part, "rank parts") : stack_part;
     if (!bound || !part) {
         if (bound != stack_bound) latent_free(bound);
         if (part != stack_part) latent_free(part);

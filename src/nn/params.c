@@ -100,19 +100,21 @@ int64_t latent_params_chunks(const latent_params *p)
 }
 
 /* The nodes of the tree whose sums come from elsewhere (NULL: none): node i is shards
- * [bound[i], bound[i + 1]), its sum at sum + i * stride. */
+ * [bound[i], bound[i + 1]), its float at offset o at sum[i * stride + o - origin]. */
 typedef struct tree_nodes {
     const int *bound;
     int n;
     const float *sum;
-    int64_t stride;
+    int64_t stride, origin;
 } tree_nodes;
 
-static const float *known_node(const tree_nodes *k, int lo, int hi)
+/* Node [lo, hi)'s floats from offset o on, when it is one of k's. */
+static const float *known_node(const tree_nodes *k, int lo, int hi, int64_t o)
 {
     if (!k) return NULL;
     for (int i = 0; i < k->n; i++)
-        if (k->bound[i] == lo && k->bound[i + 1] == hi) return k->sum + (int64_t)i * k->stride;
+        if (k->bound[i] == lo && k->bound[i + 1] == hi)
+            return k->sum + (int64_t)i * k->stride + (o - k->origin);
     return NULL;
 }
 
@@ -122,9 +124,9 @@ static const float *known_node(const tree_nodes *k, int lo, int hi)
 static void tree_sum(const lk_table *t, const latent_params *p, const tree_nodes *k, int lo,
                      int hi, int64_t o, int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
 {
-    const float *known = known_node(k, lo, hi);
+    const float *known = known_node(k, lo, hi, o);
     if (known || hi - lo == 1) {
-        memcpy(dst, known ? known + o : p->shard_g + (int64_t)lo * p->n + o, (size_t)len * sizeof(float));
+        memcpy(dst, known ? known : p->shard_g + (int64_t)lo * p->n + o, (size_t)len * sizeof(float));
         return;
     }
     int half = 1;
@@ -159,9 +161,10 @@ void latent_params_reduce_range(latent_params *p, int lo, int hi, float *dst, in
 }
 
 void latent_params_reduce_nodes(latent_params *p, int n_shards, const int *bound, int n_nodes,
-                                int64_t c0, int64_t c1)
+                                const float *sum, int64_t stride, int64_t origin, int64_t c0,
+                                int64_t c1)
 {
-    const tree_nodes k = {bound, n_nodes, p->node_g, p->n};
+    const tree_nodes k = {bound, n_nodes, sum, stride, origin};
     reduce_chunks(p, &k, 0, n_shards, p->g, c0, c1);
 }
 
@@ -184,17 +187,30 @@ int latent_shard_nodes(int n_shards, int ranks, int *bound)
     return m;
 }
 
-latent_status latent_params_reserve_nodes(latent_params *p, int n_nodes)
+int64_t latent_params_slice(const latent_params *p, int ranks, int r, int64_t *c0, int64_t *c1)
 {
-    if (n_nodes <= p->n_nodes) return LATENT_OK;
+    const int64_t chunks = latent_params_chunks(p);
+    *c0 = chunks * r / ranks;
+    *c1 = chunks * (r + 1) / ranks;
+    const int64_t o0 = *c0 * LATENT_UPDATE_CHUNK, o1 = *c1 * LATENT_UPDATE_CHUNK;
+    return (o1 < p->n ? o1 : p->n) - (o0 < p->n ? o0 : p->n);
+}
+
+latent_status latent_params_reserve_nodes(latent_params *p, int ranks)
+{
+    if (ranks <= p->n_nodes) return LATENT_OK;
+    /* this rank's node (n floats), then every node's part of this rank's slice (at most
+     * n / ranks + 1 chunks each) */
+    const int64_t slice = (p->n / ranks + 2 * LATENT_UPDATE_CHUNK);
     size_t count;
-    if (!latent_mul_ok((size_t)n_nodes, (size_t)p->n, &count))
-        return latent_fail(LATENT_ENOMEM, "params: %d node gradients overflow", n_nodes);
+    if (!latent_mul_ok((size_t)ranks, (size_t)slice, &count) || count > SIZE_MAX - (size_t)p->n)
+        return latent_fail(LATENT_ENOMEM, "params: %d node gradients overflow", ranks);
+    count += (size_t)p->n;
     float *s = latent_calloc(count, sizeof(float), "node gradients");
     if (!s) return LATENT_ENOMEM;
     latent_free(p->node_g);
     p->node_g = s;
-    p->n_nodes = n_nodes;
+    p->n_nodes = ranks;
     return LATENT_OK;
 }
 

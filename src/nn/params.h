@@ -31,8 +31,9 @@ typedef struct latent_params {
     float *g;                /* the minibatch gradient (reduced over shards) */
     float *shard_g;          /* n_shards x n, one gradient per shard */
     int n_shards;
-    float *node_g;           /* ranks x n: each rank's node of the reduction tree (MPI), or NULL */
-    int n_nodes;
+    float *node_g;           /* MPI: this rank's node of the reduction tree (n floats), then each
+                              * node's part of this rank's slice; NULL until needed */
+    int n_nodes;             /* ranks node_g has room for */
     float *m, *v;            /* Adam moments (m doubles as SGD velocity); NULL until first step */
     double *chunk_stat;      /* one per LATENT_UPDATE_CHUNK floats: the parallel update's sums */
     int64_t t;               /* optimizer steps taken */
@@ -72,15 +73,19 @@ void latent_params_reduce(latent_params *p, int n_shards);
  * the root, the node with the most shards (the first of equals) is split at its power-of-two
  * block until there are enough. Returns the node count; bound has room for ranks + 1. */
 int latent_shard_nodes(int n_shards, int ranks, int *bound);
-/* Makes room for `n_nodes` node sums in node_g (kept; grows only). */
-latent_status latent_params_reserve_nodes(latent_params *p, int n_nodes);
+/* Makes room in node_g for a job of `ranks` ranks (kept; grows only). */
+latent_status latent_params_reserve_nodes(latent_params *p, int ranks);
+/* Rank r's slice of the parameters among `ranks`: chunks [*c0, *c1); returns its floats. */
+int64_t latent_params_slice(const latent_params *p, int ranks, int r, int64_t *c0, int64_t *c1);
 /* Chunks [c0, c1) of the tree sum of shards [lo, hi) into dst (n floats, chunk offsets). */
 void latent_params_reduce_range(latent_params *p, int lo, int hi, float *dst, int64_t c0,
                                 int64_t c1);
-/* Chunks [c0, c1) of g from the whole tree where node i's sum is node_g + i n (the nodes of
- * latent_shard_nodes with n_nodes bounds in bound): the same bytes as latent_params_reduce. */
+/* Chunks [c0, c1) of g from the whole tree where the sums of the nodes of latent_shard_nodes
+ * (n_nodes of them, bounds in bound) are given: node i's float at offset o (o >= origin) at
+ * sum[i * stride + o - origin]. The same bytes as latent_params_reduce. */
 void latent_params_reduce_nodes(latent_params *p, int n_shards, const int *bound, int n_nodes,
-                                int64_t c0, int64_t c1);
+                                const float *sum, int64_t stride, int64_t origin, int64_t c0,
+                                int64_t c1);
 /* Chunks of LATENT_UPDATE_CHUNK floats the group's buffers hold. */
 int64_t latent_params_chunks(const latent_params *p);
 

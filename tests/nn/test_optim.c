@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "src/nn/params.h"
+#include "src/nn/update.h"
 
 static void group(latent_params *p, int64_t n)
 {
@@ -112,7 +113,7 @@ Test(params, tree_cut_among_ranks_gives_the_same_bytes)
             latent_params p;
             group(&p, 1100);
             cr_assert_eq(latent_params_reserve_shards(&p, shards), LATENT_OK);
-            cr_assert_eq(latent_params_reserve_nodes(&p, ranks), LATENT_OK);
+
             for (int64_t e = 0; e < shards * p.n; e++) p.shard_g[e] = sinf((float)e * 0.37f) * (float)(1 + e % 7);
             latent_params_reduce_chunks(&p, shards, 0, latent_params_chunks(&p));
             float *whole = malloc((size_t)p.n * sizeof(float));
@@ -121,13 +122,29 @@ Test(params, tree_cut_among_ranks_gives_the_same_bytes)
             int bound[9];
             const int m = latent_shard_nodes(shards, ranks, bound);
             cr_assert(m == (ranks < shards ? ranks : shards));
+            /* every node summed apart, as its rank would; then the tree above them, slice by
+             * slice, each slice's nodes packed as the all-to-all leaves them */
+            float *nodes = malloc((size_t)m * (size_t)p.n * sizeof(float));
             for (int i = 0; i < m; i++) {
                 cr_assert_lt(bound[i], bound[i + 1]);
-                latent_params_reduce_range(&p, bound[i], bound[i + 1], p.node_g + i * p.n, 0,
+                latent_params_reduce_range(&p, bound[i], bound[i + 1], nodes + i * p.n, 0,
                                            latent_params_chunks(&p));
             }
             cr_assert_eq(bound[m], shards);
-            latent_params_reduce_nodes(&p, shards, bound, m, 0, latent_params_chunks(&p));
+            float *packed = malloc((size_t)m * (size_t)p.n * sizeof(float));
+            int64_t covered = 0;
+            for (int r = 0; r < ranks; r++) {
+                int64_t c0, c1;
+                const int64_t len = latent_params_slice(&p, ranks, r, &c0, &c1);
+                const int64_t o = c0 * LATENT_UPDATE_CHUNK;
+                cr_assert_eq(o, covered < p.n ? covered : o);
+                covered += len;
+                for (int i = 0; i < m; i++) memcpy(packed + i * len, nodes + i * p.n + o, (size_t)len * sizeof(float));
+                latent_params_reduce_nodes(&p, shards, bound, m, packed, len, o, c0, c1);
+            }
+            cr_assert_eq(covered, p.n);
+            free(nodes);
+            free(packed);
             cr_expect_eq(memcmp(whole, p.g, (size_t)p.n * sizeof(float)), 0,
                          "%d shards on %d ranks: other bytes", shards, ranks);
             free(whole);
