@@ -41,7 +41,8 @@ typedef struct latent_topology {
 /* Fills *out with the machine (read once per process), the threads and the blocking in use. */
 latent_status latent_topology_get(latent_topology *out);
 
-/* One OpenMP thread per physical core (at least 1). */
+/* OMP_NUM_THREADS when set; otherwise one thread per physical core this process may run on (all
+ * of them, or those a launcher such as mpirun bound it to); at least 1. */
 int latent_threads_default(void);
 
 /* 1 when this build reads the machine through hwloc (0: built with -Dhwloc=disabled). */

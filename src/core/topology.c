@@ -29,6 +29,12 @@ static int nthreads;               /* 0 until latent_set_threads or the first la
 static int bound_core[MAX_THREADS];
 static int nbound;
 static char binding[160];
+/* The cores this process may run on, in hwloc's order: the ones its launcher bound it to (mpirun
+ * binds each rank to its own), or all. Where ranks share a machine nobody bound them on, each
+ * starts at its local rank's place, so they do not pile their threads onto the same cores. */
+static int allowed_core[MAX_THREADS];
+static int n_allowed;
+static int local_rank;
 
 #if LATENT_HAVE_HWLOC
 static void read_cache(hwloc_obj_type_t type, latent_cache *c)
@@ -101,12 +107,53 @@ static void load(void)
     m->smt = m->pus / m->cores;
 }
 
-static void ensure(void) { pthread_once(&once, load); }
+#if LATENT_HAVE_HWLOC
+static void find_allowed(void)
+{
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    int whole = 1;
+    if (set && hwloc_get_cpubind(topo, set, HWLOC_CPUBIND_PROCESS) == 0)
+        whole = hwloc_bitmap_isincluded(hwloc_topology_get_topology_cpuset(topo), set);
+    for (int i = 0; i < machine.cores && n_allowed < MAX_THREADS; i++) {
+        hwloc_obj_t c = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)i);
+        if (c && c->cpuset && (whole || hwloc_bitmap_intersects(c->cpuset, set)))
+            allowed_core[n_allowed++] = i;
+    }
+    if (set) hwloc_bitmap_free(set);
+    const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+    if (!lr) lr = getenv("MPI_LOCALRANKID");
+    if (!lr) lr = getenv("SLURM_LOCALID");
+    local_rank = whole && lr ? atoi(lr) : 0;
+    if (local_rank < 0) local_rank = 0;
+}
+#endif
+
+static void ensure(void)
+{
+    pthread_once(&once, load);
+}
+
+static pthread_once_t allowed_once = PTHREAD_ONCE_INIT;
+
+static void load_allowed(void)
+{
+    ensure();
+#if LATENT_HAVE_HWLOC
+    if (topo) find_allowed();
+#endif
+    if (n_allowed == 0) { /* no hwloc, or a binding hwloc could not read: every core */
+        for (int i = 0; i < machine.cores && i < MAX_THREADS; i++) allowed_core[n_allowed++] = i;
+        local_rank = 0;
+    }
+}
 
 int latent_threads_default(void)
 {
-    ensure();
-    return machine.cores;
+    pthread_once(&allowed_once, load_allowed);
+    /* OMP_NUM_THREADS, as every OpenMP program takes it; else the cores this process may use */
+    const char *env = getenv("OMP_NUM_THREADS");
+    const int n = env ? atoi(env) : 0;
+    return n > 0 && n <= MAX_THREADS ? n : n_allowed;
 }
 
 int latent_topology_has_hwloc(void) { return LATENT_HAVE_HWLOC; }
@@ -132,7 +179,7 @@ int latent_thread_core(int t)
 static int bind_self(int t)
 {
 #if LATENT_HAVE_HWLOC
-    int core = t % machine.cores;
+    const int core = allowed_core[(local_rank * nthreads + t) % n_allowed];
     hwloc_obj_t c = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)core);
     if (!c || !c->cpuset) return -1;
     if (hwloc_set_cpubind(topo, c->cpuset, HWLOC_CPUBIND_THREAD) != 0) return -1;
@@ -147,7 +194,7 @@ latent_status latent_set_threads(int n)
 {
     if (n < 1 || n > MAX_THREADS)
         return latent_fail(LATENT_EINVAL, "threads: %d is out of range (1 to %d)", n, MAX_THREADS);
-    ensure();
+    pthread_once(&allowed_once, load_allowed);
     pthread_mutex_lock(&lock);
     nthreads = n;
     nbound = 0;
@@ -181,7 +228,8 @@ latent_status latent_set_threads(int n)
                      "threads)", failed, got);
         } else {
             snprintf(binding, sizeof binding, "hwloc_set_cpubind: thread i on core i mod %d "
-                     "(all PUs of that core), %d thread%s", machine.cores, got, got == 1 ? "" : "s");
+                     "(all PUs of that core), %d thread%s%s", n_allowed, got, got == 1 ? "" : "s",
+                     n_allowed < machine.cores ? ", within the cores this process is bound to" : "");
         }
     }
     pthread_mutex_unlock(&lock);

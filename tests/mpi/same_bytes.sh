@@ -20,9 +20,10 @@ bad() { nfail=$((nfail + 1)); }
 run() { # name ranks threads args...
     local name=$1 np=$2 th=$3; shift 3
     if [ "$np" = 0 ]; then
-        OMP_NUM_THREADS=$th timeout 300 "$latent" "$@" --save "$dir/$name.safetensors" --quiet --no-plot
+        timeout 300 "$latent" "$@" --threads "$th" --save "$dir/$name.safetensors" --quiet --no-plot
     else
-        timeout 300 mpirun -np "$np" -x OMP_NUM_THREADS="$th" "$latent" "$@" \
+        # --bind-to none: 3 ranks x 2 threads on this 2-core machine
+        timeout 300 mpirun -np "$np" --bind-to none "$latent" "$@" --threads "$th" \
             --save "$dir/$name.safetensors" --quiet --no-plot
     fi
 }
@@ -30,13 +31,14 @@ check() { # family args...
     local fam=$1; shift
     local args=(train "$fam" --data "$data" --seed 7 "$@")
     if ! run "$fam-alone" 0 1 "${args[@]}"; then echo "FAIL $fam: the run alone failed"; bad; return; fi
-    for cfg in "1 2" "2 1" "2 2" "3 1"; do
+    for cfg in "1 2" "2 1" "2 2" "3 1" "3 2"; do
         set -- $cfg
         local tag="$fam-np$1-t$2"
         if ! run "$tag" "$1" "$2" "${args[@]}"; then echo "FAIL $tag: mpirun failed"; bad; continue; fi
         # the file says how many ranks trained it: a job that never formed cannot pass
-        if ! head -c 65536 "$dir/$tag.safetensors" | grep -aq "\"cli.ranks\":\"$1\""; then
-            echo "FAIL $tag: the model file does not record $1 ranks"; bad; continue
+        if ! head -c 65536 "$dir/$tag.safetensors" | grep -aq "\"cli.ranks\":\"$1\"" ||
+           ! head -c 65536 "$dir/$tag.safetensors" | grep -aq "\"cli.threads\":\"$2\""; then
+            echo "FAIL $tag: the model file does not record $1 ranks of $2 threads"; bad; continue
         fi
         if "$latent" compare "$dir/$fam-alone.safetensors" "$dir/$tag.safetensors" >"$dir/cmp" 2>&1; then
             echo "ok   $tag: $(tail -1 "$dir/cmp")"; npass=$((npass + 1))
