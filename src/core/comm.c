@@ -129,31 +129,3 @@ latent_status latent_comm_allgather(void *buf, const int64_t *at, const int64_t 
     return LATENT_OK;
 #endif
 }
-
-latent_status latent_comm_bcast(void *buf, int64_t bytes, int root)
-{
-    if (comm_size == 1) return LATENT_OK;
-#if LATENT_HAVE_MPI
-    for (int64_t o = 0; o < bytes; o += INT32_MAX) {
-        const int64_t len = bytes - o < INT32_MAX ? bytes - o : INT32_MAX;
-        int rc = MPI_Bcast((char *)buf + o, (int)len, MPI_BYTE, root, MPI_COMM_WORLD);
-        if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Bcast");
-    }
-    return LATENT_OK;
-#else
-    (void)buf, (void)bytes, (void)root;
-    return LATENT_OK;
-#endif
-}
-
-int latent_comm_all(int v)
-{
-    if (comm_size == 1) return v;
-#if LATENT_HAVE_MPI
-    int in = v != 0, out = 0;
-    if (MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD) != MPI_SUCCESS) return 0;
-    return out;
-#else
-    return v;
-#endif
-}

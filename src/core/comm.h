@@ -15,9 +15,5 @@ latent_status latent_comm_allgather(void *buf, const int64_t *at, const int64_t 
 latent_status latent_comm_alltoall(const void *send, const int64_t *send_at,
                                    const int64_t *send_bytes, void *recv, const int64_t *recv_at,
                                    const int64_t *recv_bytes);
-/* `bytes` bytes of buf from rank `root` to every rank. */
-latent_status latent_comm_bcast(void *buf, int64_t bytes, int root);
-/* The logical and of every rank's v. */
-int latent_comm_all(int v);
 
 #endif

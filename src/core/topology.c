@@ -128,10 +128,7 @@ static void find_allowed(void)
 }
 #endif
 
-static void ensure(void)
-{
-    pthread_once(&once, load);
-}
+static void ensure(void) { pthread_once(&once, load); }
 
 static pthread_once_t allowed_once = PTHREAD_ONCE_INIT;
 

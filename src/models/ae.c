@@ -352,7 +352,7 @@ static latent_status plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
     *n = 0;
     if (cfg_of(m)->sparse_beta > 0) ph[(*n)++] = (latent_phase){slab_encode, after_encode, NULL, NULL,
                                      {{st_of(m)->rho_sum, m->code * (int64_t)sizeof(float)}}};
-    ph[(*n)++] = (latent_phase){slab_rest, after_rest, &m->group[0], &m->opt, {{m->shard_loss, sizeof *m->shard_loss}}};
+    ph[(*n)++] = (latent_phase){slab_rest, after_rest, &m->group[0], &m->opt, {latent_shards_loss_span(m)}};
     return LATENT_OK;
 }
 

@@ -246,9 +246,9 @@ latent_status latent_gan_plan(void *mv, latent_batch *b, latent_phase *ph, int *
     latent_status st = latent_model_prepare(m, b);
     if (st) return st;
     *n = 0;
-    ph[(*n)++] = (latent_phase){slab_d, after_d, &m->group[D], &m->opt, {{m->shard_loss, sizeof *m->shard_loss}}};
+    ph[(*n)++] = (latent_phase){slab_d, after_d, &m->group[D], &m->opt, {latent_shards_loss_span(m)}};
     if ((b->step + 1) % train_of(m)->d_steps == 0)
-        ph[(*n)++] = (latent_phase){slab_g, after_g, &m->group[G], &m->opt, {{m->shard_loss, sizeof *m->shard_loss}}};
+        ph[(*n)++] = (latent_phase){slab_g, after_g, &m->group[G], &m->opt, {latent_shards_loss_span(m)}};
     return LATENT_OK;
 }
 

@@ -205,6 +205,11 @@ void latent_slab_loss(latent_model *m, const lk_team *team, const latent_slab *s
     }
 }
 
+latent_shard_span latent_shards_loss_span(latent_model *m)
+{
+    return (latent_shard_span){m->shard_loss, sizeof *m->shard_loss};
+}
+
 double latent_shards_loss(const latent_model *m, int n_shards, int term)
 {
     double s = 0.0;

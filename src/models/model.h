@@ -129,6 +129,9 @@ void latent_slab_loss(latent_model *m, const lk_team *team, const latent_slab *s
 /* The sum over shards, in order, of shard_loss[s][term]. */
 double latent_shards_loss(const latent_model *m, int n_shards, int term);
 
+/* shard_loss as a phase shares it among the ranks of an MPI job (latent_phase.share). */
+latent_shard_span latent_shards_loss_span(latent_model *m);
+
 /* What a sampling chunk writes: rows x d samples in [0, 1], drawn from seed, or made from the
  * caller's codes z (n x code) when z is not NULL. */
 typedef struct latent_sample_arg {

@@ -181,7 +181,7 @@ static latent_status plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
     latent_model *m = mv;
     latent_status st = latent_model_prepare(m, b);
     if (st) return st;
-    ph[0] = (latent_phase){slab_step, after_step, &m->group[0], &m->opt, {{m->shard_loss, sizeof *m->shard_loss}}};
+    ph[0] = (latent_phase){slab_step, after_step, &m->group[0], &m->opt, {latent_shards_loss_span(m)}};
     *n = 1;
     return LATENT_OK;
 }

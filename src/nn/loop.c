@@ -194,11 +194,11 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
 {
     int64_t c0, c1;
     chunk_range(c, p, tid, &c0, &c1);
-    /* chunk by chunk, so each is summed while it is still in L1 */
     if (c->ranks > 1) {
         reduce_across_ranks(c, p, tid);
         if (c->status) return;
     }
+    /* chunk by chunk, so each is summed while it is still in L1 */
     for (int64_t k = c0; k < c1; k++) {
         if (c->ranks == 1 && !c->swapped) latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
         chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
