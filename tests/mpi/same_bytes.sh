@@ -36,8 +36,10 @@ check() { # family args...
         local tag="$fam-np$1-t$2"
         if ! run "$tag" "$1" "$2" "${args[@]}"; then echo "FAIL $tag: mpirun failed"; bad; continue; fi
         # the file says how many ranks trained it: a job that never formed cannot pass
-        if ! head -c 65536 "$dir/$tag.safetensors" | grep -aq "\"cli.ranks\":\"$1\"" ||
-           ! head -c 65536 "$dir/$tag.safetensors" | grep -aq "\"cli.threads\":\"$2\""; then
+        # (read whole, not piped into grep -q: with pipefail, head's SIGPIPE failed the check)
+        local header
+        header=$(head -c 65536 "$dir/$tag.safetensors" | tr -d '\0')
+        if [[ $header != *"\"cli.ranks\":\"$1\""* || $header != *"\"cli.threads\":\"$2\""* ]]; then
             echo "FAIL $tag: the model file does not record $1 ranks of $2 threads"; bad; continue
         fi
         if "$latent" compare "$dir/$fam-alone.safetensors" "$dir/$tag.safetensors" >"$dir/cmp" 2>&1; then
