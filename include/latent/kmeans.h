@@ -72,6 +72,21 @@ latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const floa
 latent_status latent_kmeans_fit_inplace(float *x, int64_t n, int64_t d, const float *w,
                                         const latent_kmeans_options *o, latent_kmeans_result *res);
 
+/* Across the ranks of an MPI job (latent_comm_start; one process is a job of one rank): the
+ * share of an n_total-row data set that this rank holds for latent_kmeans_fit_rows, rows
+ * [*row0, *row0 + *rows) (possibly none). The shares are runs of fixed chunks of rows that
+ * depend on n_total, k and d alone. */
+void latent_kmeans_rank_rows(int64_t n_total, int64_t k, int64_t d, int64_t *row0, int64_t *rows);
+
+/* latent_kmeans_fit_inplace with the rows split among the job's ranks: every rank calls it with
+ * the same options and its own share (x: rows x d, centered in place; w: its rows' weights or
+ * NULL). Every rank gets the whole result (centers, the labels of all n_total rows, inertia,
+ * n_iter), the same bytes as one process fitting every row gives, for any rank and thread
+ * count. Lloyd and Elkan; mini-batch draws from every row and needs latent_kmeans_fit. */
+latent_status latent_kmeans_fit_rows(float *x, int64_t n_total, int64_t row0, int64_t rows,
+                                     int64_t d, const float *w, const latent_kmeans_options *o,
+                                     latent_kmeans_result *res);
+
 /* As latent_kmeans_fit for float64 rows and weights: converts them to float32 first (init_centers
  * stay float32). */
 latent_status latent_kmeans_fit_f64(const double *x, int64_t n, int64_t d, const double *w,

@@ -121,7 +121,7 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
 {
     const int64_t n = D->n, d = D->d, k = o->k;
     km_acc acc;
-    latent_status st = km_acc_init(&acc, n, k, d);
+    latent_status st = km_acc_init(&acc, D, k);
     if (st != LATENT_OK) return st;
     elkan_state s = {D, k, centers, NULL, NULL, NULL, NULL, NULL};
     float *newc = latent_alloc((size_t)k, (size_t)d * sizeof(float), "elkan: centers");
@@ -146,11 +146,11 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
         /* after the first pass, unweighted rows that keep their label are not read again */
         const int moves = acc.sums_valid && !D->w;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(acc.threads)
-        for (int64_t c = 0; c < acc.nchunks; c++) {
+        for (int64_t c = D->c0; c < D->c1; c++) {
             LK_REGION_ENTERED();
             int64_t r0, r1;
             if (moves) {
-                km_acc_chunk(&acc, n, c, &r0, &r1);
+                km_chunk_rows(D, c, &r0, &r1);
                 for (int64_t i = r0; i < r1; i++) {
                     int32_t prev = labels[i];
                     assign_row(&s, i, labels);
@@ -158,7 +158,7 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
                 }
                 continue;
             }
-            km_acc_begin_chunk(&acc, n, c, &r0, &r1);
+            km_acc_begin_chunk(&acc, D, c, &r0, &r1);
             for (int64_t i = r0; i < r1; i++) assign_row(&s, i, labels);
             km_acc_rows(&acc, D, c, r0, r1 - r0, labels);
             km_acc_end_chunk(&acc, c);
@@ -185,7 +185,10 @@ latent_status km_run_elkan(const km_data *D, const latent_kmeans_options *o, int
         }
         center_distances(&s);
         if (o->on_iter) o->on_iter(o->user, run, it + 1, secs + omp_get_wtime() - t0, inertia);
-        if (memcmp(labels, old, (size_t)n * sizeof(int32_t)) == 0) { strict = 1; break; }
+        int changed = memcmp(labels, old, (size_t)n * sizeof(int32_t)) != 0;
+        changed = km_any(D, changed, &st);
+        if (st != LATENT_OK) goto out;
+        if (!changed) { strict = 1; break; }
         if (total <= D->tol) break;
         memcpy(old, labels, (size_t)n * sizeof(int32_t));
     }

@@ -7,6 +7,7 @@
 #include "latent/memory.h"
 #include "simd/gemm.h"
 #include "simd/team.h"
+#include "src/core/comm.h"
 
 void latent_kmeans_options_default(latent_kmeans_options *o, int64_t k)
 {
@@ -40,25 +41,23 @@ static latent_status check_shape(const float *x, int64_t n, int64_t d, int64_t k
     return LATENT_OK;
 }
 
-/* Row chunks for the feature moments: fixed, so the sums do not depend on the thread count. */
-#define KM_MOMENT_CHUNKS 16
-
-/* Per-feature means and, when var is not NULL, sums of squared deviations of the rows, in
- * double: each fixed chunk of rows in its own partial, the partials added in chunk order. */
-static latent_status feature_moments(const float *x, int64_t n, int64_t d, double *mean,
-                                     double *var)
+/* Per-feature means and, when var is not NULL, sums of squared deviations of every row of the
+ * data set, in double: each chunk of rows in its own partial, the partials added in chunk order. */
+static latent_status feature_moments(const km_data *D, const float *x, double *mean, double *var)
 {
-    const int64_t nc = n < KM_MOMENT_CHUNKS ? n : KM_MOMENT_CHUNKS, rows = (n + nc - 1) / nc;
-    double *part = latent_alloc((size_t)nc, (size_t)d * sizeof(double), "kmeans: feature sums");
+    const int64_t d = D->d, held = D->c1 - D->c0;
+    double *part = latent_alloc((size_t)held + 1, (size_t)d * sizeof(double), "kmeans: feature sums");
     if (!part) return LATENT_ENOMEM;
-    for (int pass = 0; pass < (var ? 2 : 1); pass++) {
-#pragma omp parallel for schedule(static)
-        for (int64_t c = 0; c < nc; c++) {
+    latent_status st = LATENT_OK;
+    for (int pass = 0; pass < (var ? 2 : 1) && st == LATENT_OK; pass++) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t c = D->c0; c < D->c1; c++) {
             LK_REGION_ENTERED();
-            double *s = part + c * d;
+            double *s = part + (c - D->c0) * d;
             for (int64_t p = 0; p < d; p++) s[p] = 0.0;
-            int64_t r1 = (c + 1) * rows < n ? (c + 1) * rows : n;
-            for (int64_t i = c * rows; i < r1; i++) {
+            int64_t r0, r1;
+            km_chunk_rows(D, c, &r0, &r1);
+            for (int64_t i = r0; i < r1; i++) {
                 const float *xi = x + i * d;
                 if (pass == 0) {
                     for (int64_t p = 0; p < d; p++) s[p] += xi[p];
@@ -71,14 +70,26 @@ static latent_status feature_moments(const float *x, int64_t n, int64_t d, doubl
             }
         }
         double *out = pass == 0 ? mean : var;
-        for (int64_t p = 0; p < d; p++) {
-            double t = 0.0;
-            for (int64_t c = 0; c < nc; c++) t += part[c * d + p];
-            out[p] = pass == 0 ? t / (double)n : t;
-        }
+        st = km_fold(D, part, d, out);
+        if (pass == 0)
+            for (int64_t p = 0; p < d; p++) out[p] /= (double)D->n_total;
     }
     latent_free(part);
-    return LATENT_OK;
+    return st;
+}
+
+/* sum w ||x||^2 over every row of the data set, per chunk and in chunk order. */
+static latent_status weighted_norms(km_data *D)
+{
+    double part[KM_MAX_CHUNKS];
+    for (int64_t c = D->c0; c < D->c1; c++) {
+        int64_t r0, r1;
+        km_chunk_rows(D, c, &r0, &r1);
+        double v = 0.0;
+        for (int64_t i = r0; i < r1; i++) v += D->w ? (double)D->w[i] * D->xnorm[i] : D->xnorm[i];
+        part[c - D->c0] = v;
+    }
+    return km_fold(D, part, 1, &D->wxx);
 }
 
 /* Pair rows pay for themselves over the iterations that read them instead of the float rows:
@@ -111,7 +122,8 @@ static void alloc_pairs(km_data *D)
  * bfloat16 screen reads them, written while each row is in cache, where the CPU screens in
  * bfloat16 and the rows are many (optional: without the memory for them the float rows serve). */
 static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d, const float *w,
-                               double tol, float *shift, float *inplace, int pairs)
+                               int64_t k, int split, double tol, float *shift, float *inplace,
+                               int pairs)
 {
     memset(D, 0, sizeof *D);
     D->t = lk_active();
@@ -119,13 +131,18 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
     D->w = w;
     D->n = n;
     D->d = d;
+    km_data_local(D, k);
+    if (split) {
+        km_split(D, latent_comm_rank(), latent_comm_size());
+        n = D->n;
+    }
     D->xnorm = latent_alloc((size_t)n, sizeof(float), "kmeans: row norms");
     if (!D->xnorm) return LATENT_ENOMEM;
     if (shift || tol > 0.0) {
         double *mean = latent_alloc((size_t)d, sizeof(double), "kmeans: feature means");
         double *var = latent_alloc((size_t)d, sizeof(double), "kmeans: feature variances");
         /* The variances from the rows as given, before any centering in place. */
-        latent_status st = mean && var ? feature_moments(x, n, d, mean, tol > 0.0 ? var : NULL)
+        latent_status st = mean && var ? feature_moments(D, x, mean, tol > 0.0 ? var : NULL)
                                        : LATENT_ENOMEM;
         float *xc = NULL;
         if (st == LATENT_OK && shift) {
@@ -151,46 +168,76 @@ static latent_status data_init(km_data *D, const float *x, int64_t n, int64_t d,
         }
         if (tol > 0.0) {
             double mv = 0.0;
-            for (int64_t p = 0; p < d; p++) mv += var[p] / (double)n;
+            for (int64_t p = 0; p < d; p++) mv += var[p] / (double)D->n_total;
             D->tol = tol * mv / (double)d;
         }
         latent_free(mean);
         latent_free(var);
     }
     D->t->sqnorm_rows(n, d, D->x, d, D->xnorm);
-    return LATENT_OK;
+    return weighted_norms(D);
 }
 
-/* Two labelings are the same clustering when one maps onto the other one-to-one. */
-static int same_clustering(const int32_t *a, const int32_t *b, int64_t n, int64_t k,
-                           int32_t *map)
+/* Two labelings are the same clustering when one maps onto the other one-to-one: each rank
+ * maps its own rows (map: k entries, then a conflict flag), and the maps must agree. */
+static int same_clustering(const km_data *D, const int32_t *a, const int32_t *b, int64_t k,
+                           int32_t *map, latent_status *st)
 {
-    for (int64_t j = 0; j < k; j++) map[j] = -1;
-    for (int64_t i = 0; i < n; i++) {
-        if (map[a[i]] == -1) map[a[i]] = b[i];
-        else if (map[a[i]] != b[i]) return 0;
+    const int ranks = D->dist ? latent_comm_size() : 1, rank = D->dist ? latent_comm_rank() : 0;
+    int32_t *m = map + rank * (k + 1);
+    for (int64_t j = 0; j <= k; j++) m[j] = -1;
+    for (int64_t i = 0; i < D->n; i++) {
+        if (m[a[i]] == -1) m[a[i]] = b[i];
+        else if (m[a[i]] != b[i]) m[k] = 1;
+    }
+    if ((*st = km_gather(D, map, (k + 1) * (int64_t)sizeof(int32_t))) != LATENT_OK) return 0;
+    for (int r = 0; r < ranks; r++) {
+        const int32_t *mr = map + r * (k + 1);
+        if (mr[k] != -1) return 0;
+        for (int64_t j = 0; j < k; j++) {
+            if (mr[j] == -1) continue;
+            if (map[j] == -1) map[j] = mr[j];
+            else if (map[j] != mr[j]) return 0;
+        }
     }
     return 1;
 }
 
-/* The fit, on a centered copy of x or (inplace == x) on x centered where it is. */
-static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, const float *w,
-                         const latent_kmeans_options *o, latent_kmeans_result *res)
+/* The fit, on a centered copy of x or (inplace == x) on x centered where it is. With split, x
+ * holds this rank's rows [row0, row0 + rows) of the n-row data set (its share, km_split). */
+static latent_status fit(const float *x, float *inplace, int64_t n, int64_t row0, int64_t rows,
+                         int split, int64_t d, const float *w, const latent_kmeans_options *o,
+                         latent_kmeans_result *res)
 {
     memset(res, 0, sizeof *res);
     latent_status st = latent_isa_init_from_env();
     if (st != LATENT_OK) return st;
     if (!o) return latent_fail(LATENT_EINVAL, "kmeans: options: NULL");
-    if ((st = check_shape(x, n, d, o->k)) != LATENT_OK) return st;
+    if ((st = check_shape(split && rows == 0 && !x ? (const float *)res : x, n, d, o->k)) != LATENT_OK)
+        return st;
+    if (split) {
+        int64_t r0, r;
+        latent_kmeans_rank_rows(n, o->k, d, &r0, &r);
+        if (r0 != row0 || r != rows)
+            return latent_fail(LATENT_EINVAL, "kmeans: rows %lld..%lld are not rank %d's share of "
+                               "%lld rows (%lld..%lld: latent_kmeans_rank_rows)", (long long)row0,
+                               (long long)(row0 + rows), latent_comm_rank(), (long long)n,
+                               (long long)r0, (long long)(r0 + r));
+        if (o->algorithm == LATENT_KMEANS_MINIBATCH && latent_comm_size() > 1)
+            return latent_fail(LATENT_EINVAL, "kmeans: mini-batch k-means draws from every row: it "
+                               "does not split rows among ranks (lloyd and elkan do)");
+    }
+    const int64_t n_total = n;
+    n = split ? rows : n;
     /* The working set, refused up front when it cannot fit: three k x d center copies, the
      * centered rows, and Elkan's k x k center distances and n x k lower bounds. */
-    double floats = 3.0 * (double)o->k * (double)d + (double)n * (double)d;
+    double floats = 3.0 * (double)o->k * (double)d + (double)n * (double)d + (double)n_total;
     if (o->algorithm == LATENT_KMEANS_ELKAN) floats += (double)o->k * (double)(o->k + n);
     uint64_t mem = latent_physical_memory();
     if (mem && floats * sizeof(float) > (double)mem)
         return latent_fail(LATENT_ENOMEM, "kmeans: k: %lld clusters of %lld x %lld rows need "
                            "%.1f GiB of working memory%s but this machine has %.1f GiB",
-                           (long long)o->k, (long long)n, (long long)d,
+                           (long long)o->k, (long long)n_total, (long long)d,
                            floats * sizeof(float) / 1073741824.0,
                            o->algorithm == LATENT_KMEANS_ELKAN ? " (elkan's bounds)" : "",
                            (double)mem / 1073741824.0);
@@ -211,7 +258,7 @@ static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, c
         for (int64_t i = 0; i < n; i++)
             if (!(w[i] >= 0.0f) || isinf(w[i]))
                 return latent_fail(LATENT_EINVAL, "kmeans: sample_weight[%lld]: %g is not a finite "
-                                   "non-negative weight", (long long)i, (double)w[i]);
+                                   "non-negative weight", (long long)(row0 + i), (double)w[i]);
 
     const int64_t k = o->k;
     int n_init = o->n_init;
@@ -230,16 +277,21 @@ static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, c
     /* only Lloyd's moving passes read pair rows, and weighted rows never move */
     const int pairs = algo == LATENT_KMEANS_LLOYD && !w &&
                       (int64_t)o->max_iter * n_init >= KM_PAIRS_MIN_ITERATIONS;
-    if ((st = data_init(&D, x, n, d, w, o->tol, mean, inplace, pairs)) != LATENT_OK) {
-        latent_free(mean);
-        return st;
-    }
-    float *centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: centers");
-    int32_t *labels = latent_alloc((size_t)n, sizeof(int32_t), "kmeans: labels");
-    int32_t *map = latent_alloc((size_t)k, sizeof(int32_t), "kmeans: label map");
+    float *centers = NULL;
+    int32_t *labels = NULL, *best = NULL, *map = NULL;
+    if ((st = data_init(&D, x, n_total, d, w, k, split, o->tol, mean, inplace, pairs)) != LATENT_OK)
+        goto out;
+    const int ranks = D.dist ? latent_comm_size() : 1;
+    centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: centers");
+    labels = latent_alloc((size_t)n + 1, sizeof(int32_t), "kmeans: labels");
+    best = latent_alloc((size_t)n + 1, sizeof(int32_t), "kmeans: labels");
+    map = latent_alloc((size_t)ranks, (size_t)(k + 1) * sizeof(int32_t), "kmeans: label map");
     res->centers = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: result centers");
-    res->labels = latent_alloc((size_t)n, sizeof(int32_t), "kmeans: result labels");
-    if (!centers || !labels || !map || !res->centers || !res->labels) { st = LATENT_ENOMEM; goto out; }
+    res->labels = latent_alloc((size_t)n_total, sizeof(int32_t), "kmeans: result labels");
+    if (!centers || !labels || !best || !map || !res->centers || !res->labels) {
+        st = LATENT_ENOMEM;
+        goto out;
+    }
 
     int kept = 0, runs = algo == LATENT_KMEANS_MINIBATCH ? 1 : n_init;
     for (int run = 0; run < runs; run++) {
@@ -264,26 +316,30 @@ static latent_status fit(const float *x, float *inplace, int64_t n, int64_t d, c
         if (!(inertia == inertia))
             { st = latent_fail(LATENT_EDIVERGED, "kmeans: inertia: NaN (the data holds NaN?)"); goto out; }
         /* scikit-learn keeps the earlier run when a lower inertia comes from the same partition. */
-        if (!kept || (inertia < res->inertia && !same_clustering(labels, res->labels, n, k, map))) {
+        int same = kept && inertia < res->inertia && same_clustering(&D, labels, best, k, map, &st);
+        if (st != LATENT_OK) goto out;
+        if (!kept || (inertia < res->inertia && !same)) {
             kept = 1;
             res->inertia = inertia;
             res->n_iter = n_iter;
             res->best_run = run;
             memcpy(res->centers, centers, (size_t)(k * d) * sizeof(float));
-            memcpy(res->labels, labels, (size_t)n * sizeof(int32_t));
+            memcpy(best, labels, (size_t)n * sizeof(int32_t));
         }
     }
+    if ((st = km_gather_labels(&D, best, res->labels)) != LATENT_OK) goto out;
     for (int64_t e = 0; e < k * d; e++) res->centers[e] += mean[e % d];
-    res->n = n;
+    res->n = n_total;
     res->d = d;
     res->k = k;
 out:
     latent_free(D.xnorm);
     latent_free(D.pairs);
-    if (D.x != inplace) latent_free((void *)D.x);
+    if (D.x != inplace && D.x != x) latent_free((void *)D.x);
     latent_free(mean);
     latent_free(centers);
     latent_free(labels);
+    latent_free(best);
     latent_free(map);
     if (st != LATENT_OK) latent_kmeans_result_free(res);
     return st;
@@ -292,13 +348,32 @@ out:
 latent_status latent_kmeans_fit(const float *x, int64_t n, int64_t d, const float *w,
                                 const latent_kmeans_options *o, latent_kmeans_result *res)
 {
-    return fit(x, NULL, n, d, w, o, res);
+    return fit(x, NULL, n, 0, n, 0, d, w, o, res);
 }
 
 latent_status latent_kmeans_fit_inplace(float *x, int64_t n, int64_t d, const float *w,
                                         const latent_kmeans_options *o, latent_kmeans_result *res)
 {
-    return fit(x, x, n, d, w, o, res);
+    return fit(x, x, n, 0, n, 0, d, w, o, res);
+}
+
+void latent_kmeans_rank_rows(int64_t n_total, int64_t k, int64_t d, int64_t *row0, int64_t *rows)
+{
+    km_data D;
+    memset(&D, 0, sizeof D);
+    D.d = d;
+    D.n = n_total;
+    km_data_local(&D, k);
+    km_split(&D, latent_comm_rank(), latent_comm_size());
+    *row0 = D.row0;
+    *rows = D.n;
+}
+
+latent_status latent_kmeans_fit_rows(float *x, int64_t n_total, int64_t row0, int64_t rows,
+                                     int64_t d, const float *w, const latent_kmeans_options *o,
+                                     latent_kmeans_result *res)
+{
+    return fit(x, x, n_total, row0, rows, 1, d, w, o, res);
 }
 
 latent_status latent_kmeans_fit_f64(const double *x, int64_t n, int64_t d, const double *w,
@@ -330,7 +405,10 @@ latent_status latent_kmeans_plusplus(const float *x, int64_t n, int64_t d, const
     if ((st = check_shape(x, n, d, k)) != LATENT_OK) return st;
     if (!centers) return latent_fail(LATENT_EINVAL, "kmeans++: centers: NULL output");
     km_data D;
-    if ((st = data_init(&D, x, n, d, w, 0.0, NULL, NULL, 0)) != LATENT_OK) return st;
+    if ((st = data_init(&D, x, n, d, w, k, 0, 0.0, NULL, NULL, 0)) != LATENT_OK) {
+        latent_free(D.xnorm);
+        return st;
+    }
     st = km_init_plusplus(&D, k, n_local_trials, seed, run, centers, indices);
     latent_free(D.xnorm);
     return st;
@@ -349,6 +427,7 @@ latent_status latent_kmeans_predict(const float *centers, int64_t k, int64_t d, 
     memset(&D, 0, sizeof D);
     D.t = lk_active();
     D.x = x; D.w = w; D.n = n; D.d = d;
+    km_data_local(&D, k);
     D.xnorm = latent_alloc((size_t)n, sizeof(float), "kmeans: row norms");
     float *cnorm = latent_alloc((size_t)k, sizeof(float), "kmeans: center norms");
     if (!D.xnorm || !cnorm) { latent_free(D.xnorm); latent_free(cnorm); return LATENT_ENOMEM; }

@@ -9,7 +9,7 @@ latent_status km_run_lloyd(const km_data *D, const latent_kmeans_options *o, int
 {
     const int64_t n = D->n, d = D->d, k = o->k;
     km_acc acc;
-    latent_status st = km_acc_init(&acc, n, k, d);
+    latent_status st = km_acc_init(&acc, D, k);
     if (st != LATENT_OK) return st;
     float *next = latent_alloc((size_t)k, (size_t)d * sizeof(float), "kmeans: centers");
     float *cnorm = latent_alloc((size_t)k, sizeof(float), "kmeans: center norms");
@@ -27,7 +27,10 @@ latent_status km_run_lloyd(const km_data *D, const latent_kmeans_options *o, int
         if (st != LATENT_OK) goto out;
         memcpy(centers, next, (size_t)(k * d) * sizeof(float));
         if (o->on_iter) o->on_iter(o->user, run, it + 1, omp_get_wtime() - t0, inertia);
-        if (memcmp(labels, old, (size_t)n * sizeof(int32_t)) == 0) { strict = 1; break; }
+        int changed = memcmp(labels, old, (size_t)n * sizeof(int32_t)) != 0;
+        changed = km_any(D, changed, &st);
+        if (st != LATENT_OK) goto out;
+        if (!changed) { strict = 1; break; }
         if (shift <= D->tol) break;
         memcpy(old, labels, (size_t)n * sizeof(int32_t));
     }

@@ -15,8 +15,8 @@
 #define MB_STEP_DRAW   0x40000001u
 
 /* Copies the rows idx[0..m) of D into a data set of its own (rows, weights, norms). */
-static latent_status gather(const km_data *D, const int64_t *idx, int64_t m, km_data *S,
-                            float *xs, float *ws, float *ns)
+static latent_status gather(const km_data *D, const int64_t *idx, int64_t m, int64_t k,
+                            km_data *S, float *xs, float *ws, float *ns)
 {
     const int64_t d = D->d;
     for (int64_t j = 0; j < m; j++) {
@@ -32,6 +32,7 @@ static latent_status gather(const km_data *D, const int64_t *idx, int64_t m, km_
     S->d = d;
     S->xnorm = ns;
     S->tol = D->tol;
+    km_data_local(S, k);
     return LATENT_OK;
 }
 
@@ -73,7 +74,7 @@ latent_status km_run_minibatch(const km_data *D, const latent_kmeans_options *o,
         latent_rng r;
         latent_rng_init(&r, o->seed, LATENT_STREAM_KMEANS, (uint64_t)run, MB_SAMPLE_DRAW);
         draw_rows(&r, n, m, idx);
-        gather(D, idx, m, &S, xs, ws, ns);
+        gather(D, idx, m, k, &S, xs, ws, ns);
         if (o->init == LATENT_KMEANS_INIT_ARRAY)
             for (int64_t e = 0; e < k * d; e++) cand[e] = o->init_centers[e] - D->shift[e % d];
         else if (o->init == LATENT_KMEANS_INIT_RANDOM)
@@ -83,7 +84,7 @@ latent_status km_run_minibatch(const km_data *D, const latent_kmeans_options *o,
         if (st != LATENT_OK) goto out;
         latent_rng_init(&r, o->seed, LATENT_STREAM_KMEANS, (uint64_t)n_init, MB_SAMPLE_DRAW);
         draw_rows(&r, n, m, idx);
-        gather(D, idx, m, &S, xs, ws, ns);
+        gather(D, idx, m, k, &S, xs, ws, ns);
         D->t->sqnorm_rows(k, d, cand, d, cnorm);
         double inertia = km_assign_pass(&S, cand, k, cnorm, lb, NULL);
         if (inertia < best || run == 0) {
@@ -105,7 +106,7 @@ latent_status km_run_minibatch(const km_data *D, const latent_kmeans_options *o,
         latent_rng r;
         latent_rng_init(&r, o->seed, LATENT_STREAM_KMEANS, (uint64_t)step, MB_STEP_DRAW);
         draw_rows(&r, n, bs, idx);
-        gather(D, idx, bs, &S, xs, ws, ns);
+        gather(D, idx, bs, k, &S, xs, ws, ns);
         D->t->sqnorm_rows(k, d, centers, d, cnorm);
         lk_kmeans_assign(D->t, bs, d, xs, d, centers, k, cnorm, lb, md);
         double inertia = 0.0;

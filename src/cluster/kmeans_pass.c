@@ -1,6 +1,7 @@
 /* The Lloyd pass over fixed chunks of rows: fused assignment, then the chunk's weighted sums
  * while its rows are still in cache. */
 #include <omp.h>
+#include <math.h>
 #include <string.h>
 #include "kmeans_internal.h"
 #include "latent/memory.h"
@@ -20,10 +21,6 @@ static int64_t rows_for_k(int64_t k, int64_t lo, int64_t hi)
     int64_t b = 8 * k;
     return b < lo ? lo : b > hi ? hi : b;
 }
-/* Chunks are what threads take; their number depends on the problem only (determinism). */
-#define KM_MAX_CHUNKS 16
-#define KM_MIN_CHUNK_ROWS 1024
-#define KM_ACC_BUDGET ((int64_t)256 << 20)
 /* Rows summed in float before a flush into the chunk's double sums: at least 8k, so the flush
  * (k x d adds) stays a small part of the adds it saves, and at most 2048 per cluster in float
  * (relative error below 2048 * 2^-24 in the worst case, about 45 * 2^-24 typically). Float sums
@@ -32,24 +29,15 @@ static int64_t rows_for_k(int64_t k, int64_t lo, int64_t hi)
 #define KM_FLUSH_MIN_ROWS 256
 #define KM_FLUSH_MAX_ROWS 2048
 
-/* The chunk layout of n rows, each chunk with `per` bytes of sums (0: none), and the threads
- * that take the chunks. */
-static void layout_chunks(km_acc *a, int64_t n, int64_t per)
-{
-    int64_t nc = n / KM_MIN_CHUNK_ROWS;
-    if (nc > KM_MAX_CHUNKS) nc = KM_MAX_CHUNKS;
-    if (per > 0 && nc > KM_ACC_BUDGET / per) nc = KM_ACC_BUDGET / per;
-    if (nc < 1) nc = 1;
-    a->nchunks = nc;
-    a->chunk_rows = (n + nc - 1) / nc;
-    a->threads = omp_get_max_threads();
-}
-
-latent_status km_acc_init(km_acc *a, int64_t n, int64_t k, int64_t d)
+latent_status km_acc_init(km_acc *a, const km_data *D, int64_t k)
 {
     memset(a, 0, sizeof *a);
-    layout_chunks(a, n, k * d * (int64_t)sizeof(double));
-    const int64_t nc = a->nchunks;
+    const int64_t nc = D->nchunks, d = D->d;
+    a->nchunks = nc;
+    a->chunk_rows = D->chunk_rows;
+    a->c0 = D->c0;
+    a->c1 = D->c1;
+    a->threads = omp_get_max_threads();
     a->k = k;
     a->d = d;
     a->flush_rows = rows_for_k(k, KM_FLUSH_MIN_ROWS, KM_FLUSH_MAX_ROWS);
@@ -113,16 +101,9 @@ void km_acc_rows(km_acc *a, const km_data *D, int64_t c, int64_t r, int64_t nb,
     }
 }
 
-void km_acc_chunk(const km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1)
+void km_acc_begin_chunk(km_acc *a, const km_data *D, int64_t c, int64_t *r0, int64_t *r1)
 {
-    *r0 = c * a->chunk_rows;
-    *r1 = *r0 + a->chunk_rows < n ? *r0 + a->chunk_rows : n;
-    if (*r0 > n) *r0 = n;
-}
-
-void km_acc_begin_chunk(km_acc *a, int64_t n, int64_t c, int64_t *r0, int64_t *r1)
-{
-    km_acc_chunk(a, n, c, r0, r1);
+    km_chunk_rows(D, c, r0, r1);
     memset(a->sums + c * a->k * a->d, 0, (size_t)(a->k * a->d) * sizeof(double));
     memset(a->wsum + c * a->k, 0, (size_t)a->k * sizeof(double));
     memset(thread_block(a), 0, (size_t)(a->k * a->d) * sizeof(float));
@@ -146,22 +127,17 @@ void km_acc_move(km_acc *a, const km_data *D, int64_t c, int64_t i, int32_t from
 double km_assign_pass(const km_data *D, const float *centers, int64_t k, const float *cnorm,
                       int32_t *labels, km_acc *acc)
 {
-    const int64_t n = D->n, d = D->d;
-    km_acc local;
-    const int own = acc == NULL;
-    if (own) { /* assignment only: the chunk layout still fixes the inertia's summation order */
-        memset(&local, 0, sizeof local);
-        layout_chunks(acc = &local, n, 0);
-    }
+    const int64_t d = D->d;
+    const int own = acc == NULL; /* assignment only: the chunks still fix the inertia's order */
     /* moving rows keeps the weights exact counts only for unit weights */
     const int moves = !own && acc->sums_valid && !D->w;
     double part[KM_MAX_CHUNKS];
-#pragma omp parallel for schedule(dynamic, 1) num_threads(acc->threads)
-    for (int64_t c = 0; c < acc->nchunks; c++) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(own ? omp_get_max_threads() : acc->threads)
+    for (int64_t c = D->c0; c < D->c1; c++) {
         LK_REGION_ENTERED();
         int64_t r0, r1;
-        if (!own && !moves) km_acc_begin_chunk(acc, n, c, &r0, &r1);
-        else km_acc_chunk(acc, n, c, &r0, &r1);
+        if (!own && !moves) km_acc_begin_chunk(acc, D, c, &r0, &r1);
+        else km_chunk_rows(D, c, &r0, &r1);
         float md[KM_BLOCK_ROWS];
         int32_t prev[KM_BLOCK_ROWS];
         /* moving rows adds nothing to keep in cache: large blocks, few packings of the centers */
@@ -196,6 +172,7 @@ double km_assign_pass(const km_data *D, const float *centers, int64_t k, const f
         return 0.0;
     }
     double total = 0.0;
-    for (int64_t c = 0; c < acc->nchunks; c++) total += part[c];
+    /* a failed exchange leaves NaN, which the fit reports */
+    if (km_fold(D, part + D->c0, 1, &total) != LATENT_OK) total = NAN;
     return total;
 }

@@ -192,12 +192,22 @@ static latent_status scan(latent_stream *s, float *x, int64_t *rows, int64_t *co
     return LATENT_OK;
 }
 
-latent_status latent_csv_load_data(latent_stream *s, latent_dataset *ds)
+latent_status latent_csv_load_data(latent_stream *s, latent_dataset *ds, const latent_rows *keep)
 {
     int64_t n = 0, d = 0;
     latent_status st = scan(s, NULL, &n, &d);
     if (st != LATENT_OK) return st;
     if ((st = latent_dataset_alloc(ds, n, d, s->name)) != LATENT_OK) return st;
     if ((st = latent_stream_rewind(s)) != LATENT_OK) return st;
-    return scan(s, ds->x, &n, &d);
+    if ((st = scan(s, ds->x, &n, &d)) != LATENT_OK || !keep) return st;
+    /* text rows have no fixed width to skip by: parsed whole, then cut to the rows kept */
+    int64_t r0 = 0, rows = n;
+    keep->pick(n, d, keep->user, &r0, &rows);
+    if (r0 < 0 || rows < 0 || r0 > n || rows > n - r0)
+        return latent_fail(LATENT_EINVAL, "%s: rows %lld..%lld asked of %lld", s->name,
+                           (long long)r0, (long long)(r0 + rows), (long long)n);
+    memmove(ds->x, ds->x + r0 * d, (size_t)(rows * d) * sizeof(float));
+    ds->row0 = r0;
+    ds->n = rows;
+    return LATENT_OK;
 }

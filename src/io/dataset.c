@@ -22,10 +22,33 @@ latent_status latent_dataset_alloc(latent_dataset *ds, int64_t n, int64_t d, con
         return latent_fail(LATENT_ENOMEM, "%s: %lld x %lld floats need %.1f GiB but this machine "
                            "has %.1f GiB of memory", name, (long long)n, (long long)d,
                            (double)count * 4 / 1073741824.0, (double)mem / 1073741824.0);
-    ds->x = latent_alloc((size_t)count, sizeof(float), name);
+    ds->x = latent_alloc(count ? (size_t)count : 1, sizeof(float), name);
     if (!ds->x) return LATENT_ENOMEM;
     ds->n = n;
     ds->d = d;
+    ds->row0 = 0;
+    ds->n_total = n;
+    return LATENT_OK;
+}
+
+latent_status latent_dataset_alloc_rows(latent_dataset *ds, int64_t n, int64_t d,
+                                        const latent_rows *keep, const char *name)
+{
+    if (!keep) return latent_dataset_alloc(ds, n, d, name);
+    if (n <= 0 || d <= 0)
+        return latent_fail(LATENT_EFORMAT, "%s: %lld rows x %lld features: empty", name,
+                           (long long)n, (long long)d);
+    int64_t r0 = 0, rows = n;
+    keep->pick(n, d, keep->user, &r0, &rows);
+    if (r0 < 0 || rows < 0 || r0 > n || rows > n - r0)
+        return latent_fail(LATENT_EINVAL, "%s: rows %lld..%lld asked of %lld", name,
+                           (long long)r0, (long long)(r0 + rows), (long long)n);
+    /* a share of no rows still gets a (one-row) buffer: callers need not test for NULL */
+    latent_status st = latent_dataset_alloc(ds, rows ? rows : 1, d, name);
+    if (st != LATENT_OK) return st;
+    ds->n = rows;
+    ds->row0 = r0;
+    ds->n_total = n;
     return LATENT_OK;
 }
 
@@ -56,15 +79,16 @@ static file_format format_of(const char *path)
 }
 
 /* Opens `path` and runs one reader on it; the stream is large (its inflate buffer), so heap. */
-typedef latent_status (*data_reader)(latent_stream *, latent_dataset *);
+typedef latent_status (*data_reader)(latent_stream *, latent_dataset *, const latent_rows *);
 
-static latent_status read_file(const char *path, data_reader reader, latent_dataset *ds)
+static latent_status read_file(const char *path, data_reader reader, latent_dataset *ds,
+                               const latent_rows *keep)
 {
     latent_stream *s = malloc(sizeof *s);
     if (!s) return latent_fail(LATENT_ENOMEM, "%s: out of memory", path);
     latent_status st = latent_stream_open_file(s, path);
     if (st == LATENT_OK) {
-        st = reader(s, ds);
+        st = reader(s, ds, keep);
         latent_stream_close(s);
     }
     free(s);
@@ -91,10 +115,11 @@ latent_status latent_dataset_load_labels(latent_dataset *ds, const char *path)
     int64_t n = 0;
     latent_status st = read_labels(path, &labels, &n);
     if (st != LATENT_OK) return st;
-    if (n != ds->n) {
+    const int64_t rows = ds->n_total ? ds->n_total : ds->n;
+    if (n != rows) {
         latent_free(labels);
         return latent_fail(LATENT_EFORMAT, "%s: %lld labels for %lld rows of %s", path,
-                           (long long)n, (long long)ds->n, ds->source);
+                           (long long)n, (long long)rows, ds->source);
     }
     latent_free(ds->labels);
     ds->labels = labels;
@@ -111,7 +136,8 @@ static latent_status find_file(const char *dir, const char *name, char *out, siz
     return latent_fail(LATENT_EIO, "%s: no %s or %s.gz there", dir, name, name);
 }
 
-static latent_status load_split(const char *dir, int test, latent_dataset *ds)
+static latent_status load_split(const char *dir, int test, latent_dataset *ds,
+                                const latent_rows *keep)
 {
     const char *split = test ? "t10k" : "train";
     char name[64], images[4200], labels[4200];
@@ -120,7 +146,7 @@ static latent_status load_split(const char *dir, int test, latent_dataset *ds)
     if (st != LATENT_OK) return st;
     snprintf(name, sizeof name, "%s-labels-idx1-ubyte", split);
     if ((st = find_file(dir, name, labels, sizeof labels)) != LATENT_OK) return st;
-    if ((st = read_file(images, latent_idx_load_data, ds)) != LATENT_OK) return st;
+    if ((st = read_file(images, latent_idx_load_data, ds, keep)) != LATENT_OK) return st;
     return latent_dataset_load_labels(ds, labels);
 }
 
@@ -135,7 +161,7 @@ static int strip_test(const char *rest, char *dir, size_t size)
     return 0;
 }
 
-latent_status latent_dataset_load(const char *spec, latent_dataset *out)
+static latent_status load(const char *spec, const latent_rows *keep, latent_dataset *out)
 {
     memset(out, 0, sizeof *out);
     if (!spec || !*spec) return latent_fail(LATENT_EINVAL, "--data: empty dataset name");
@@ -144,16 +170,16 @@ latent_status latent_dataset_load(const char *spec, latent_dataset *out)
     const char *fm = getenv("LATENT_FASHION_MNIST_DIR");
     char dir[4096];
     if (strcmp(spec, "fashion-mnist") == 0 || strcmp(spec, "fashion-mnist:test") == 0) {
-        st = load_split(fm && *fm ? fm : FASHION_MNIST_DIR, spec[13] == ':', out);
+        st = load_split(fm && *fm ? fm : FASHION_MNIST_DIR, spec[13] == ':', out, keep);
     } else if (strncmp(spec, "mnist-like:", 11) == 0) {
         int test = strip_test(spec + 11, dir, sizeof dir);
-        st = *dir ? load_split(dir, test, out)
+        st = *dir ? load_split(dir, test, out, keep)
                   : latent_fail(LATENT_EINVAL, "%s: mnist-like needs a folder (mnist-like:DIR)", spec);
     } else {
         switch (format_of(spec)) {
-        case FMT_NPY: st = read_file(spec, latent_npy_load_data, out); break;
-        case FMT_CSV: st = read_file(spec, latent_csv_load_data, out); break;
-        case FMT_IDX: st = read_file(spec, latent_idx_load_data, out); break;
+        case FMT_NPY: st = read_file(spec, latent_npy_load_data, out, keep); break;
+        case FMT_CSV: st = read_file(spec, latent_csv_load_data, out, keep); break;
+        case FMT_IDX: st = read_file(spec, latent_idx_load_data, out, keep); break;
         default:
             st = latent_fail(LATENT_EINVAL, "%s: unknown dataset (fashion-mnist, mnist-like:DIR, or a "
                              ".npy, .csv or IDX file, optionally .gz)", spec);
@@ -164,6 +190,19 @@ latent_status latent_dataset_load(const char *spec, latent_dataset *out)
         return st;
     }
     return LATENT_OK;
+}
+
+latent_status latent_dataset_load(const char *spec, latent_dataset *out)
+{
+    return load(spec, NULL, out);
+}
+
+latent_status latent_dataset_load_rows(const char *spec, latent_rows_fn pick, void *user,
+                                       latent_dataset *out)
+{
+    if (!pick) return latent_fail(LATENT_EINVAL, "%s: no row choice given", spec ? spec : "--data");
+    latent_rows keep = {pick, user};
+    return load(spec, &keep, out);
 }
 
 int latent_dataset_test_spec(const char *spec, char *buf, size_t size)

@@ -57,8 +57,13 @@ latent_status latent_read_elements(latent_stream *s, const latent_elements *e, v
             unsigned char *p = buf + i * isz;
             uint64_t src = done + i;
             uint64_t at = e->fortran ? (src % rows) * cols + src / rows : src;
+            if (e->ranged) {
+                uint64_t row = at / cols;
+                if (row < (uint64_t)e->keep0 || row >= (uint64_t)(e->keep0 + e->keep)) continue;
+            }
             if (e->big_endian && isz > 1) swap_bytes(p, isz);
-            unsigned char *q = (unsigned char *)dst + at * osz;
+            uint64_t stored = e->ranged ? at - (uint64_t)e->keep0 * cols : at;
+            unsigned char *q = (unsigned char *)dst + stored * osz;
             if (mode == LATENT_CONVERT_RAW) {
                 memcpy(q, p, isz);
                 continue;

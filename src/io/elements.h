@@ -18,6 +18,9 @@ typedef struct latent_elements {
     uint64_t count;         /* elements to read */
     int64_t rows, cols;     /* the 2-D view for messages and Fortran order (cols = count / rows) */
     int fortran;            /* stored column by column: transposed into C order while reading */
+    int ranged;             /* only rows [keep0, keep0 + keep) are stored (dst holds those
+                             * rows); the others are read past */
+    int64_t keep0, keep;
 } latent_elements;
 
 /* Reads e->count elements from s into dst (count elements of the converted dtype). The caller

@@ -58,15 +58,16 @@ static latent_status read_header(latent_stream *s, idx_header *h)
     return latent_stream_check_payload(s, h->count, "IDX data");
 }
 
-latent_status latent_idx_load_data(latent_stream *s, latent_dataset *ds)
+latent_status latent_idx_load_data(latent_stream *s, latent_dataset *ds, const latent_rows *keep)
 {
     idx_header h;
     latent_status st = read_header(s, &h);
     if (st != LATENT_OK) return st;
     int64_t n = h.dims[0], d = (int64_t)(h.count / (uint64_t)n);
-    st = latent_dataset_alloc(ds, n, d, s->name);
+    st = latent_dataset_alloc_rows(ds, n, d, keep, s->name);
     if (st != LATENT_OK) return st;
-    latent_elements e = {.dtype = LATENT_U8, .count = h.count, .rows = n, .cols = d};
+    latent_elements e = {.dtype = LATENT_U8, .count = h.count, .rows = n, .cols = d,
+                         .ranged = keep != NULL, .keep0 = ds->row0, .keep = ds->n};
     st = latent_read_elements(s, &e, ds->x, LATENT_CONVERT_DATA, "IDX data");
     if (st == LATENT_OK) st = latent_stream_expect_end(s);
     if (st != LATENT_OK) return st;

@@ -265,7 +265,7 @@ void latent_array_free(latent_array *a)
     memset(a, 0, sizeof *a);
 }
 
-latent_status latent_npy_load_data(latent_stream *s, latent_dataset *ds)
+latent_status latent_npy_load_data(latent_stream *s, latent_dataset *ds, const latent_rows *keep)
 {
     npy_header h;
     latent_status st = read_header(s, &h);
@@ -279,8 +279,11 @@ latent_status latent_npy_load_data(latent_stream *s, latent_dataset *ds)
     if (h.count == 0)
         return latent_fail(LATENT_EFORMAT, "%s: .npy shape holds no elements", s->name);
     latent_elements e = layout(&h);
-    st = latent_dataset_alloc(ds, e.rows, e.cols, s->name);
+    st = latent_dataset_alloc_rows(ds, e.rows, e.cols, keep, s->name);
     if (st != LATENT_OK) return st;
+    e.ranged = keep != NULL;
+    e.keep0 = ds->row0;
+    e.keep = ds->n;
     st = latent_read_elements(s, &e, ds->x, LATENT_CONVERT_DATA, ".npy data");
     if (st == LATENT_OK) st = latent_stream_expect_end(s);
     if (st != LATENT_OK) return st;

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (latent_npy_read_mem("fuzz.npy", data, size, &a) == LATENT_OK) latent_array_free(&a);
     latent_stream *s = malloc(sizeof *s);
     latent_dataset ds = {0};
-    if (latent_stream_open_mem(s, "fuzz.npy", data, size) == LATENT_OK) latent_npy_load_data(s, &ds);
+    if (latent_stream_open_mem(s, "fuzz.npy", data, size) == LATENT_OK) latent_npy_load_data(s, &ds, NULL);
     latent_stream_close(s);
     latent_dataset_free(&ds);
     int32_t *labels = NULL;

@@ -2,7 +2,8 @@
 # MPI data parallelism keeps latent's promise: the same seed gives the same model bytes for any
 # rank count and thread count. Each family trains a few steps on real Fashion-MNIST rows alone
 # (1 thread), then under mpirun with 2 and 3 ranks x 1 and 2 threads; `latent compare` must call
-# every pair equal bit for bit. Also: a failing rank ends the job (no hang), and --resume under a
+# every pair equal bit for bit. k-means (Lloyd, Elkan, k-means++ and random init, empty-cluster
+# relocation) and `latent cluster` likewise, with the rows split among the ranks. Also: a failing rank ends the job (no hang), and --resume under a
 # different rank count gives the bytes of the uninterrupted run.
 # usage: same_bytes.sh LATENT_BINARY
 set -uo pipefail
@@ -27,9 +28,10 @@ run() { # name ranks threads args...
             --save "$dir/$name.safetensors" --quiet --no-plot
     fi
 }
-check() { # family args...
+check() { # family args... (--data FILE among the args stands for Fashion-MNIST's images)
     local fam=$1; shift
-    local args=(train "$fam" --data "$data" --seed 7 "$@")
+    local args=(train "$fam" --seed 7 "$@")
+    [[ " $* " == *" --data "* ]] || args+=(--data "$data")
     if ! run "$fam-alone" 0 1 "${args[@]}"; then echo "FAIL $fam: the run alone failed"; bad; return; fi
     for cfg in "1 2" "2 1" "2 2" "3 1" "3 2"; do
         set -- $cfg
@@ -58,6 +60,36 @@ check vae --limit 1280 --epochs 1 --batch 256
 check gan --limit 1280 --epochs 1 --batch 256
 check dcgan --limit 512 --epochs 1 --batch 256 --gen-channels 32,16 --disc-channels 16,32
 check vae --limit 512 --epochs 1 --batch 192 --conv --conv-channels 8,16
+
+# k-means splits the rows, not the minibatches: fixed chunks of rows (20000 rows = 16 chunks:
+# 8+8 and 5+5+6; 5000 rows = 4 chunks: 2+2 and 1+1+2), each rank reading only its own
+check kmeans --limit 20000 --k 10 --max-iter 25
+check kmeans --limit 5000 --k 16 --algorithm elkan --init random
+# 60 clusters of 40 distinct rows: empty clusters take the farthest rows of all ranks; the CSV
+# reader parses whole and keeps the rank's share
+RANDOM=11
+for i in $(seq 0 39); do
+    row=""; for j in $(seq 1 8); do row+="${row:+,}0.$((RANDOM % 1000))"; done; distinct[i]=$row
+done
+for i in $(seq 1 3000); do echo "${distinct[RANDOM % 40]}"; done >"$dir/dups.csv"
+check kmeans --data "$dir/dups.csv" --k 60 --init random --max-iter 40
+check kmeans --data "$dir/dups.csv" --k 60 --algorithm elkan --max-iter 40
+
+# deep clustering: each rank encodes and clusters its share; the labels of all rows are equal
+if run aek 0 1 train ae --data "$data" --seed 5 --limit 1280 --epochs 1 --layers 784,64,8; then
+    for np in 1 2 3; do
+        if OMP_NUM_THREADS=1 timeout 300 mpirun -np "$np" --bind-to none -x OMP_NUM_THREADS \
+            "$latent" cluster "$dir/aek.safetensors" --k 10 --data "$data" --limit 6000 \
+            --out "$dir/labels$np.npy" >"$dir/cluster$np.out" 2>&1 &&
+            { [ "$np" = 1 ] || cmp -s "$dir/labels1.npy" "$dir/labels$np.npy"; }; then
+            echo "ok   cluster on $np rank(s): $(head -1 "$dir/cluster$np.out")"; npass=$((npass + 1))
+        else
+            echo "FAIL cluster on $np rank(s):"; cat "$dir/cluster$np.out"; bad
+        fi
+    done
+else
+    echo "FAIL cluster: training the AE failed"; bad
+fi
 
 # resume under another rank count: 2 epochs alone == 1 epoch on 3 ranks + 1 more on 2 ranks
 args=(train ae --data "$data" --seed 3 --limit 1280 --batch 256 --layers 784,64,16)

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "data.h"
 #include "jsonl.h"
+#include "latent/comm.h"
 #include "latent/io.h"
 #include "latent/kmeans.h"
 #include "latent/memory.h"
@@ -42,15 +43,17 @@ int cmd_cluster(int argc, char **argv)
     rc = EXIT_FAIL;
     float *codes = NULL;
     latent_kmeans_result res = {0};
-    if (use_data("cluster", &u, data, labels, limit, 0)) goto out;
-    if (k > u.ds.n) {
+    /* under MPI each rank reads, encodes and clusters only its share of the rows */
+    if (use_data_share("cluster", &u, data, labels, limit, k)) goto out;
+    const int64_t n = u.ds.n_total;
+    if (k > n) {
         rc = cli_error("cluster", EXIT_USAGE, "--k: %lld clusters for %lld rows", (long long)k,
-                       (long long)u.ds.n);
+                       (long long)n);
         goto out;
     }
     int64_t c = latent_model_code_dim(u.m);
-    codes = latent_alloc((size_t)u.ds.n, (size_t)c * sizeof(float), "codes");
-    if (!codes || latent_model_encode(u.m, u.ds.x, u.ds.n, u.ds.d, codes) != LATENT_OK) {
+    codes = latent_alloc((size_t)u.ds.n + 1, (size_t)c * sizeof(float), "codes");
+    if (!codes || (u.ds.n > 0 && latent_model_encode(u.m, u.ds.x, u.ds.n, u.ds.d, codes) != LATENT_OK)) {
         cli_error("cluster", EXIT_FAIL, "%s", latent_last_error());
         goto out;
     }
@@ -61,25 +64,25 @@ int cmd_cluster(int argc, char **argv)
     o.max_iter = (int)max_iter;
     o.tol = tol;
     if (strcmp(algorithm, "elkan") == 0) o.algorithm = LATENT_KMEANS_ELKAN;
-    if (latent_kmeans_fit_inplace(codes, u.ds.n, c, NULL, &o, &res) != LATENT_OK) {
+    if (latent_kmeans_fit_rows(codes, n, u.ds.row0, u.ds.n, c, NULL, &o, &res) != LATENT_OK) {
         cli_error("cluster", EXIT_FAIL, "%s", latent_last_error());
         goto out;
     }
-    int64_t shape[1] = {u.ds.n};
-    if (latent_npy_write(out, LATENT_I32, 1, shape, res.labels) != LATENT_OK) {
+    int64_t shape[1] = {n};
+    if (latent_comm_rank() == 0 && latent_npy_write(out, LATENT_I32, 1, shape, res.labels) != LATENT_OK) {
         cli_error("cluster", EXIT_FAIL, "%s", latent_last_error());
         goto out;
     }
     double acc = NAN, nmi = NAN, ari = NAN;
     if (u.ds.labels) {
-        latent_metric_accuracy(u.ds.n, u.ds.labels, res.labels, &acc);
-        latent_metric_nmi(u.ds.n, u.ds.labels, res.labels, &nmi);
-        latent_metric_ari(u.ds.n, u.ds.labels, res.labels, &ari);
+        latent_metric_accuracy(n, u.ds.labels, res.labels, &acc);
+        latent_metric_nmi(n, u.ds.labels, res.labels, &nmi);
+        latent_metric_ari(n, u.ds.labels, res.labels, &ari);
     }
     if (json) {
         jsonl j;
         jsonl_begin(&j, "done");
-        jsonl_int(&j, "rows", u.ds.n);
+        jsonl_int(&j, "rows", n);
         jsonl_int(&j, "k", k);
         if (u.ds.labels) {
             jsonl_num(&j, "acc", acc);

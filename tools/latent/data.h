@@ -11,4 +11,11 @@
 int cli_data_load(const char *cmd, const char *spec, const char *labels, int64_t limit,
                   latent_dataset *ds);
 
+/* As cli_data_load for k-means across the job's ranks: ds->x holds only this rank's share of
+ * the first `limit` rows (all when limit <= 0) as latent_kmeans_rank_rows cuts them for k
+ * clusters of `features` features (0: the data's own); ds->n_total is the rows clustered in
+ * all; labels stay every row's. */
+int cli_data_load_share(const char *cmd, const char *spec, const char *labels, int64_t limit,
+                        int64_t k, int64_t features, latent_dataset *ds);
+
 #endif

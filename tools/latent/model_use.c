@@ -34,8 +34,9 @@ int use_open(const char *cmd, const char *path, const char *need, model_use *u)
     return rc;
 }
 
-int use_data(const char *cmd, model_use *u, const char *data, const char *labels, int64_t limit,
-             int prefer_test)
+/* The data the command runs on: --data, or the data the model was trained on (its test split
+ * when prefer_test and it has one), or Fashion-MNIST's test split. */
+static const char *data_spec(model_use *u, const char *data, int prefer_test)
 {
     static char buf[600];
     const char *spec = data;
@@ -48,12 +49,32 @@ int use_data(const char *cmd, model_use *u, const char *data, const char *labels
         else
             spec = "fashion-mnist:test";
     }
-    u->spec = spec;
-    if (cli_data_load(cmd, spec, labels, limit, &u->ds)) return EXIT_FAIL;
+    return u->spec = spec;
+}
+
+static int check_features(const char *cmd, const model_use *u, const char *spec)
+{
     if (u->ds.d != latent_model_input_dim(u->m))
         return cli_error(cmd, EXIT_FAIL, "%s: %lld features, the model takes %lld", spec,
                          (long long)u->ds.d, (long long)latent_model_input_dim(u->m));
     return EXIT_OK;
+}
+
+int use_data(const char *cmd, model_use *u, const char *data, const char *labels, int64_t limit,
+             int prefer_test)
+{
+    const char *spec = data_spec(u, data, prefer_test);
+    if (cli_data_load(cmd, spec, labels, limit, &u->ds)) return EXIT_FAIL;
+    return check_features(cmd, u, spec);
+}
+
+int use_data_share(const char *cmd, model_use *u, const char *data, const char *labels,
+                   int64_t limit, int64_t k)
+{
+    const char *spec = data_spec(u, data, 0);
+    if (cli_data_load_share(cmd, spec, labels, limit, k, latent_model_code_dim(u->m), &u->ds))
+        return EXIT_FAIL;
+    return check_features(cmd, u, spec);
 }
 
 void use_image_shape(const model_use *u, int64_t d, int64_t *h, int64_t *w)

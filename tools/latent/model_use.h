@@ -23,6 +23,11 @@ int use_open(const char *cmd, const char *path, const char *need, model_use *u);
  * and --limit, and checks its width against the model. */
 int use_data(const char *cmd, model_use *u, const char *data, const char *labels, int64_t limit,
              int prefer_test);
+/* As use_data for k-means on the model's codes across the job's ranks: u->ds holds this rank's
+ * share of the rows (cli_data_load_share for k clusters of the codes), u->ds.n_total the rows
+ * in all. */
+int use_data_share(const char *cmd, model_use *u, const char *data, const char *labels,
+                   int64_t limit, int64_t k);
 
 /* Height and width to draw rows of d features as pictures (28 x 28 for 784 ...). */
 void use_image_shape(const model_use *u, int64_t d, int64_t *h, int64_t *w);

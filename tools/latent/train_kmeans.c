@@ -5,6 +5,7 @@
 #include <string.h>
 #include "data.h"
 #include "jsonl.h"
+#include "latent/comm.h"
 #include "latent/io.h"
 #include "checkpoint.h"
 #include "latent/kmeans.h"
@@ -51,11 +52,17 @@ int train_kmeans(const train_args *a)
 {
     const char *cmd = "train kmeans";
     latent_dataset ds = {0};
-    if (cli_data_load(cmd, a->data, a->labels, a->limit, &ds)) return EXIT_FAIL;
-    if (a->k > ds.n) {
+    /* Lloyd and Elkan split the rows among MPI ranks, each rank reading only its share;
+     * mini-batch draws from every row, so each rank holds them all and runs the same fit. */
+    const int share = strcmp(a->algorithm, "minibatch") != 0;
+    if (share ? cli_data_load_share(cmd, a->data, a->labels, a->limit, a->k, 0, &ds)
+              : cli_data_load(cmd, a->data, a->labels, a->limit, &ds))
+        return EXIT_FAIL;
+    const int64_t n = share ? ds.n_total : ds.n; /* the rows clustered, on every rank together */
+    if (a->k > n) {
         latent_dataset_free(&ds);
         return cli_error(cmd, EXIT_USAGE, "--k: %lld clusters for %lld rows of %s", (long long)a->k,
-                         (long long)ds.n, a->data);
+                         (long long)n, a->data);
     }
     latent_kmeans_options o;
     latent_kmeans_options_default(&o, a->k);
@@ -82,7 +89,7 @@ int train_kmeans(const train_args *a)
         o.init_centers = init;
     }
     progress p;
-    progress_init(&p, a->json, a->quiet, 1, a->max_iter, ds.n);
+    progress_init(&p, a->json, a->quiet, 1, a->max_iter, n);
     iter_ctx ctx = {&p, o.n_init};
     o.on_iter = on_iter;
     o.user = &ctx;
@@ -90,7 +97,8 @@ int train_kmeans(const train_args *a)
     latent_kmeans_result res;
     double t0 = progress_now();
     /* The rows are ours and not needed after the fit: centered in place, one copy in memory. */
-    latent_status st = latent_kmeans_fit_inplace(ds.x, ds.n, ds.d, NULL, &o, &res);
+    latent_status st = share ? latent_kmeans_fit_rows(ds.x, n, ds.row0, ds.n, ds.d, NULL, &o, &res)
+                             : latent_kmeans_fit_inplace(ds.x, ds.n, ds.d, NULL, &o, &res);
     double seconds = progress_now() - t0;
     latent_free(init);
     if (st != LATENT_OK) {
@@ -99,12 +107,12 @@ int train_kmeans(const train_args *a)
     }
     double acc = NAN, nmi = NAN, ari = NAN;
     if (ds.labels) {
-        latent_metric_accuracy(ds.n, ds.labels, res.labels, &acc);
-        latent_metric_nmi(ds.n, ds.labels, res.labels, &nmi);
-        latent_metric_ari(ds.n, ds.labels, res.labels, &ari);
+        latent_metric_accuracy(n, ds.labels, res.labels, &acc);
+        latent_metric_nmi(n, ds.labels, res.labels, &nmi);
+        latent_metric_ari(n, ds.labels, res.labels, &ari);
     }
     int rc = EXIT_OK;
-    if (a->save) {
+    if (a->save && latent_comm_rank() == 0) { /* every rank holds the same centers */
         /* the settings a later eval or cluster reads back, as "cli.*" beside the centers */
         ckpt_extra extra = {0};
         char seedbuf[32];
