@@ -68,7 +68,7 @@ latent_status km_gather_labels(const km_data *D, const int32_t *mine, int32_t *a
  * pass only moves the rows that change label from one sum to the other. */
 typedef struct km_acc {
     int64_t k, d, nchunks, chunk_rows, c0, c1;
-    double *sums;        /* nchunks x k x d (the chunks held here, all after km_acc_share) */
+    double *sums;        /* nchunks x k x d (those of the chunks held here) */
     double *wsum;        /* nchunks x k */
     double *total;       /* k x d: the chunks' sums added in chunk order, then relocations */
     double *wtotal;      /* k */
@@ -82,8 +82,8 @@ typedef struct km_acc {
 
 latent_status km_acc_init(km_acc *a, const km_data *D, int64_t k);
 void km_acc_free(km_acc *a);
-/* Every rank's chunk sums to every rank (before the update reads them). */
-latent_status km_acc_share(km_acc *a, const km_data *D);
+/* total and wtotal: the chunks' sums and weights added in chunk order (on every rank). */
+latent_status km_acc_totals(km_acc *a, const km_data *D);
 /* Row i of chunk c leaves cluster `from` for cluster `to` in the chunk's sums (unit weight:
  * the cluster weights stay exact counts). */
 void km_acc_move(km_acc *a, const km_data *D, int64_t c, int64_t i, int32_t from, int32_t to);

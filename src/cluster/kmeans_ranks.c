@@ -1,9 +1,11 @@
 /* The fixed chunks of rows every k-means sum is taken over, how the ranks of an MPI job split
  * them, and the few collectives that make a split fit equal the fit of one process. */
+#include <omp.h>
 #include <string.h>
 #include "kmeans_internal.h"
 #include "latent/memory.h"
 #include "src/core/comm.h"
+#include "simd/team.h"
 
 /* Chunks are what threads (and ranks) take; their number depends on the problem only. */
 #define KM_MIN_CHUNK_ROWS 1024
@@ -191,15 +193,88 @@ latent_status km_gather_labels(const km_data *D, const int32_t *mine, int32_t *a
     return st;
 }
 
-latent_status km_acc_share(km_acc *a, const km_data *D)
+/* Elements [e0, e1) of `len` that rank r adds up in the exchange of chunk sums. */
+static void slice_of(int64_t len, int r, int ranks, int64_t *e0, int64_t *e1)
 {
-    if (!D->dist) return LATENT_OK;
-    int64_t *at = NULL, *count = NULL;
-    latent_status st = chunk_parts(D, a->k * a->d * (int64_t)sizeof(double), &at, &count);
-    if (st == LATENT_OK) st = latent_comm_allgather(a->sums, at, count);
-    latent_free(at);
-    if (st == LATENT_OK && (st = chunk_parts(D, a->k * (int64_t)sizeof(double), &at, &count)) == LATENT_OK)
-        st = latent_comm_allgather(a->wsum, at, count);
-    latent_free(at);
+    *e0 = len * r / ranks;
+    *e1 = len * (r + 1) / ranks;
+}
+
+/* total = the chunks' sums added in chunk order, with the rows split among ranks: each rank
+ * sends every other rank that rank's slice of its own chunks (all-to-all), adds up its slice
+ * over all chunks in chunk order, and the slices are gathered. Per rank about (chunks / ranks
+ * + 1) x len doubles cross the network instead of every chunk's sums. */
+static latent_status fold_sliced(const km_data *D, const double *sums, int64_t len, double *total)
+{
+    const int ranks = latent_comm_size(), rank = latent_comm_rank();
+    const int64_t held = D->c1 - D->c0;
+    int64_t s0, s1;
+    slice_of(len, rank, ranks, &s0, &s1);
+    const int64_t mine = s1 - s0;
+    double *send = latent_alloc((size_t)held + 1, (size_t)len * sizeof(double), "kmeans: sum slices");
+    double *recv = latent_alloc((size_t)D->nchunks, (size_t)mine * sizeof(double) + 8, "kmeans: sum slices");
+    int64_t *cnt = latent_alloc((size_t)ranks, 6 * sizeof(int64_t), "kmeans: rank parts");
+    latent_status st = send && recv && cnt ? LATENT_OK : LATENT_ENOMEM;
+    if (st == LATENT_OK) {
+        int64_t *sat = cnt, *sn = cnt + ranks, *rat = cnt + 2 * ranks, *rn = cnt + 3 * ranks;
+        int64_t at = 0, rat_next = 0;
+        for (int r = 0; r < ranks; r++) {
+            int64_t e0, e1, c0, c1;
+            slice_of(len, r, ranks, &e0, &e1);
+            sat[r] = at * (int64_t)sizeof(double);
+            for (int64_t c = D->c0; c < D->c1; c++, at += e1 - e0)
+                memcpy(send + at, sums + c * len + e0, (size_t)(e1 - e0) * sizeof(double));
+            sn[r] = held * (e1 - e0) * (int64_t)sizeof(double);
+            rank_chunks(D, r, ranks, &c0, &c1);
+            rat[r] = rat_next * (int64_t)sizeof(double);
+            rn[r] = (c1 - c0) * mine * (int64_t)sizeof(double);
+            rat_next += (c1 - c0) * mine;
+        }
+        st = latent_comm_alltoall(send, sat, sn, recv, rat, rn);
+    }
+    if (st == LATENT_OK) {
+        /* the ranks' parts arrive in rank order, which is chunk order */
+        for (int64_t e = 0; e < mine; e++) {
+            double v = recv[e];
+            for (int64_t c = 1; c < D->nchunks; c++) v += recv[c * mine + e];
+            total[s0 + e] = v;
+        }
+        for (int r = 0; r < ranks; r++) {
+            int64_t e0, e1;
+            slice_of(len, r, ranks, &e0, &e1);
+            cnt[r] = e0 * (int64_t)sizeof(double);
+            cnt[ranks + r] = (e1 - e0) * (int64_t)sizeof(double);
+        }
+        st = latent_comm_allgather(total, cnt, cnt + ranks);
+    }
+    latent_free(send);
+    latent_free(recv);
+    latent_free(cnt);
     return st;
+}
+
+latent_status km_acc_totals(km_acc *a, const km_data *D)
+{
+    const int64_t k = a->k, kd = k * a->d;
+    if (D->dist) {
+        latent_status st = fold_sliced(D, a->sums, kd, a->total);
+        /* the weights are k per chunk: every chunk's to every rank, added alike */
+        if (st == LATENT_OK) st = km_fold(D, a->wsum + D->c0 * k, k, a->wtotal);
+        return st;
+    }
+    const double *sums = a->sums, *wsum = a->wsum;
+    double *tot = a->total;
+#pragma omp parallel for schedule(static)
+    for (int64_t e = 0; e < kd; e++) {
+        LK_REGION_ENTERED();
+        double v = sums[e];
+        for (int64_t c = 1; c < a->nchunks; c++) v += sums[c * kd + e];
+        tot[e] = v;
+    }
+    for (int64_t j = 0; j < k; j++) {
+        double v = wsum[j];
+        for (int64_t c = 1; c < a->nchunks; c++) v += wsum[c * k + j];
+        a->wtotal[j] = v;
+    }
+    return LATENT_OK;
 }

@@ -144,24 +144,11 @@ latent_status km_update_centers(const km_data *D, km_acc *acc, const int32_t *la
                                 const float *old_centers, float *new_centers, float *shift,
                                 double *shift_total, double *inertia)
 {
-    const int64_t k = acc->k, d = acc->d, kd = k * d;
-    const double *sums = acc->sums, *wsum = acc->wsum;
+    const int64_t k = acc->k, d = acc->d;
     double *tot = acc->total, *wtot = acc->wtotal;
-    latent_status st = km_acc_share(acc, D);
-    if (st != LATENT_OK) return st;
     /* The chunks added in chunk order; they stay as they are for the next pass. */
-#pragma omp parallel for schedule(static)
-    for (int64_t e = 0; e < kd; e++) {
-        LK_REGION_ENTERED();
-        double v = sums[e];
-        for (int64_t c = 1; c < acc->nchunks; c++) v += sums[c * kd + e];
-        tot[e] = v;
-    }
-    for (int64_t j = 0; j < k; j++) {
-        double v = wsum[j];
-        for (int64_t c = 1; c < acc->nchunks; c++) v += wsum[c * k + j];
-        wtot[j] = v;
-    }
+    latent_status st = km_acc_totals(acc, D);
+    if (st != LATENT_OK) return st;
     if (inertia) *inertia = inertia_from_sums(D, tot, wtot, k, old_centers);
 
     if ((st = relocate_empty(D, tot, wtot, k, labels, old_centers)) != LATENT_OK) return st;
