@@ -1,12 +1,13 @@
 /* Scalar activations, forward and backward: the reference the vector levels are tested against. */
 #include <math.h>
 #include "../kernels.h"
+#include "../portable_math.h"
 
 static float sigmoid1(float x)
 {
     /* Split by sign so exp never overflows. */
-    if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
+    if (x >= 0.0f) return 1.0f / (1.0f + lk_expf(-x));
+    float e = lk_expf(x);
     return e / (1.0f + e);
 }
 
@@ -32,12 +33,12 @@ static void sigmoid_fwd(int64_t n, const float *x, float *y, float s)
 static void tanh_fwd(int64_t n, const float *x, float *y, float s)
 {
     (void)s;
-    for (int64_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+    for (int64_t i = 0; i < n; i++) y[i] = lk_tanhf(x[i]);
 }
 static void softplus_fwd(int64_t n, const float *x, float *y, float s)
 {
     (void)s;
-    for (int64_t i = 0; i < n; i++) y[i] = fmaxf(x[i], 0.0f) + log1pf(expf(-fabsf(x[i])));
+    for (int64_t i = 0; i < n; i++) y[i] = fmaxf(x[i], 0.0f) + lk_log1pf(lk_expf(-fabsf(x[i])));
 }
 
 static void identity_bwd(int64_t n, const float *x, const float *y, const float *dy, float *dx,
@@ -79,11 +80,11 @@ static void softplus_bwd(int64_t n, const float *x, const float *y, const float 
 
 static void exp_scalar(int64_t n, const float *x, float *y)
 {
-    for (int64_t i = 0; i < n; i++) y[i] = expf(x[i]);
+    for (int64_t i = 0; i < n; i++) y[i] = lk_expf(x[i]);
 }
 static void log_scalar(int64_t n, const float *x, float *y)
 {
-    for (int64_t i = 0; i < n; i++) y[i] = logf(x[i]);
+    for (int64_t i = 0; i < n; i++) y[i] = lk_logf(x[i]);
 }
 
 void lk_scalar_fill_activation(lk_table *t)

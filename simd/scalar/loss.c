@@ -1,6 +1,7 @@
 /* Scalar losses and reductions, summed in double: the reference for the vector levels. */
 #include <math.h>
 #include "../kernels.h"
+#include "../portable_math.h"
 
 static double mse_scalar(int64_t n, const float *p, const float *t, float *grad, float gscale)
 {
@@ -19,8 +20,8 @@ static double bce_logits_scalar(int64_t n, const float *l, const float *z, float
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) {
         float a = fabsf(l[i]);
-        float e = expf(-a);
-        s += (double)(fmaxf(l[i], 0.0f) - l[i] * z[i] + log1pf(e));
+        float e = lk_expf(-a);
+        s += (double)(fmaxf(l[i], 0.0f) - l[i] * z[i] + lk_log1pf(e));
         if (grad) {
             /* sigmoid(l) from the same e = exp(-|l|), without overflow */
             float sig = l[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
@@ -35,7 +36,7 @@ static double gauss_kl_scalar(int64_t n, const float *mu, const float *lv, float
 {
     double s = 0.0;
     for (int64_t i = 0; i < n; i++) {
-        float e = expf(lv[i]);
+        float e = lk_expf(lv[i]);
         s += -0.5 * ((double)1.0f + lv[i] - (double)mu[i] * mu[i] - e);
         if (dmu) dmu[i] += gscale * mu[i];
         if (dlv) dlv[i] += gscale * 0.5f * (e - 1.0f);

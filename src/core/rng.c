@@ -1,6 +1,7 @@
 /* Philox4x32-10 (Salmon et al. 2011): counter-based, so a draw depends only on its coordinates. */
 #include <math.h>
 #include "latent/rng.h"
+#include "simd/portable_math.h"
 
 static void philox_round(uint32_t ctr[4], const uint32_t key[2])
 {
@@ -98,11 +99,11 @@ float latent_rng_normal(latent_rng *r)
     /* u1 in (0, 1] so the log is finite */
     double u1 = 1.0 - latent_rng_uniform_double(r);
     double u2 = latent_rng_uniform_double(r);
-    double rad = sqrt(-2.0 * log(u1));
+    double rad = sqrt(-2.0 * lk_log(u1));
     double th = 6.283185307179586 * u2;
-    r->spare = (float)(rad * sin(th));
+    r->spare = (float)(rad * lk_sin(th));
     r->have_spare = 1;
-    return (float)(rad * cos(th));
+    return (float)(rad * lk_cos(th));
 }
 
 uint64_t latent_rng_below(latent_rng *r, uint64_t n)

@@ -8,6 +8,7 @@
 #include "config_map.h"
 #include "conv_net.h"
 #include "model.h"
+#include "simd/portable_math.h"
 
 void latent_ae_config_default(latent_ae_config *c)
 {
@@ -326,7 +327,7 @@ static latent_status after_encode(void *mv, latent_batch *b)
         for (int sh = 0; sh < b->n_shards; sh++) sum += s->rho_sum[(int64_t)sh * m->code + j];
         double rh = sum / (double)b->rows;
         rh = rh < eps ? eps : rh > 1.0 - eps ? 1.0 - eps : rh;
-        penalty += rho * log(rho / rh) + (1.0 - rho) * log((1.0 - rho) / (1.0 - rh));
+        penalty += rho * lk_log(rho / rh) + (1.0 - rho) * lk_log((1.0 - rho) / (1.0 - rh));
         s->rho_grad[j] = (float)(c->sparse_beta * (-rho / rh + (1.0 - rho) / (1.0 - rh)) /
                                  (double)b->rows);
     }

@@ -5,6 +5,7 @@
 #include "latent/memory.h"
 #include "config_map.h"
 #include "model.h"
+#include "simd/portable_math.h"
 
 extern const latent_family latent_classifier_family;
 
@@ -62,12 +63,12 @@ static double xent(int64_t k, const float *l, int32_t y, float *grad, float gsca
     for (int64_t j = 1; j < k; j++)
         if (l[j] > mx) mx = l[j], am = j;
     double s = 0.0;
-    for (int64_t j = 0; j < k; j++) s += exp(l[j] - mx);
+    for (int64_t j = 0; j < k; j++) s += lk_exp(l[j] - mx);
     if (grad)
         for (int64_t j = 0; j < k; j++)
-            grad[j] = gscale * (float)(exp(l[j] - mx) / s - (j == y ? 1.0 : 0.0));
+            grad[j] = gscale * (float)(lk_exp(l[j] - mx) / s - (j == y ? 1.0 : 0.0));
     *hit = am == y;
-    return mx + log(s) - l[y];
+    return mx + lk_log(s) - l[y];
 }
 
 static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, int si,

@@ -9,6 +9,7 @@
 #include "config_map.h"
 #include "conv_net.h"
 #include "model.h"
+#include "simd/portable_math.h"
 
 extern const latent_family latent_vae_family;
 
@@ -93,10 +94,10 @@ static double recon_nll(const latent_model *m, int64_t n, const float *out, cons
     if (!c->gaussian) return t->bce_logits(n, out, x, grad, gscale);
     const double s2 = (double)c->sigma * c->sigma;
     double sq = t->mse(n, out, x, grad, (float)(gscale / s2));
-    return sq / (2.0 * s2) + 0.5 * (double)n * (LOG_2PI + log(s2));
+    return sq / (2.0 * s2) + 0.5 * (double)n * (LOG_2PI + lk_log(s2));
 }
 
-/* z = mu + exp(lv / 2) eps for rows [lo, hi) of heads [mu | lv]; eps drawn at (stream, a,
+/* z = mu + lk_exp(lv / 2) eps for rows [lo, hi) of heads [mu | lv]; eps drawn at (stream, a,
  * the row's index b(i)). */
 static void reparam_row(const latent_model *m, latent_work *w, const float *heads, int64_t i,
                         uint64_t seed, uint32_t stream, uint64_t a, int64_t bi)
@@ -108,7 +109,7 @@ static void reparam_row(const latent_model *m, latent_work *w, const float *head
     for (int64_t j = 0; j < L; j++) {
         float e = latent_rng_normal(&r);
         w->eps[i * L + j] = e;
-        w->z[i * L + j] = mu[j] + expf(0.5f * lv[j]) * e;
+        w->z[i * L + j] = mu[j] + lk_expf(0.5f * lv[j]) * e;
     }
 }
 
@@ -157,7 +158,7 @@ static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, 
             float *dmu = dh + i * 2 * L, *dlv = dmu + L;
             for (int64_t j = 0; j < L; j++) {
                 dmu[j] = dz[i * L + j];
-                dlv[j] = dz[i * L + j] * w->eps[i * L + j] * 0.5f * expf(0.5f * lv[j]);
+                dlv[j] = dz[i * L + j] * w->eps[i * L + j] * 0.5f * lk_expf(0.5f * lv[j]);
             }
             m->row_loss[1][sg->row0 + i - sg->at] = t->gauss_kl(L, mu, lv, dmu, dlv, c->beta * gs);
         }
@@ -290,7 +291,7 @@ static void iw_chunk(latent_model *m, latent_work *w, const float *x, int64_t ro
                 double lpz = 0.0, lq = 0.0;
                 for (int64_t j = 0; j < L; j++) {
                     float e = latent_rng_normal(&r);
-                    float z = mu[j] + expf(0.5f * lv[j]) * e;
+                    float z = mu[j] + lk_expf(0.5f * lv[j]) * e;
                     w->z[k * L + j] = z;
                     lpz += -0.5 * ((double)z * z + LOG_2PI);
                     lq += -0.5 * ((double)e * e + LOG_2PI + lv[j]);
@@ -302,15 +303,15 @@ static void iw_chunk(latent_model *m, latent_work *w, const float *x, int64_t ro
                 lw[k] -= recon_nll(m, D, w->ws[1].out[dec->n_layers - 1] + k * D, x + i * D, NULL, 0.0f);
                 /* running log-sum-exp in double */
                 if (lw[k] > best) {
-                    acc = acc * exp(best - lw[k]) + 1.0;
+                    acc = acc * lk_exp(best - lw[k]) + 1.0;
                     best = lw[k];
                 } else {
-                    acc += exp(lw[k] - best);
+                    acc += lk_exp(lw[k] - best);
                 }
                 nacc++;
             }
         }
-        a->per_row[row0 + i] = best + log(acc) - log((double)nacc);
+        a->per_row[row0 + i] = best + lk_log(acc) - lk_log((double)nacc);
     }
 }
 

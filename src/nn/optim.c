@@ -2,6 +2,7 @@
  * global gradient-norm clipping. */
 #include <math.h>
 #include "update.h"
+#include "simd/portable_math.h"
 
 /* Squared L2 norm of the gradient in double: each chunk's in index order, the chunks' in chunk
  * order (the same sums the training step takes in parallel). */
@@ -32,8 +33,8 @@ static latent_optim_plan plan_step(latent_params *p, const latent_optim_config *
     latent_optim_plan pl = {
         .scale = clip_scale(cfg, sqnorm),
         .adam = {cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay,
-                 (float)(1.0 - pow(cfg->beta1, (double)p->t)),
-                 (float)(1.0 - pow(cfg->beta2, (double)p->t)), cfg->kind == LATENT_OPT_ADAMW},
+                 (float)(1.0 - lk_pow_int(cfg->beta1, p->t)),
+                 (float)(1.0 - lk_pow_int(cfg->beta2, p->t)), cfg->kind == LATENT_OPT_ADAMW},
         .sgd = {cfg->lr, cfg->momentum, cfg->weight_decay},
     };
     return pl;

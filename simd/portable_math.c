@@ -1,0 +1,150 @@
+/* Portable elementary functions: range reduction by exact steps, then polynomials evaluated in
+ * double with plain multiplies and adds, in a fixed order. */
+#include <math.h>
+#include "portable_math.h"
+
+/* ln 2 and pi / 2 split so that k times the high part (32 and 33 bits) is exact for the k used
+ * here; the low parts are the rest, rounded to double. */
+static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+static const double PIO2_HI = 1.57079632673412561417e+00, PIO2_LO = 6.07710050650619224932e-11;
+
+double lk_exp(double x)
+{
+    if (x != x) return x;
+    if (x > 709.8) return INFINITY;
+    if (x < -745.2) return 0.0;
+    /* x = k ln2 + r, |r| <= ln2 / 2 */
+    double k = nearbyint(x * 1.44269504088896338700);
+    double r = (x - k * LN2_HI) - k * LN2_LO;
+    /* e^r by its Taylor series to r^14 / 14! (below 5e-18 at |r| = 0.347) */
+    double p = 1.0 / 87178291200.0;
+    static const double inv_fact[14] = {
+        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+        1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
+        1.0 / 6.0, 0.5, 1.0, 1.0};
+    for (int i = 0; i < 14; i++) p = p * r + inv_fact[i];
+    /* scaling by 2^k is exact (or rounds once, the IEEE way, when the result is subnormal) */
+    return ldexp(p, (int)k);
+}
+
+double lk_log(double x)
+{
+    if (x != x || x < 0.0) return NAN;
+    if (x == 0.0) return -INFINITY;
+    if (isinf(x)) return x;
+    int e;
+    double m = frexp(x, &e); /* x = m 2^e, m in [0.5, 1) */
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        e -= 1;
+    }
+    /* log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716: the odd series to s^25 */
+    double f = m - 1.0, s = f / (2.0 + f), z = s * s;
+    double q = 1.0 / 25.0;
+    for (int i = 23; i >= 1; i -= 2) q = q * z + 1.0 / (double)i;
+    double lm = 2.0 * s * q;
+    return (double)e * LN2_HI + ((double)e * LN2_LO + lm);
+}
+
+/* sin and cos of r, |r| <= pi / 4, by their Taylor series (to r^19 and r^20) */
+static double sin_poly(double r)
+{
+    double z = r * r, p = -1.0 / 121645100408832000.0;
+    static const double c[9] = {1.0 / 355687428096000.0, -1.0 / 1307674368000.0,
+                                1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0,
+                                -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0, 1.0};
+    for (int i = 0; i < 9; i++) p = p * z + c[i];
+    return r * p;
+}
+
+static double cos_poly(double r)
+{
+    double z = r * r, p = 1.0 / 2432902008176640000.0;
+    static const double c[10] = {-1.0 / 6402373705728000.0, 1.0 / 20922789888000.0,
+                                 -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0,
+                                 1.0 / 40320.0, -1.0 / 720.0, 1.0 / 24.0, -0.5, 1.0};
+    for (int i = 0; i < 10; i++) p = p * z + c[i];
+    return p;
+}
+
+/* x = k pi/2 + r: returns r and the quadrant k mod 4 */
+static double reduce_pio2(double x, int *quadrant)
+{
+    double k = nearbyint(x * 0.63661977236758134308);
+    *quadrant = (int)((int64_t)k & 3);
+    return (x - k * PIO2_HI) - k * PIO2_LO;
+}
+
+double lk_sin(double x)
+{
+    if (!isfinite(x)) return NAN;
+    int q;
+    double r = reduce_pio2(x, &q);
+    switch (q) {
+    case 0: return sin_poly(r);
+    case 1: return cos_poly(r);
+    case 2: return -sin_poly(r);
+    default: return -cos_poly(r);
+    }
+}
+
+double lk_cos(double x)
+{
+    if (!isfinite(x)) return NAN;
+    int q;
+    double r = reduce_pio2(x, &q);
+    switch (q) {
+    case 0: return cos_poly(r);
+    case 1: return -sin_poly(r);
+    case 2: return -cos_poly(r);
+    default: return sin_poly(r);
+    }
+}
+
+double lk_pow_int(double b, int64_t e)
+{
+    double r = 1.0;
+    while (e > 0) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
+float lk_expf(float x) { return (float)lk_exp((double)x); }
+
+float lk_logf(float x) { return (float)lk_log((double)x); }
+
+float lk_log1pf(float x)
+{
+    double d = x;
+    if (d != d || d < -1.0) return NAN;
+    /* 1 + x is exact in double for a float x of at least 2^-29 in magnitude; below 1e-4 the
+     * series to x^6 is within 1e-24 relative */
+    if (fabs(d) < 1e-4) {
+        double p = -1.0 / 6.0;
+        p = p * d + 1.0 / 5.0;
+        p = p * d - 1.0 / 4.0;
+        p = p * d + 1.0 / 3.0;
+        p = p * d - 1.0 / 2.0;
+        p = p * d + 1.0;
+        return (float)(d * p);
+    }
+    return (float)lk_log(1.0 + d);
+}
+
+float lk_tanhf(float x)
+{
+    double d = fabs((double)x), t;
+    if (x != x) return x;
+    if (d > 20.0) {
+        t = 1.0;                              /* within 2^-57 of 1: rounds to 1 in float */
+    } else if (d < 0x1p-12) {
+        t = d - d * d * d / 3.0;              /* the next term is below 2^-48 relative */
+    } else {
+        double e = lk_exp(2.0 * d);           /* (e - 1) loses at most 2^-11 of e's precision */
+        t = (e - 1.0) / (e + 1.0);
+    }
+    return (float)(x < 0.0f ? -t : t);
+}

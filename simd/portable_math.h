@@ -1,0 +1,25 @@
+/* Elementary functions made of IEEE additions, multiplications and divisions alone (the build
+ * never fuses them: -ffp-contract=off), so they give the same bits on x86-64 and aarch64. glibc's
+ * expf, tanhf, log1pf, log, sin and cos are built differently for the two (FMA variants chosen at
+ * run time on x86-64, contracted C on aarch64) and may differ in the last bit; the scalar level,
+ * the random normals and the other libm calls that reach a model's bytes use these instead, which
+ * is what makes LATENT_ISA=scalar checkpoints equal across the two architectures.
+ * Double versions: relative error below 5e-16 over their whole range. Float versions: rounded
+ * from the double result, within 1 ulp of the correctly rounded value. */
+#ifndef LATENT_SIMD_PORTABLE_MATH_H
+#define LATENT_SIMD_PORTABLE_MATH_H
+
+#include <stdint.h>
+
+double lk_exp(double x);
+double lk_log(double x);           /* x > 0; log(0) = -inf, negative or NaN -> NaN */
+double lk_sin(double x);           /* |x| up to about 1e6 (Cody-Waite reduction) */
+double lk_cos(double x);
+double lk_pow_int(double b, int64_t e); /* b^e by repeated squaring, e >= 0 */
+
+float lk_expf(float x);
+float lk_logf(float x);
+float lk_log1pf(float x);
+float lk_tanhf(float x);
+
+#endif
