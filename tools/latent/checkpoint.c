@@ -5,6 +5,7 @@
 #include "checkpoint.h"
 #include "latent/comm.h"
 #include "latent/isa.h"
+#include "latent/topology.h"
 #include "options.h"
 
 static void cli_key(char *buf, size_t size, const char *key) { snprintf(buf, size, "cli.%s", key); }
@@ -48,6 +49,14 @@ void ckpt_machine(ckpt_extra *e)
     char ranks[16];
     snprintf(ranks, sizeof ranks, "%d", latent_comm_size());
     ckpt_extra_set(e, "ranks", ranks);
+    /* what else fixes the order of a sum: the GEMM tile and its depth, the k-means screen */
+    latent_topology t;
+    if (latent_topology_get(&t) == LATENT_OK) {
+        char kernels[96];
+        snprintf(kernels, sizeof kernels, "gemm %dx%d kc %lld, kmeans screen %s", t.mr, t.nr,
+                 (long long)t.kc, latent_isa_kmeans_bf16() ? "bfloat16" : "float");
+        ckpt_extra_set(e, "kernels", kernels);
+    }
 }
 
 int ckpt_save(const char *cmd, const char *path, latent_model *m, int with_state,

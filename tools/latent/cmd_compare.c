@@ -40,8 +40,9 @@ static void shape_text(const latent_array *a, char *buf, size_t size)
 /* What each file says of the machine that wrote it, when the two differ. */
 static void machines(const latent_safetensors *a, const latent_safetensors *b, int json)
 {
-    static const char *const keys[] = {"cli.arch", "cli.isa", "cli.compiler", "cli.version", "cli.threads"};
-    char ta[400] = "", tb[400] = "";
+    static const char *const keys[] = {"cli.arch", "cli.isa", "cli.kernels", "cli.compiler",
+                                       "cli.version", "cli.threads", "cli.ranks"};
+    char ta[600] = "", tb[600] = "";
     int differ = 0;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         const char *x = latent_safetensors_meta(a, keys[i]), *y = latent_safetensors_meta(b, keys[i]);

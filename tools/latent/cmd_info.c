@@ -79,9 +79,12 @@ int cmd_info(int argc, char **argv)
            "node(s)%s\n", t.packages, t.cores, t.pus, t.smt, t.numa_nodes,
            t.from_hwloc ? " (hwloc)" : latent_topology_has_hwloc() ? " (sysconf; hwloc failed)"
                                                                     : " (sysconf; built without hwloc)");
-    printf("caches:         L1d %lld KiB, L2 %lld KiB (per %d core(s)), L3 %lld KiB x %d\n",
-           (long long)t.l1d.size >> 10, (long long)t.l2.size >> 10, t.l2.cores_sharing,
-           (long long)t.l3.size >> 10, t.l3.instances);
+    if (t.l1d.size || t.l2.size || t.l3.size)
+        printf("caches:         L1d %lld KiB, L2 %lld KiB (per %d core(s)), L3 %lld KiB x %d\n",
+               (long long)t.l1d.size >> 10, (long long)t.l2.size >> 10, t.l2.cores_sharing,
+               (long long)t.l3.size >> 10, t.l3.instances);
+    else /* neither hwloc nor sysfs said: the GEMM blocking below falls back to its defaults */
+        printf("caches:         unknown\n");
     printf("threads:        %d%s; %s\n", t.threads, t.bound ? ", bound" : ", not bound", t.binding);
     printf("gemm blocking:  MR %d NR %d KC %lld MC %lld NC %lld\n", t.mr, t.nr, (long long)t.kc,
            (long long)t.mc, (long long)t.nc);
