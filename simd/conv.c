@@ -98,9 +98,9 @@ static void multiply(const lk_table *t, int64_t rows, int64_t K, const float *co
     lk_sgemm_packed(t, rows, oc, K, cols, K, packed, y, ldy, bias, act, slope);
 }
 
-/* Floats of a packed [k][n] B at any level: n rounded up to panels of nr <= 32 columns is at
- * most n + 31 (whatever nr is: NEON's 12 does not divide 32). */
-static size_t packed_bound(int64_t k, int64_t n) { return (size_t)(k * (n + 31)); }
+/* Floats of a packed [k][n] B at any level: n rounded up to panels of nr <= 64 columns (the
+ * framework's widest tile: SVE's at 512 bits is 48) is at most n + 63, whatever nr is. */
+static size_t packed_bound(int64_t k, int64_t n) { return (size_t)(k * (n + 63)); }
 
 size_t lk_conv_wbuf_floats(const lk_conv_geom *geo, int64_t oc)
 {

@@ -4,6 +4,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include "kernels.h"
+#if defined(__aarch64__) && defined(LATENT_HAVE_SVE_KERNELS)
+#include <sys/auxv.h>
+#include <asm/hwcap.h>
+#endif
 
 static lk_table tables[LATENT_ISA_COUNT];
 static int supported[LATENT_ISA_COUNT];
@@ -55,6 +59,16 @@ static void detect_and_fill(void)
     tables[LATENT_ISA_NEON].isa = LATENT_ISA_NEON;
     supported[LATENT_ISA_NEON] = 1;
     best = LATENT_ISA_NEON;
+#ifdef LATENT_HAVE_SVE_KERNELS
+    if (getauxval(AT_HWCAP) & HWCAP_SVE) {
+        tables[LATENT_ISA_SVE] = tables[LATENT_ISA_NEON];
+        if (lk_fill_sve(&tables[LATENT_ISA_SVE])) {
+            tables[LATENT_ISA_SVE].isa = LATENT_ISA_SVE;
+            supported[LATENT_ISA_SVE] = 1;
+            best = LATENT_ISA_SVE;
+        }
+    }
+#endif
 #endif
     atomic_store(&active_level, (int)best);
 }

@@ -13,7 +13,7 @@
  * sized for it), and the largest kc block (so the out-of-memory path keeps the same k split and
  * therefore the same bytes). */
 #define MR_MAX 16
-#define NR_MAX 32
+#define NR_MAX 64
 #define KC_MAX 512
 /* Up to this many columns of C, A is read where it lies (when the table can): packing A is then
  * a large share of the work; at wider C it is spread over more column panels, while the

@@ -194,6 +194,7 @@ void lk_fill_scalar(lk_table *t);
 void lk_fill_avx2(lk_table *t);
 void lk_fill_avx512(lk_table *t);
 void lk_fill_neon(lk_table *t);
+int lk_fill_sve(lk_table *t);         /* on top of neon; 0 when the vector length is beyond its tile */
 void lk_fill_avx512bf16(lk_table *t); /* on top of avx512, where the CPU has AVX512_BF16 */
 
 #ifdef __cplusplus

@@ -21,6 +21,10 @@ typedef struct lk_selftest_row {
 /* Called after each row, so a slow run (qemu) can show progress; may be NULL. */
 typedef void (*lk_selftest_progress_fn)(const lk_selftest_row *row, void *ctx);
 
+/* Restricts the next runs to the levels whose flag is set in only[LATENT_ISA_COUNT] (NULL: every
+ * supported level again). Under qemu each SVE vector length is a run of its own. */
+void lk_selftest_only(const int *only);
+
 /* The number of rows lk_selftest_run fills: conformance kernels x levels this CPU supports. */
 int lk_selftest_count(void);
 

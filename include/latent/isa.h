@@ -14,10 +14,11 @@ typedef enum latent_isa {
     LATENT_ISA_AVX2,    /* AVX2 + FMA */
     LATENT_ISA_AVX512,  /* AVX-512 F/BW/DQ/VL */
     LATENT_ISA_NEON,    /* aarch64 Advanced SIMD */
+    LATENT_ISA_SVE,     /* aarch64 SVE, at the machine's vector length (on top of NEON) */
     LATENT_ISA_COUNT
 } latent_isa;
 
-/* "scalar", "avx2", "avx512" or "neon". */
+/* "scalar", "avx2", "avx512", "neon" or "sve". */
 const char *latent_isa_name(latent_isa isa);
 
 /* Parses a level name; LATENT_EINVAL (with a message) for an unknown name. */

@@ -4,7 +4,7 @@
 #include "latent/isa.h"
 #include "simd/dispatch.h"
 
-static const char *const names[LATENT_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
+static const char *const names[LATENT_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon", "sve"};
 
 const char *latent_isa_name(latent_isa isa)
 {
@@ -19,7 +19,7 @@ latent_status latent_isa_parse(const char *name, latent_isa *out)
             return LATENT_OK;
         }
     return latent_fail(LATENT_EINVAL,
-                       "unknown instruction-set level '%s' (expected scalar, avx2, avx512 or neon)",
+                       "unknown instruction-set level '%s' (expected scalar, avx2, avx512, neon or sve)",
                        name ? name : "");
 }
 
@@ -46,7 +46,7 @@ latent_status latent_isa_init_from_env(void)
     latent_isa isa = LATENT_ISA_SCALAR; /* set by the parse; initialized for gcc -Wmaybe-uninitialized */
     if (latent_isa_parse(env, &isa) != LATENT_OK)
         return latent_fail(LATENT_EINVAL,
-                           "LATENT_ISA: unknown level '%s' (expected scalar, avx2, avx512 or neon)",
+                           "LATENT_ISA: unknown level '%s' (expected scalar, avx2, avx512, neon or sve)",
                            env);
     latent_status st = latent_isa_set(isa);
     if (st != LATENT_OK)

@@ -31,7 +31,7 @@ static void usage(FILE *to)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(to, "  %-12s  %s\n", commands[i].name, commands[i].summary);
     fprintf(to, "\nexit status: 0 success, 2 bad usage, 1 any other failure\n"
-                "environment: LATENT_ISA=scalar|avx2|avx512|neon caps the kernels used\n");
+                "environment: LATENT_ISA=scalar|avx2|avx512|neon|sve caps the kernels used\n");
 }
 
 int main(int argc, char **argv)

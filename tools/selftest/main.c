@@ -1,5 +1,6 @@
-/* latent-selftest: runs every kernel variant of this CPU over the conformance cases and prints a
- * table; exit status 1 on any failure. CI runs it natively and under qemu-aarch64. */
+/* latent-selftest [LEVEL...]: runs every kernel variant of this CPU (or of the levels named) over
+ * the conformance cases and prints a table; exit status 1 on any failure or on a level this CPU
+ * or build lacks. CI runs it natively and under qemu-aarch64 (SVE at several vector lengths). */
 #include <stdio.h>
 #include <stdlib.h>
 #include "latent/isa.h"
@@ -11,8 +12,21 @@ static void print_row(const lk_selftest_row *row, void *ctx)
     selftest_print_row(row);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1) {
+        int only[LATENT_ISA_COUNT] = {0};
+        for (int i = 1; i < argc; i++) {
+            latent_isa isa;
+            if (latent_isa_parse(argv[i], &isa) != LATENT_OK || !latent_isa_supported(isa)) {
+                fprintf(stderr, "latent-selftest: %s: not a level this CPU and build run "
+                        "(best: %s)\n", argv[i], latent_isa_name(latent_isa_detected()));
+                return 1;
+            }
+            only[isa] = 1;
+        }
+        lk_selftest_only(only);
+    }
     int n = lk_selftest_count();
     lk_selftest_row *rows = calloc(n > 0 ? (size_t)n : 1, sizeof *rows);
     if (!rows) {
