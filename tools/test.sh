@@ -47,6 +47,7 @@ rm -rf build-test build-asan build-arm
 step native-setup 300 meson setup build-test -Dbuildtype=release
 step native-build 1200 ninja -C build-test
 step native-test 1800 meson test -C build-test --num-processes "$jobs" --print-errorlogs
+step python-installed 300 bash tests/python/installed.sh build-test
 step asan-setup 300 meson setup build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
 step asan-build 1200 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -69,6 +70,10 @@ for f in build-test/meson-logs/testlog.json build-asan/meson-logs/testlog.json; 
 done
 if [ -f "$log/arm-selftest.log" ]; then
     read -r p q < <(sed -n 's/^selftest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/arm-selftest.log" | tail -1) \
+        && count "${p:-0}" "${q:-0}"
+fi
+if [ -f "$log/python-installed.log" ]; then
+    read -r p q < <(sed -n 's/^python-installed: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/python-installed.log" | tail -1) \
         && count "${p:-0}" "${q:-0}"
 fi
 if [ -f "$log/arm-sve-lengths.log" ]; then
