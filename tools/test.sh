@@ -68,21 +68,16 @@ for f in build-test/meson-logs/testlog.json build-asan/meson-logs/testlog.json; 
     [ -f "$f" ] || continue
     read -r p q < <(/usr/bin/python3 tools/count_tests.py "$f") && count "$p" "$q"
 done
-if [ -f "$log/arm-selftest.log" ]; then
-    read -r p q < <(sed -n 's/^selftest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/arm-selftest.log" | tail -1) \
-        && count "${p:-0}" "${q:-0}"
-fi
-if [ -f "$log/python-installed.log" ]; then
-    read -r p q < <(sed -n 's/^python-installed: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/python-installed.log" | tail -1) \
-        && count "${p:-0}" "${q:-0}"
-fi
-if [ -f "$log/arm-sve-lengths.log" ]; then
-    while read -r p q; do count "$p" "$q"; done < <(sed -n 's/^\(sve-lengths\|selftest\): \([0-9]*\) passed, \([0-9]*\) failed$/\2 \3/p' "$log/arm-sve-lengths.log")
-fi
-if [ -f "$log/arm-portability.log" ]; then
-    read -r p q < <(sed -n 's/^arm: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/arm-portability.log" | tail -1) \
-        && count "${p:-0}" "${q:-0}"
-fi
+# the steps' own summaries, "NAME: N passed, N failed" (every such line of the log counts)
+count_summaries() { # log file, the names its summary lines start with (an alternation)
+    [ -f "$1" ] || return 0
+    while read -r p q; do count "$p" "$q"; done < <(
+        sed -n "s/^\\($2\\): \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\2 \\3/p" "$1")
+}
+count_summaries "$log/python-installed.log" 'python-installed'
+count_summaries "$log/arm-selftest.log" 'selftest'
+count_summaries "$log/arm-sve-lengths.log" 'sve-lengths\|selftest'
+count_summaries "$log/arm-portability.log" 'arm'
 for s in "${failed_steps[@]}"; do
     case $s in *-test|*-selftest) ;; *) count 0 1 ;; esac   # a setup or build failure counts
 done

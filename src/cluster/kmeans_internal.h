@@ -72,7 +72,6 @@ typedef struct km_acc {
     double *wsum;        /* nchunks x k */
     double *total;       /* k x d: the chunks' sums added in chunk order, then relocations */
     double *wtotal;      /* k */
-    double *part;        /* nchunks scalars (inertia or potential partials) */
     float *block;        /* threads x k x d: float sums of the rows since the last flush */
     int64_t *pending;    /* nchunks: rows added to the chunk since its last flush */
     int64_t flush_rows;  /* rows per flush, from k alone */

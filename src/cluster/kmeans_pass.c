@@ -45,11 +45,10 @@ latent_status km_acc_init(km_acc *a, const km_data *D, int64_t k)
     a->wsum = latent_alloc((size_t)nc, (size_t)k * sizeof(double), "kmeans: cluster weights");
     a->total = latent_alloc((size_t)k, (size_t)d * sizeof(double), "kmeans: cluster sums");
     a->wtotal = latent_alloc((size_t)k, sizeof(double), "kmeans: cluster weights");
-    a->part = latent_alloc((size_t)nc, sizeof(double), "kmeans: partial sums");
     a->block = latent_alloc((size_t)(a->threads * k), (size_t)d * sizeof(float),
                             "kmeans: block sums");
     a->pending = latent_alloc((size_t)nc, sizeof(int64_t), "kmeans: pending rows");
-    if (!a->sums || !a->wsum || !a->total || !a->wtotal || !a->part || !a->block || !a->pending) {
+    if (!a->sums || !a->wsum || !a->total || !a->wtotal || !a->block || !a->pending) {
         km_acc_free(a);
         return LATENT_ENOMEM;
     }
@@ -62,7 +61,6 @@ void km_acc_free(km_acc *a)
     latent_free(a->wsum);
     latent_free(a->total);
     latent_free(a->wtotal);
-    latent_free(a->part);
     latent_free(a->block);
     latent_free(a->pending);
     memset(a, 0, sizeof *a);
@@ -108,7 +106,6 @@ void km_acc_begin_chunk(km_acc *a, const km_data *D, int64_t c, int64_t *r0, int
     memset(a->wsum + c * a->k, 0, (size_t)a->k * sizeof(double));
     memset(thread_block(a), 0, (size_t)(a->k * a->d) * sizeof(float));
     a->pending[c] = 0;
-    a->part[c] = 0.0;
 }
 
 void km_acc_move(km_acc *a, const km_data *D, int64_t c, int64_t i, int32_t from, int32_t to)

@@ -104,17 +104,25 @@ latent_status km_chunk_values(const km_data *D, const double *mine, int64_t len,
     return st;
 }
 
+/* out[e] = all[e] + all[len + e] + ... over n chunks, in chunk order: the one order every sum
+ * over rows takes. Long folds run on the threads (each element's order is the same either way). */
+static void fold_chunks(const double *all, int64_t n, int64_t len, double *out)
+{
+#pragma omp parallel for schedule(static) if (n * len >= 65536)
+    for (int64_t e = 0; e < len; e++) {
+        LK_REGION_ENTERED();
+        double v = all[e];
+        for (int64_t c = 1; c < n; c++) v += all[c * len + e];
+        out[e] = v;
+    }
+}
+
 latent_status km_fold(const km_data *D, const double *mine, int64_t len, double *out)
 {
     double *all = latent_alloc((size_t)D->nchunks, (size_t)len * sizeof(double), "kmeans: partials");
     if (!all) return LATENT_ENOMEM;
     latent_status st = km_chunk_values(D, mine, len, all);
-    if (st == LATENT_OK)
-        for (int64_t e = 0; e < len; e++) {
-            double v = all[e];
-            for (int64_t c = 1; c < D->nchunks; c++) v += all[c * len + e];
-            out[e] = v;
-        }
+    if (st == LATENT_OK) fold_chunks(all, D->nchunks, len, out);
     latent_free(all);
     return st;
 }
@@ -153,21 +161,15 @@ int km_any(const km_data *D, int flag, latent_status *st)
     if (!D->dist) return flag != 0;
     const int ranks = latent_comm_size();
     int32_t *f = latent_alloc((size_t)ranks, sizeof(int32_t), "kmeans: flags");
-    int64_t *at = latent_alloc((size_t)ranks * 2, sizeof(int64_t), "kmeans: rank parts");
-    latent_status s = f && at ? LATENT_OK : LATENT_ENOMEM;
-    int any = 1;
-    if (s == LATENT_OK) {
-        for (int r = 0; r < ranks; r++) {
-            at[r] = r * (int64_t)sizeof(int32_t);
-            at[ranks + r] = sizeof(int32_t);
-        }
-        f[latent_comm_rank()] = flag != 0;
-        s = latent_comm_allgather(f, at, at + ranks);
-        any = 0;
-        for (int r = 0; r < ranks; r++) any |= f[r];
+    if (!f) {
+        *st = LATENT_ENOMEM;
+        return 1;
     }
+    f[latent_comm_rank()] = flag != 0;
+    latent_status s = km_gather(D, f, sizeof(int32_t));
+    int any = 0;
+    for (int r = 0; r < ranks; r++) any |= f[r];
     latent_free(f);
-    latent_free(at);
     if (s != LATENT_OK) {
         *st = s;
         return 1;
@@ -234,11 +236,7 @@ static latent_status fold_sliced(const km_data *D, const double *sums, int64_t l
     }
     if (st == LATENT_OK) {
         /* the ranks' parts arrive in rank order, which is chunk order */
-        for (int64_t e = 0; e < mine; e++) {
-            double v = recv[e];
-            for (int64_t c = 1; c < D->nchunks; c++) v += recv[c * mine + e];
-            total[s0 + e] = v;
-        }
+        fold_chunks(recv, D->nchunks, mine, total + s0);
         for (int r = 0; r < ranks; r++) {
             int64_t e0, e1;
             slice_of(len, r, ranks, &e0, &e1);
@@ -262,19 +260,7 @@ latent_status km_acc_totals(km_acc *a, const km_data *D)
         if (st == LATENT_OK) st = km_fold(D, a->wsum + D->c0 * k, k, a->wtotal);
         return st;
     }
-    const double *sums = a->sums, *wsum = a->wsum;
-    double *tot = a->total;
-#pragma omp parallel for schedule(static)
-    for (int64_t e = 0; e < kd; e++) {
-        LK_REGION_ENTERED();
-        double v = sums[e];
-        for (int64_t c = 1; c < a->nchunks; c++) v += sums[c * kd + e];
-        tot[e] = v;
-    }
-    for (int64_t j = 0; j < k; j++) {
-        double v = wsum[j];
-        for (int64_t c = 1; c < a->nchunks; c++) v += wsum[c * k + j];
-        a->wtotal[j] = v;
-    }
+    fold_chunks(a->sums, a->nchunks, kd, a->total);
+    fold_chunks(a->wsum, a->nchunks, k, a->wtotal);
     return LATENT_OK;
 }
