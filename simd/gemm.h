@@ -28,6 +28,16 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
                    const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                    const float *bias, latent_act act, float slope);
 
+/* The weight gradient of a slab of shards as the gradient reduction would sum it: C (m x n) =
+ * the sum over parts p of A_p^T B_p, part p being rows [k0[p], k0[p] + klen[p]) of A (k x m,
+ * lda) and of B (k x n, ldb), the parts added by the fixed tree (the first power-of-two block of
+ * parts, then the rest; left + right). The bytes are those of lk_sgemm(TN) on each part into a
+ * buffer of its own, then that tree over the buffers; C is written once. Team and threads as
+ * lk_sgemm_team. */
+void lk_sgemm_tn_tree(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
+                      const int64_t *k0, const int64_t *klen, int parts, const float *a,
+                      int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc);
+
 /* B packed once for many products that share it (a convolution's weights, block after block
  * of gathered rows): lk_sgemm_pack_b lays op(B) (k x n; B is n x k when trans_b) out in
  * lk_sgemm_packed_floats(t, k, n) floats, the team's members splitting its column panels

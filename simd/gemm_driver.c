@@ -569,6 +569,186 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
     gemm_member(&g, cell_index(team, c));
 }
 
+/* ---- the weight gradient of several shards, summed by the fixed tree -------------------------
+ * C = sum over parts p of A_p^T B_p, where part p is rows [k0[p], k0[p] + klen[p]) of A (k x m)
+ * and B (k x n), the parts' products added by the fixed tree of the gradient reduction (the
+ * first power-of-two block of parts, then the rest, left + right). Each part's product is the
+ * one lk_sgemm(TN) of its rows alone gives (its own k split), tile by tile, so the bytes are
+ * those of one GEMM per part into its own buffer and the tree over the buffers afterwards; but
+ * the parts' tiles meet in L1, and C is written once instead of once per part and read back. */
+
+/* Scratch tiles of a tile's tree: the edge tile, then one per level (2^20 parts). */
+#define TREE_DEPTH 22
+/* Floats of packed B a cell keeps per column block (its k rows x nc columns): L2-sized. */
+#define TREE_B_FLOATS (128 * 1024)
+
+typedef struct tree_job {
+    const lk_table *t;
+    const int64_t *k0, *klen;
+    int parts;
+    const float *a, *b;
+    int64_t lda, ldb;
+} tree_job;
+
+/* One tile of C and where its operands are: packed for the whole block (part after part, each
+ * as its k blocks, kb x mbr floats of A and kb x nbr of B per block), or, with no workspace
+ * (apack NULL), packed by each leaf on the stack. */
+typedef struct tree_tile {
+    const tree_job *j;
+    const float *apack, *bpack; /* the block's packed A (mbr rows) and B (nbr columns) */
+    int64_t mbr, nbr;           /* the block's rows and columns rounded up to tiles and panels */
+    int64_t ir, jr;             /* the tile's first row and column in the block */
+    int64_t i0, j0, rows, cols; /* ... and in C, with its size */
+} tree_tile;
+
+/* The packed floats before part p in a block of `width` lanes (parts packed one after another,
+ * each as its k blocks). */
+static int64_t tree_offset(const tree_job *j, int p, int64_t width)
+{
+    int64_t at = 0;
+    for (int q = 0; q < p; q++) at += j->klen[q] * width;
+    return at;
+}
+
+/* Part p's product for one tile into d (ld floats apart): its k blocks in order, the first
+ * overwriting, the rest accumulating, as lk_sgemm's own k loop does. */
+static __attribute__((noinline)) void tree_leaf_on_stack(const tree_tile *x, int p, float *d,
+                                                         int64_t ld)
+{
+    const tree_job *j = x->j;
+    const int mr = j->t->mr, nr = j->t->nr;
+    float ab[KC_MAX * (MR_MAX + NR_MAX)] __attribute__((aligned(64)));
+    const int64_t kc = k_block(j->t, j->klen[p]);
+    for (int64_t pc = 0; pc < j->klen[p]; pc += kc) {
+        const int64_t kb = min64(kc, j->klen[p] - pc);
+        pack_a(mr, 1, j->a, j->lda, x->i0, x->rows, j->k0[p] + pc, kb, 1.0f, ab);
+        pack_b(nr, 0, j->b, j->ldb, j->k0[p] + pc, kb, x->j0, x->cols, 0, 1, ab + KC_MAX * MR_MAX);
+        j->t->gemm_ukr(kb, ab, ab + KC_MAX * MR_MAX, d, ld, pc > 0, NULL);
+    }
+}
+
+static void tree_leaf(const tree_tile *x, int p, float *d, int64_t ld)
+{
+    const tree_job *j = x->j;
+    if (!x->apack) {
+        tree_leaf_on_stack(x, p, d, ld);
+        return;
+    }
+    const int64_t at_a = tree_offset(j, p, x->mbr), at_b = tree_offset(j, p, x->nbr);
+    const int64_t kc = k_block(j->t, j->klen[p]);
+    for (int64_t pc = 0; pc < j->klen[p]; pc += kc) {
+        const int64_t kb = min64(kc, j->klen[p] - pc);
+        const float *ap = x->apack + at_a + pc * x->mbr + x->ir * kb;
+        const float *bp = x->bpack + at_b + pc * x->nbr + x->jr * kb;
+        j->t->gemm_ukr(kb, ap, bp, d, ld, pc > 0, NULL);
+    }
+}
+
+/* Parts [lo, hi) of one tile into d, by the reduction's tree. */
+static void tree_tile_sum(const tree_tile *x, int lo, int hi, float *d, int64_t ld,
+                          float (*tmp)[MR_MAX * NR_MAX])
+{
+    const tree_job *j = x->j;
+    if (hi - lo == 1) {
+        tree_leaf(x, lo, d, ld);
+        return;
+    }
+    int half = 1;
+    while (half * 2 < hi - lo) half *= 2;
+    const int mr = j->t->mr, nr = j->t->nr;
+    tree_tile_sum(x, lo, lo + half, d, ld, tmp + 1);
+    tree_tile_sum(x, lo + half, hi, tmp[0], nr, tmp + 1);
+    for (int i = 0; i < mr; i++)
+        for (int c = 0; c < nr; c++) d[i * ld + c] = d[i * ld + c] + tmp[0][i * nr + c];
+}
+
+/* The tile's sum into C: in place when whole, through a scratch tile at the edges. */
+static void tree_tile_store(const tree_tile *x, float *c, int64_t ldc)
+{
+    float tmp[TREE_DEPTH][MR_MAX * NR_MAX] __attribute__((aligned(64)));
+    float *ct = c + x->i0 * ldc + x->j0;
+    const int nr = x->j->t->nr;
+    if (x->rows == x->j->t->mr && x->cols == nr) {
+        tree_tile_sum(x, 0, x->j->parts, ct, ldc, tmp + 1);
+        return;
+    }
+    tree_tile_sum(x, 0, x->j->parts, tmp[0], nr, tmp + 1);
+    for (int64_t i = 0; i < x->rows; i++)
+        memcpy(ct + i * ldc, tmp[0] + i * nr, (size_t)x->cols * sizeof(float));
+}
+
+static void tree_cell(const tree_job *j, const gemm_cell *cl, int64_t ktotal, float *c,
+                      int64_t ldc, float *apack, float *bpack, int64_t nc)
+{
+    const lk_table *t = j->t;
+    const int mr = t->mr, nr = t->nr;
+    for (int64_t jc = cl->col_lo; jc < cl->col_hi; jc += nc) {
+        const int64_t nb = min64(nc, cl->col_hi - jc), qn = ceil_div(nb, nr);
+        for (int p = 0; p < j->parts; p++) {
+            const int64_t kc = k_block(t, j->klen[p]);
+            float *dst = bpack + tree_offset(j, p, qn * nr);
+            for (int64_t pc = 0; pc < j->klen[p]; pc += kc) {
+                const int64_t kb = min64(kc, j->klen[p] - pc);
+                pack_b(nr, 0, j->b, j->ldb, j->k0[p] + pc, kb, jc, nb, 0, qn, dst + pc * qn * nr);
+            }
+        }
+        for (int64_t ic = cl->row_lo; ic < cl->row_hi; ic += cl->mc) {
+            const int64_t mb = min64(cl->mc, cl->row_hi - ic), mbr = round_up(mb, mr);
+            for (int p = 0; p < j->parts; p++) {
+                const int64_t kc = k_block(t, j->klen[p]);
+                float *dst = apack + tree_offset(j, p, mbr);
+                for (int64_t pc = 0; pc < j->klen[p]; pc += kc) {
+                    const int64_t kb = min64(kc, j->klen[p] - pc);
+                    pack_a(mr, 1, j->a, j->lda, ic, mb, j->k0[p] + pc, kb, 1.0f, dst + pc * mbr);
+                }
+            }
+            tree_tile x = {j, apack, bpack, mbr, qn * nr, 0, 0, 0, 0, 0, 0};
+            for (x.jr = 0; x.jr < nb; x.jr += nr)
+                for (x.ir = 0; x.ir < mb; x.ir += mr) {
+                    x.i0 = ic + x.ir, x.j0 = jc + x.jr;
+                    x.rows = min64(mr, mb - x.ir), x.cols = min64(nr, nb - x.jr);
+                    tree_tile_store(&x, c, ldc);
+                }
+            lk_work_add(mb * nb * ktotal);
+        }
+    }
+}
+
+void lk_sgemm_tn_tree(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
+                      const int64_t *k0, const int64_t *klen, int parts, const float *a,
+                      int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc)
+{
+    if (m <= 0 || n <= 0 || parts <= 0) return;
+    const int mr = t->mr, nr = t->nr;
+    int64_t ktotal = 0;
+    for (int p = 0; p < parts; p++) ktotal += klen[p];
+    /* columns per block: B's packed block stays about L2-sized */
+    int64_t nc = TREE_B_FLOATS / (ktotal > 0 ? ktotal : 1) / nr * nr;
+    nc = nc < nr ? nr : min64(nc, round_up(n, nr));
+    gemm_job g = {.t = t, .m = m, .n = n, .k = ktotal};
+    g.grid = pick_grid(members_for(team, m * n * (ktotal > 0 ? ktotal : 1)), m, mr, nr,
+                       ceil_div(n, nr));
+    const int id = cell_index(team, c);
+    if (id >= g.grid.tm * g.grid.tn) return;
+    gemm_cell cl = cell_of(&g, id);
+    if (cl.row_lo >= cl.row_hi || cl.col_lo >= cl.col_hi) return;
+    const tree_job j = {t, k0, klen, parts, a, b, lda, ldb};
+    const size_t bfloats = seg(ktotal * nc), afloats = seg(ktotal * cl.mc);
+    float *w = workspace(bfloats + afloats);
+    if (w) {
+        tree_cell(&j, &cl, ktotal, c, ldc, w + bfloats, w, nc);
+        return;
+    }
+    /* out of memory: every leaf packs its own tile on the stack (the same sums) */
+    tree_tile x = {&j, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0};
+    for (x.j0 = cl.col_lo; x.j0 < cl.col_hi; x.j0 += nr)
+        for (x.i0 = cl.row_lo; x.i0 < cl.row_hi; x.i0 += mr) {
+            x.rows = min64(mr, cl.row_hi - x.i0), x.cols = min64(nr, cl.col_hi - x.j0);
+            tree_tile_store(&x, c, ldc);
+        }
+    lk_work_add((cl.row_hi - cl.row_lo) * (cl.col_hi - cl.col_lo) * ktotal);
+}
+
 /* ---- B packed once, for many products ---------------------------------------------------- */
 
 size_t lk_sgemm_packed_floats(const lk_table *t, int64_t k, int64_t n)

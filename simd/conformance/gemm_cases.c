@@ -280,6 +280,79 @@ static void run_swapped_and_teams(const lk_table *ref, const lk_table *var, lk_c
         }
 }
 
+/* The reduction's tree over per-part buffers (part i at bufs + i * len), the reference the
+ * tree GEMM must equal: the first power-of-two block, then the rest, left + right. */
+static void tree_reference(const float *bufs, int64_t len, int lo, int hi, float *dst)
+{
+    if (hi - lo == 1) {
+        memcpy(dst, bufs + lo * len, (size_t)len * sizeof(float));
+        return;
+    }
+    int half = 1;
+    while (half * 2 < hi - lo) half *= 2;
+    float *right = malloc((size_t)len * sizeof(float));
+    if (!right) abort();
+    tree_reference(bufs, len, lo, lo + half, dst);
+    tree_reference(bufs, len, lo + half, hi, right);
+    for (int64_t i = 0; i < len; i++) dst[i] = dst[i] + right[i];
+    free(right);
+}
+
+/* lk_sgemm_tn_tree against one lk_sgemm(TN) per part and the tree over their results, bit for
+ * bit, alone and on teams of 2 and 3 (shard-sized parts, a short last one, parts beyond a k
+ * block, counts that are not powers of two, edge tiles). */
+static void run_tn_tree(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    static const struct { int64_t m, n; int parts; int64_t len[9]; } cs[] = {
+        {128, 784, 4, {64, 64, 64, 64}}, {1024, 784, 4, {64, 64, 64, 64}}, {17, 33, 3, {64, 64, 36}},
+        {1, 1, 1, {1}}, {13, 100, 5, {5, 3, 7, 1, 64}}, {64, 65, 2, {128, 128}},
+        {31, 40, 2, {600, 700}}, {100, 17, 9, {64, 64, 64, 64, 64, 64, 64, 64, 9}},
+        {784, 128, 8, {64, 64, 64, 64, 64, 64, 64, 64}}};
+    for (int ci = 0; ci < (int)(sizeof cs / sizeof cs[0]); ci++) {
+        const int64_t m = cs[ci].m, n = cs[ci].n, lda = m + ci % 2, ldb = n + 1, ldc = n + ci % 3;
+        int64_t k0[9], k = 0;
+        for (int p = 0; p < cs[ci].parts; p++) k0[p] = k, k += cs[ci].len[p];
+        buf A = buf_new(k * lda, ci % 2), B = buf_new(k * ldb, 0), P = buf_new(cs[ci].parts * m * n, 0),
+            R = buf_new(m * n, 0), C = buf_new(m * ldc, 0);
+        char what[128];
+        snprintf(what, sizeof what, "m=%lld n=%lld parts=%d k=%lld", (long long)m, (long long)n,
+                 cs[ci].parts, (long long)k);
+        if (!A.base || !B.base || !P.base || !R.base || !C.base) {
+            lk_report_case(r, 1.0, 0.0, "out of memory");
+        } else {
+            lk_fill_uniform(A.p, k * lda, 5400 + (uint64_t)ci, -1.0f, 1.0f);
+            lk_fill_uniform(B.p, k * ldb, 5500 + (uint64_t)ci, -1.0f, 1.0f);
+            for (int64_t i = 0; i < k * lda; i += 5) A.p[i] = 0.0f; /* ReLU deltas have zeros */
+            for (int p = 0; p < cs[ci].parts; p++)
+                lk_sgemm(var, 1, 0, m, n, cs[ci].len[p], 1.0f, A.p + k0[p] * lda, lda,
+                         B.p + k0[p] * ldb, ldb, 0.0f, P.p + p * m * n, n, NULL,
+                         LATENT_ACT_IDENTITY, 0.0f);
+            tree_reference(P.p, m * n, 0, cs[ci].parts, R.p);
+            for (int size = 1; size <= 3; size++) {
+                for (int64_t i = 0; i < m * ldc; i++) C.p[i] = 7.0f;
+                lk_barrier bar;
+                lk_barrier_init(&bar);
+#pragma omp parallel num_threads(size)
+                {
+                    LK_REGION_ENTERED();
+                    const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
+                    lk_sgemm_tn_tree(&team, var, m, n, k0, cs[ci].len, cs[ci].parts, A.p, lda,
+                                     B.p, ldb, C.p, ldc);
+                }
+                int same = 1;
+                for (int64_t i = 0; i < m && same; i++)
+                    same = memcmp(C.p + i * ldc, R.p + i * n, (size_t)n * sizeof(float)) == 0 &&
+                           (ldc == n || C.p[i * ldc + n] == 7.0f);
+                char w2[160];
+                snprintf(w2, sizeof w2, "%s, team of %d", what, size);
+                lk_report_case(r, same ? 0.0 : 1.0, 0.0, w2);
+            }
+        }
+        free(A.base), free(B.base), free(P.base), free(R.base), free(C.base);
+    }
+}
+
 /* k-means assignment. With scale_ij = 2 sum_p |x_ip c_jp| + |cnorm_j| and
  * tol_i = (2d + 8) u max_j scale_ij, a level must give dist_i within tol_i of the double
  * reference's min, and exactly the reference's label wherever the reference's margin (second
@@ -536,6 +609,7 @@ const lk_conformance_kernel lk_conformance_gemm[] = {
     {"sgemm_tn", run_tn},
     {"sgemm_bias_act", run_bias_act},
     {"sgemm_swapped_teams", run_swapped_and_teams},
+    {"sgemm_tn_tree", run_tn_tree},
     {"kmeans_assign", run_kmeans},
     {"kmeans_screen", run_kmeans_screen},
     {"rows_dot", run_rows_dot},

@@ -351,6 +351,8 @@ static latent_status plan(void *mv, latent_batch *b, latent_phase *ph, int *n)
     latent_status st = latent_model_prepare(m, b);
     if (st) return st;
     *n = 0;
+    /* the contractive term adds to each shard's own weight gradient after backprop */
+    if (cfg_of(m)->contractive > 0) b->node = 0;
     if (cfg_of(m)->sparse_beta > 0) ph[(*n)++] = (latent_phase){slab_encode, after_encode, NULL, NULL,
                                      {{st_of(m)->rho_sum, m->code * (int64_t)sizeof(float)}}};
     ph[(*n)++] = (latent_phase){slab_rest, after_rest, &m->group[0], &m->opt, {latent_shards_loss_span(m)}};

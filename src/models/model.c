@@ -160,7 +160,7 @@ static latent_status reserve_shared(latent_model *m, int n_shards)
 latent_pass latent_batch_pass(const latent_batch *b, const lk_team *team, const latent_slab *slab)
 {
     latent_pass ps = {team, slab, 1, b->sync, b->n_shards, b->rows, b->seed, (uint64_t)b->step,
-                      b->shard_lo};
+                      b->shard_lo, b->node};
     return ps;
 }
 
@@ -188,7 +188,7 @@ const float *latent_model_weights(const latent_model *m, int k)
 latent_grad latent_model_grad(latent_model *m, int k)
 {
     latent_params *p = &m->group[m->stack_group[k]];
-    latent_grad g = {p->shard_g, p->n};
+    latent_grad g = {p->shard_g, p->n, p->g};
     return g;
 }
 

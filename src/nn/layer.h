@@ -62,18 +62,35 @@ typedef struct latent_pass {
     int64_t total_rows;      /* rows of the whole minibatch on this stack (0: the slab's) */
     uint64_t seed, step;     /* the random streams of a training pass (dropout) */
     int first_shard;         /* the first shard of this process's part of the minibatch */
+    int node;                /* 1: the slab's shards are one node of the gradient reduction's
+                              * tree, and its weight gradients go there as one sum (below) */
 } latent_pass;
 
 /* The shards and rows of the whole minibatch a pass belongs to. */
 int latent_pass_shards(const latent_pass *ps);
 int64_t latent_pass_rows(const latent_pass *ps);
 
-/* Where a pass writes weight gradients: shard s's at base + s * stride, laid out like the
- * group's weights. base NULL: no weight gradients (a backward pass for dx alone). */
+/* Where a pass writes weight gradients, laid out like the group's weights: shard s's at
+ * base + s * stride; or, when the pass is a node (latent_pass.node), the sum of the slab's shards
+ * by the reduction's fixed tree at latent_grad_node (the slots of its shards are then scratch).
+ * whole is the group's reduced gradient, the node of a slab that holds every shard. base NULL:
+ * no weight gradients (a backward pass for dx alone). */
 typedef struct latent_grad {
     float *base;
     int64_t stride;
+    float *whole;
 } latent_grad;
+
+/* Where the pass's node sum of the weight gradients goes: whole when the slab holds every shard
+ * of the minibatch, else the slot of its first shard; NULL when the pass is not a node (each
+ * shard then writes its own slot) or writes no gradients. */
+float *latent_grad_node(const latent_pass *ps, latent_grad g);
+
+/* For a layer that writes each shard's slot even in a node pass: once every member has written
+ * the slots' floats [off, off + len), their tree sum into latent_grad_node. Every member of the
+ * team calls it (it opens with the team's barrier and splits the floats); nothing when the pass
+ * is not a node. */
+void latent_grad_fold(const latent_pass *ps, latent_grad g, int64_t off, int64_t len);
 
 /* ---- layers ----------------------------------------------------------------------------- */
 

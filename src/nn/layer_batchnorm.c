@@ -161,6 +161,8 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
             for (int64_t c = c0; c < c1; c++) gs[b->w_off + c] = (float)part[C + c], gs[b->b_off + c] = (float)part[c];
         }
     }
+    latent_grad_fold(ps, g, b->w_off, C);
+    latent_grad_fold(ps, g, b->b_off, C);
     if (!dx) return;
     lk_team_sync(team);
     if (ps->sync) ps->sync->share(ps->sync, shared, 2 * C * (int64_t)sizeof(double));

@@ -185,6 +185,8 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
                 t->col_sum(seg->rows * pix, o1 - o0, ds + o0, c->out_c, gs + c->b_off + o0);
             lk_team_sync(team);
         }
+        latent_grad_fold(ps, grad, c->w_off, weight_count(c));
+        if (c->b_off >= 0) latent_grad_fold(ps, grad, c->b_off, c->out_c);
     }
     if (dx) {
         if (c->transposed)

@@ -1,5 +1,6 @@
 /* The dense layer: y = act(x W^T + b) with W [out, in], on the kernel table's GEMM; its backward
- * pass writes each shard's weight gradients (a GEMM per shard) and dx for the whole slab. */
+ * pass writes the weight gradients (a GEMM per shard, or the slab's node sum as one tree GEMM)
+ * and dx for the whole slab. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,27 @@ static void forward(const latent_layer *l, const latent_pass *ps, const latent_l
     }
 }
 
+/* Each shard's gradients from its own rows into its slot: delta^T x (unless bias_only) and the
+ * column sums of delta. */
+static void shard_weights(const latent_pass *ps, const latent_layer_io *io, const latent_dense *d,
+                          const float *dy, latent_grad g, int bias_only)
+{
+    const lk_table *t = lk_active();
+    const lk_team *team = ps->team;
+    int64_t c0, c1;
+    lk_team_split(team, d->out, &c0, &c1);
+    for (int s = 0; s < ps->slab->n; s++) {
+        const latent_slab_seg *seg = &ps->slab->seg[s];
+        float *gs = g.base + (int64_t)seg->shard * g.stride;
+        const float *ds = dy + seg->at * d->out, *xs = io->x + seg->at * d->in;
+        if (!bias_only)
+            lk_sgemm_team(team, t, 1, 0, d->out, d->in, seg->rows, 1.0f, ds, d->out, xs, d->in,
+                          0.0f, gs + d->w_off, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
+        if (c1 > c0 && d->b_off >= 0)
+            t->col_sum(seg->rows, c1 - c0, ds + c0, d->out, gs + d->b_off + c0);
+    }
+}
+
 static void backward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io,
                      float *dy, int dy_is_delta, latent_grad g, float *dx)
 {
@@ -114,20 +136,21 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
         t->act_bwd[d->act](n, (io->pre ? io->pre : io->y) + o, io->y + o, dy + o, dy + o, d->slope);
         lk_team_sync(team);
     }
-    if (g.base) {
-        /* each shard's weight gradient from its own rows: delta^T x and the column sums */
-        int64_t c0, c1;
-        lk_team_split(team, d->out, &c0, &c1);
-        for (int s = 0; s < ps->slab->n; s++) {
-            const latent_slab_seg *seg = &ps->slab->seg[s];
-            float *gs = g.base + (int64_t)seg->shard * g.stride;
-            const float *ds = dy + seg->at * d->out, *xs = io->x + seg->at * d->in;
-            lk_sgemm_team(team, t, 1, 0, d->out, d->in, seg->rows, 1.0f, ds, d->out, xs, d->in,
-                          0.0f, gs + d->w_off, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
-            if (c1 > c0 && d->b_off >= 0)
-                t->col_sum(seg->rows, c1 - c0, ds + c0, d->out, gs + d->b_off + c0);
-        }
+    /* a node pass: the slab's weight gradient as its node of the reduction tree, the shards'
+     * products meeting tile by tile (beyond a stack's worth of shards, through their slots);
+     * the bias gradients go through the slots */
+    enum { TREE_PARTS = 64 };
+    float *node = latent_grad_node(ps, g);
+    const int tree = node && ps->slab->n <= TREE_PARTS;
+    if (tree) {
+        int64_t at[TREE_PARTS], len[TREE_PARTS];
+        for (int s = 0; s < ps->slab->n; s++) at[s] = ps->slab->seg[s].at, len[s] = ps->slab->seg[s].rows;
+        lk_sgemm_tn_tree(team, t, d->out, d->in, at, len, ps->slab->n, dy, d->out, io->x, d->in,
+                         node + d->w_off, d->in);
     }
+    if (g.base) shard_weights(ps, io, d, dy, g, tree);
+    if (node && !tree) latent_grad_fold(ps, g, d->w_off, d->out * d->in);
+    if (node && d->b_off >= 0) latent_grad_fold(ps, g, d->b_off, d->out);
     if (dx)
         lk_sgemm_team(team, t, 0, 0, rows, d->in, d->out, 1.0f, dy, d->out, io->w + d->w_off,
                       d->in, 0.0f, dx, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);

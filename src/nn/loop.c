@@ -74,6 +74,8 @@ typedef struct step_ctx {
     int rank, ranks;         /* this process in the MPI job, and the job's size (1: alone) */
     const int *bound;        /* the reduction tree's nodes, one per rank that has shards ... */
     int n_nodes;             /* ... and their number */
+    const int *slab_bound;   /* alone: the slabs' nodes of the tree when b->node ... */
+    int n_slab_nodes;        /* ... and their number (one: the slab wrote g itself) */
     int64_t *part_at, *part_bytes; /* 4 x ranks: scratch for one collective's layout */
     char where[96];
 } step_ctx;
@@ -198,9 +200,13 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
         reduce_across_ranks(c, p, tid);
         if (c->status) return;
     }
-    /* chunk by chunk, so each is summed while it is still in L1 */
+    /* chunk by chunk, so each is summed while it is still in L1; slabs that were nodes left
+     * their sums in their first shards' slots, or, one slab, in g */
     for (int64_t k = c0; k < c1; k++) {
-        if (c->ranks == 1 && !c->swapped) latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
+        if (c->ranks == 1 && !c->swapped && !c->b->node)
+            latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
+        else if (c->ranks == 1 && c->b->node && c->n_slab_nodes > 1)
+            latent_params_reduce_slot_nodes(p, c->b->n_shards, c->slab_bound, c->n_slab_nodes, k, k + 1);
         chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
     }
     sync_all(c);
@@ -245,7 +251,7 @@ static void step_phases(step_ctx *c, int tid)
             for (int i = 0; i < 2 && c->ranks > 1 && !c->status; i++)
                 if (ph->share[i].base) c->status = share_shards(c, ph->share[i].base, ph->share[i].bytes);
             if (ph->after && !c->status) c->status = ph->after(c->model, c->b);
-            c->swapped = ph->update && c->ranks == 1 &&
+            c->swapped = ph->update && c->ranks == 1 && !c->b->node &&
                          latent_params_reduce_by_swap(ph->update, c->b->n_shards);
         }
         sync_all(c);
@@ -267,8 +273,9 @@ static void step_member(step_ctx *c, int tid)
 }
 
 /* Team t's slab: this process's shards lo + t, lo + t + teams, ... in order, their rows side
- * by side from segs[at]. */
-static void lay_out(latent_batch *b, int teams, latent_slab *slabs, latent_slab_seg *segs)
+ * by side from segs[at]; or, with nodes (n_nodes > 0, bounds relative to lo), node t's shards. */
+static void lay_out(latent_batch *b, int teams, latent_slab *slabs, latent_slab_seg *segs,
+                    const int *bound, int n_nodes)
 {
     int at = 0;
     b->slab_rows = 0;
@@ -277,7 +284,9 @@ static void lay_out(latent_batch *b, int teams, latent_slab *slabs, latent_slab_
         sl->seg = segs + at;
         sl->n = 0;
         sl->rows = 0;
-        for (int s = b->shard_lo + t; s < b->shard_hi; s += teams) {
+        const int s0 = n_nodes ? (t < n_nodes ? b->shard_lo + bound[t] : b->shard_hi) : b->shard_lo + t;
+        const int s1 = n_nodes ? (t < n_nodes ? b->shard_lo + bound[t + 1] : b->shard_hi) : b->shard_hi;
+        for (int s = s0; s < s1; s += n_nodes ? 1 : teams) {
             const int64_t row0 = (int64_t)s * LATENT_SHARD_ROWS;
             const int64_t rows = b->rows - row0 < LATENT_SHARD_ROWS ? b->rows - row0 : LATENT_SHARD_ROWS;
             segs[at + sl->n++] = (latent_slab_seg){s, sl->rows, rows, row0};
@@ -287,6 +296,21 @@ static void lay_out(latent_batch *b, int teams, latent_slab *slabs, latent_slab_
         if (sl->rows > b->slab_rows) b->slab_rows = sl->rows;
     }
     b->n_slabs = teams;
+    b->node = n_nodes > 0;
+}
+
+/* The teams' nodes of the reduction tree (latent_shard_nodes over this process's shards) when
+ * they are as even as taking the shards in turn, so each slab's weight gradients can be summed
+ * as its node before the slabs meet; 0 (take them in turn) otherwise, or in an MPI job. */
+static int node_layout(const latent_batch *b, int teams, int ranks, int *bound)
+{
+    const int own = b->shard_hi - b->shard_lo;
+    if (ranks > 1 || own < 1) return 0;
+    const int n = latent_shard_nodes(own, teams, bound);
+    int most = 0;
+    for (int i = 0; i < n; i++)
+        if (bound[i + 1] - bound[i] > most) most = bound[i + 1] - bound[i];
+    return most == (own + teams - 1) / teams ? n : 0;
 }
 
 latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
@@ -330,12 +354,16 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     lk_barrier *barriers = teams > STACK_TEAMS ? latent_alloc((size_t)teams, sizeof *barriers, "team barriers") : stack_barriers;
     latent_slab *slabs = teams > STACK_TEAMS ? latent_alloc((size_t)teams, sizeof *slabs, "slabs") : stack_slabs;
     latent_slab_seg *segs = own > STACK_SEGS ? latent_alloc((size_t)own, sizeof *segs, "slab segments") : stack_segs;
+    int stack_slab_bound[STACK_TEAMS + 1];
+    int *slab_bound = teams > STACK_TEAMS ? latent_alloc((size_t)teams + 1, sizeof *slab_bound, "slab nodes") : stack_slab_bound;
     latent_status st = LATENT_OK;
-    if (!barriers || !slabs || !segs) {
+    if (!barriers || !slabs || !segs || !slab_bound) {
         st = LATENT_ENOMEM;
         goto out;
     }
-    lay_out(b, teams, slabs, segs);
+    c.n_slab_nodes = node_layout(b, teams, c.ranks, slab_bound);
+    c.slab_bound = slab_bound;
+    lay_out(b, teams, slabs, segs, slab_bound, c.n_slab_nodes);
     for (int i = 0; i < teams; i++) lk_barrier_init(&barriers[i]);
     c.barriers = barriers, c.slabs = slabs, c.n_slabs = teams;
     /* what whole-minibatch statistics wait at: other slabs, or other ranks */
@@ -361,7 +389,8 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
             {
                 step_ctx c1 = c;
                 c1.threads = c1.team_size = c1.n_slabs = 1;
-                lay_out(b, 1, slabs, segs);
+                c1.n_slab_nodes = node_layout(b, 1, c.ranks, slab_bound);
+                lay_out(b, 1, slabs, segs, slab_bound, c1.n_slab_nodes);
                 b->sync = c.ranks > 1 ? &c1.sync : NULL;
                 c1.status = plan(model, b, c1.phase, &c1.n_phases);
                 if (!c1.status) step_member(&c1, 0);
@@ -374,6 +403,7 @@ out:
     if (barriers != stack_barriers) latent_free(barriers);
     if (slabs != stack_slabs) latent_free(slabs);
     if (segs != stack_segs) latent_free(segs);
+    if (slab_bound != stack_slab_bound) latent_free(slab_bound);
     if (bound != stack_bound) latent_free(bound);
     if (part != stack_part) latent_free(part);
     return st;

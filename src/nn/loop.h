@@ -20,6 +20,9 @@ typedef struct latent_batch {
     int64_t slab_rows;       /* ... of at most this many rows */
     const latent_sync *sync; /* the barrier of every thread of the step (NULL: one slab) */
     int shard_lo, shard_hi;  /* the shards this process runs (all of them but in an MPI job) */
+    int node;                /* 1: each slab is one node of the gradient reduction's tree, and its
+                              * passes write weight gradients as the node's sum (layer.h); a
+                              * model's plan that writes shard gradients itself sets it to 0 */
 } latent_batch;
 
 /* Work on one slab: rows of one or more shards side by side (slab->seg). Every member of `team`

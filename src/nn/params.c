@@ -100,53 +100,73 @@ int64_t latent_params_chunks(const latent_params *p)
 }
 
 /* The nodes of the tree whose sums come from elsewhere (NULL: none): node i is shards
- * [bound[i], bound[i + 1]), its float at offset o at sum[i * stride + o - origin]. */
+ * [bound[i], bound[i + 1]), its float at offset o at sum[i * stride + o - origin], or, with
+ * in_slots, in the slot of its first shard (the shard gradients' own buffer). */
 typedef struct tree_nodes {
     const int *bound;
     int n;
     const float *sum;
     int64_t stride, origin;
+    int in_slots;
 } tree_nodes;
 
+/* Per-shard buffers: shard s's float at offset o at base[s * stride + o]. */
+typedef struct tree_slots {
+    const float *base;
+    int64_t stride;
+} tree_slots;
+
 /* Node [lo, hi)'s floats from offset o on, when it is one of k's. */
-static const float *known_node(const tree_nodes *k, int lo, int hi, int64_t o)
+static const float *known_node(const tree_slots *sl, const tree_nodes *k, int lo, int hi,
+                               int64_t o)
 {
     if (!k) return NULL;
     for (int i = 0; i < k->n; i++)
         if (k->bound[i] == lo && k->bound[i + 1] == hi)
-            return k->sum + (int64_t)i * k->stride + (o - k->origin);
+            return k->in_slots ? sl->base + (int64_t)lo * sl->stride + o
+                               : k->sum + (int64_t)i * k->stride + (o - k->origin);
     return NULL;
 }
 
 /* Shards [lo, hi) of one chunk (len floats at offset o) summed into dst by the fixed tree: the
  * first power-of-two block, then the rest, added in that order. tmp holds one chunk per level
- * below this one. */
-static void tree_sum(const lk_table *t, const latent_params *p, const tree_nodes *k, int lo,
-                     int hi, int64_t o, int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
+ * below this one. dst may be the slot of shard lo itself. */
+static void tree_sum(const lk_table *t, const tree_slots *sl, const tree_nodes *k, int lo, int hi,
+                     int64_t o, int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
 {
-    const float *known = known_node(k, lo, hi, o);
+    const float *known = known_node(sl, k, lo, hi, o);
     if (known || hi - lo == 1) {
-        memcpy(dst, known ? known : p->shard_g + (int64_t)lo * p->n + o, (size_t)len * sizeof(float));
+        const float *src = known ? known : sl->base + (int64_t)lo * sl->stride + o;
+        if (src != dst) memcpy(dst, src, (size_t)len * sizeof(float));
         return;
     }
     int half = 1;
     while (half * 2 < hi - lo) half *= 2;
-    tree_sum(t, p, k, lo, lo + half, o, len, dst, tmp + 1);
-    tree_sum(t, p, k, lo + half, hi, o, len, tmp[0], tmp + 1);
+    tree_sum(t, sl, k, lo, lo + half, o, len, dst, tmp + 1);
+    tree_sum(t, sl, k, lo + half, hi, o, len, tmp[0], tmp + 1);
     t->axpy(len, 1.0f, tmp[0], dst);
+}
+
+/* Floats [o0, o1) of the tree sum of shards [lo, hi) into dst[0 .. o1 - o0), a chunk at a time. */
+static void tree_span(const tree_slots *sl, const tree_nodes *k, int lo, int hi, int64_t o0,
+                      int64_t o1, float *dst)
+{
+    const lk_table *t = lk_active();
+    /* depth: one level per halving of the shard count (LATENT_MAX_SHARDS = 2^20) */
+    float tmp[21][LATENT_UPDATE_CHUNK];
+    for (int64_t o = o0; o < o1; o += LATENT_UPDATE_CHUNK) {
+        const int64_t len = o1 - o < LATENT_UPDATE_CHUNK ? o1 - o : LATENT_UPDATE_CHUNK;
+        tree_sum(t, sl, k, lo, hi, o, len, dst + (o - o0), tmp);
+    }
 }
 
 static void reduce_chunks(latent_params *p, const tree_nodes *k, int lo, int hi, float *dst,
                           int64_t c0, int64_t c1)
 {
-    const lk_table *t = lk_active();
-    /* depth: one level per halving of the shard count (LATENT_MAX_SHARDS = 2^20) */
-    float tmp[21][LATENT_UPDATE_CHUNK];
-    for (int64_t c = c0; c < c1; c++) {
-        const int64_t o = c * LATENT_UPDATE_CHUNK;
-        const int64_t len = p->n - o < LATENT_UPDATE_CHUNK ? p->n - o : LATENT_UPDATE_CHUNK;
-        tree_sum(t, p, k, lo, hi, o, len, dst + o, tmp);
-    }
+    const tree_slots sl = {p->shard_g, p->n};
+    const int64_t o0 = c0 * LATENT_UPDATE_CHUNK, o1 = c1 * LATENT_UPDATE_CHUNK;
+    const int64_t a = o0 < p->n ? o0 : p->n, b = o1 < p->n ? o1 : p->n;
+    tree_span(&sl, k, lo, hi, a, b, dst + a);
 }
 
 void latent_params_reduce_chunks(latent_params *p, int n_shards, int64_t c0, int64_t c1)
@@ -164,8 +184,22 @@ void latent_params_reduce_nodes(latent_params *p, int n_shards, const int *bound
                                 const float *sum, int64_t stride, int64_t origin, int64_t c0,
                                 int64_t c1)
 {
-    const tree_nodes k = {bound, n_nodes, sum, stride, origin};
+    const tree_nodes k = {bound, n_nodes, sum, stride, origin, 0};
     reduce_chunks(p, &k, 0, n_shards, p->g, c0, c1);
+}
+
+void latent_params_reduce_slot_nodes(latent_params *p, int n_shards, const int *bound,
+                                     int n_nodes, int64_t c0, int64_t c1)
+{
+    const tree_nodes k = {bound, n_nodes, NULL, 0, 0, 1};
+    reduce_chunks(p, &k, 0, n_shards, p->g, c0, c1);
+}
+
+void latent_tree_fold(const float *base, int64_t stride, int lo, int hi, int64_t o0, int64_t o1,
+                      float *dst)
+{
+    const tree_slots sl = {base, stride};
+    tree_span(&sl, NULL, lo, hi, o0, o1, dst);
 }
 
 int latent_shard_nodes(int n_shards, int ranks, int *bound)

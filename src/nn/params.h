@@ -81,6 +81,15 @@ int64_t latent_params_slice(const latent_params *p, int ranks, int r, int64_t *c
 void latent_params_reduce_range(latent_params *p, int lo, int hi, float *dst, int64_t c0,
                                 int64_t c1);
 /* Chunks [c0, c1) of g from the whole tree where the sums of the nodes of latent_shard_nodes
+ * (n_nodes of them, bounds in bound) lie in the slot of each node's first shard in shard_g.
+ * The same bytes as latent_params_reduce. */
+void latent_params_reduce_slot_nodes(latent_params *p, int n_shards, const int *bound,
+                                     int n_nodes, int64_t c0, int64_t c1);
+/* Floats [o0, o1) of the fixed-tree sum of shards [lo, hi), shard s's float at offset o at
+ * base[s * stride + o], into dst[0 .. o1 - o0) (dst may be shard lo's own floats). */
+void latent_tree_fold(const float *base, int64_t stride, int lo, int hi, int64_t o0, int64_t o1,
+                      float *dst);
+/* Chunks [c0, c1) of g from the whole tree where the sums of the nodes of latent_shard_nodes
  * (n_nodes of them, bounds in bound) are given: node i's float at offset o (o >= origin) at
  * sum[i * stride + o - origin]. The same bytes as latent_params_reduce. */
 void latent_params_reduce_nodes(latent_params *p, int n_shards, const int *bound, int n_nodes,

@@ -56,6 +56,26 @@ int latent_pass_shards(const latent_pass *ps)
 
 int64_t latent_pass_rows(const latent_pass *ps) { return ps->total_rows ? ps->total_rows : ps->slab->rows; }
 
+float *latent_grad_node(const latent_pass *ps, latent_grad g)
+{
+    if (!ps->node || !g.base || ps->slab->n == 0) return NULL;
+    if (ps->slab->n == latent_pass_shards(ps)) return g.whole;
+    return g.base + (int64_t)ps->slab->seg[0].shard * g.stride;
+}
+
+void latent_grad_fold(const latent_pass *ps, latent_grad g, int64_t off, int64_t len)
+{
+    float *node = latent_grad_node(ps, g);
+    if (!node) return;
+    lk_team_sync(ps->team);
+    int64_t lo, hi;
+    lk_team_split(ps->team, len, &lo, &hi);
+    const int first = ps->slab->seg[0].shard;
+    if (hi > lo)
+        latent_tree_fold(g.base, g.stride, first, first + ps->slab->n, off + lo, off + hi,
+                         node + off + lo);
+}
+
 latent_shape latent_stack_out(const latent_stack *s)
 {
     return s->n_layers ? s->layer[s->n_layers - 1].out : s->in;
