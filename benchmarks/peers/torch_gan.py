@@ -1,4 +1,5 @@
-# PyTorch peer: the GAN (z 100, G 256-512-784 tanh, D 784-512-256-1, LeakyReLU 0.2, Adam 2e-4/0.5).
+# PyTorch peer: the GAN (default z 100, G 256-512-784 tanh, D 784-512-256-1, LeakyReLU 0.2,
+# Adam 2e-4/0.5; --z, --gen, --disc and --g-act for other shapes).
 import os
 import sys
 
@@ -11,11 +12,20 @@ def main():
     torch, train, test = torch_loop.setup(args)
     nn = torch.nn
     F = nn.functional
-    zdim = 100
-    G = nn.Sequential(nn.Linear(zdim, 256), nn.LeakyReLU(0.2), nn.Linear(256, 512),
-                      nn.LeakyReLU(0.2), nn.Linear(512, 784), nn.Tanh())
-    D = nn.Sequential(nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256),
-                      nn.LeakyReLU(0.2), nn.Linear(256, 1))
+    zdim = args.z
+    gen = [int(v) for v in args.gen.split(",") if v]
+    disc = [int(v) for v in args.disc.split(",") if v]
+
+    def g_act():
+        return nn.LeakyReLU(0.2) if args.g_act == "leaky" else nn.ReLU()
+
+    g_path, d_path = [zdim] + gen + [784], [784] + disc
+    G = nn.Sequential(*[m for i in range(len(g_path) - 1)
+                        for m in (nn.Linear(g_path[i], g_path[i + 1]),
+                                  g_act() if i < len(g_path) - 2 else nn.Tanh())])
+    D = nn.Sequential(*[m for i in range(len(d_path) - 1)
+                        for m in (nn.Linear(d_path[i], d_path[i + 1]), nn.LeakyReLU(0.2))],
+                      nn.Linear(d_path[-1], 1))
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=args.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=args.betas)
     sums = {"d_loss": 0.0, "g_loss": 0.0, "batches": 0}
@@ -53,7 +63,8 @@ def main():
         return {"test_d_loss": float(d)}
 
     torch_loop.run(args, torch, train, step, evaluate,
-                   {"model": "gan", "z": zdim, "gen": "256,512", "disc": "512,256"}, epoch_means)
+                   {"model": "gan", "z": zdim, "gen": args.gen, "disc": args.disc,
+                    "g_act": args.g_act}, epoch_means)
 
 
 if __name__ == "__main__":

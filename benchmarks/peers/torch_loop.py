@@ -23,6 +23,11 @@ def parse(description, lr, betas=(0.9, 0.999)):
     p.add_argument("--layers", default=None,
                    help="input size, then the hidden layers (ae: down to the code; vae: the encoder)")
     p.add_argument("--latent", type=int, default=None, help="vae: latent dimensions (20; --conv 2)")
+    p.add_argument("--z", type=int, default=100, help="gan: noise dimensions")
+    p.add_argument("--gen", default="256,512", help="gan: G's hidden widths, z side first")
+    p.add_argument("--disc", default="512,256", help="gan: D's hidden widths, image side first")
+    p.add_argument("--g-act", choices=("leaky", "relu"), default="leaky",
+                   help="gan: G's hidden activation (latent's own default is relu)")
     p.add_argument("--conv", action="store_true",
                    help="vae: latent's --conv model (the Keras VAE example: conv 32, 64 3x3 s2, "
                    "dense 16, latent 2; Linear to 7x7x64, ConvTranspose2d 64, 32 s2, 1 s1)")

@@ -65,6 +65,7 @@ static void print_row(int json, const latent_bench_train_point *p, const char *w
             if (peak > 0) {
                 jsonl_num(&j, "fma_peak_gflops", peak);
                 jsonl_num(&j, "peak_fraction", r->gemm_gflops / peak);
+                jsonl_num(&j, "model_peak_fraction", r->gflops / peak);
             }
         }
         jsonl_int(&j, "gemm_fmas", r->fmas_total);
@@ -75,8 +76,8 @@ static void print_row(int json, const latent_bench_train_point *p, const char *w
     printf("%-4s %-18s %6lld %7d", family_name(p->family), widths, (long long)p->batch, p->threads);
     if (!work_only) {
         printf(" %9.4f %9.1f %9.1f", r->seconds, r->gflops, r->gemm_gflops);
-        if (peak > 0) printf(" %6.0f%%", 100.0 * r->gemm_gflops / peak);
-        else printf(" %7s", "-");
+        if (peak > 0) printf(" %6.0f%% %6.0f%%", 100.0 * r->gflops / peak, 100.0 * r->gemm_gflops / peak);
+        else printf(" %7s %7s", "-", "-");
     }
     printf(" %9.3f\n", r->busiest_over_mean);
     fflush(stdout);
@@ -112,8 +113,9 @@ int bench_train(int argc, char **argv)
                        "Trains each family over widths x batch sizes x thread counts: epoch time, "
                        "GFLOP/s, share of the FMA peak and how evenly the threads shared the work.",
                        "GFLOP/s counts the model's multiply-adds x 2 x 3 per row (gan: G's and D's);\n"
-                       "gemm GFLOP/s the multiply-adds the GEMMs ran; busiest/mean compares the\n"
-                       "thread that ran the most GEMM multiply-adds with the mean (1 is even).\n",
+                       "gemm GFLOP/s the multiply-adds the GEMMs ran; peak is the first's share of\n"
+                       "the FMA peak of the same thread count, gemm the second's; busiest/mean\n"
+                       "compares the thread that ran the most GEMM multiply-adds with the mean.\n",
                        opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
@@ -148,7 +150,7 @@ int bench_train(int argc, char **argv)
         }
     if (!json) {
         printf("%-4s %-18s %6s %7s", "fam", "widths", "batch", "threads");
-        if (!work_only) printf(" %9s %9s %9s %7s", "epoch s", "GFLOP/s", "gemm", "peak");
+        if (!work_only) printf(" %9s %9s %9s %7s %7s", "epoch s", "GFLOP/s", "gemm", "peak", "gemm");
         printf(" %9s\n", "busiest/mean");
     }
     const int cores = latent_threads_default();
