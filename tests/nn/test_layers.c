@@ -16,7 +16,7 @@
 
 /* A one-layer stack over its own group, with a workspace for n samples. */
 typedef struct one_layer {
-    latent_params p;
+    latent_params p, buf;    /* buf: running statistics, for a batch norm */
     latent_stack s;
     latent_stack_ws ws;
     int64_t n;
@@ -26,9 +26,11 @@ static void make(one_layer *o, latent_layer *l, latent_shape in, int64_t n)
 {
     memset(o, 0, sizeof *o);
     o->n = n;
-    latent_stack_begin(&o->s, in, NULL);
+    const int bn = l->ops == &latent_batchnorm_ops;
+    latent_stack_begin(&o->s, in, bn ? &o->buf : NULL);
     cr_assert_eq(latent_stack_add(&o->s, &o->p, l, "conv"), LATENT_OK, "%s", latent_last_error());
     cr_assert_eq(latent_params_alloc(&o->p), LATENT_OK);
+    if (bn) cr_assert_eq(latent_params_alloc(&o->buf), LATENT_OK);
     cr_assert_eq(latent_params_reserve_shards(&o->p, 4), LATENT_OK);
     latent_rng r;
     latent_rng_init(&r, 5, LATENT_STREAM_USER + 20, 0, 0);
@@ -40,6 +42,7 @@ static void drop(one_layer *o)
 {
     latent_stack_ws_free(&o->ws);
     latent_params_free(&o->p);
+    latent_params_free(&o->buf);
 }
 
 /* The definition in double: conv2d y[o] = b[o] + sum W[o][i][kh][kw] x[i] at (oh*s - p + kh);
@@ -256,6 +259,97 @@ Test(layers, teams_give_the_same_bytes)
     for (int i = 0; i < 3; i++) free(ref[i]);
     free(x);
     drop(&o);
+}
+
+/* ---- node passes ----------------------------------------------------------------------------
+ * A slab that is one node of the reduction tree writes its weight gradients as the node's sum:
+ * one slab of every shard straight into g, or two slabs of half the shards into their first
+ * shards' slots, then the tree above them; either must give the bytes of each shard writing its
+ * own slot and the whole tree afterwards, on teams of 1 to 3. */
+static void node_check(latent_layer *l, latent_shape in, const int64_t *rows, const char *what)
+{
+    one_layer o;
+    int64_t n = 0;
+    for (int s = 0; s < 4; s++) n += rows[s];
+    make(&o, l, in, n);
+    const latent_layer *L = &o.s.layer[0];
+    const int64_t nx = n * L->in_size, ny = n * L->out_size;
+    double *shared = calloc((size_t)latent_stack_shared_doubles(&o.s, 0, 4) + 1, sizeof(double));
+    o.s.shared[0] = shared;
+    float *x = malloc(sizeof(float) * (size_t)nx), *dy = malloc(sizeof(float) * (size_t)ny);
+    float *ref = malloc(sizeof(float) * (size_t)o.p.n);
+    latent_rng g;
+    latent_rng_init(&g, 11, LATENT_STREAM_USER + 24, 0, 0);
+    for (int64_t i = 0; i < nx; i++) x[i] = 2 * latent_rng_uniform(&g) - 1;
+    for (int64_t i = 0; i < ny; i++) dy[i] = 2 * latent_rng_uniform(&g) - 1;
+    latent_slab_seg seg[4];
+    for (int s = 0, at = 0; s < 4; at += (int)rows[s], s++) seg[s] = (latent_slab_seg){s, at, rows[s], at};
+    const latent_slab whole = {4, seg, n};
+    const latent_slab halves[2] = {{2, seg, rows[0] + rows[1]}, {2, seg + 2, rows[2] + rows[3]}};
+    const int bound[3] = {0, 2, 4};
+    for (int mode = 0; mode < 3; mode++)
+        for (int size = mode ? 1 : 3; size <= 3; size++) {
+            memset(o.p.g, 0, sizeof(float) * (size_t)o.p.n);
+            memset(o.p.shard_g, 0, sizeof(float) * (size_t)(4 * o.p.n));
+            lk_barrier bar;
+            lk_barrier_init(&bar);
+#pragma omp parallel num_threads(size)
+            {
+                LK_REGION_ENTERED();
+                const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
+                const latent_pass ps = {.team = &team, .slab = &whole, .train = 1, .n_shards = 4};
+                latent_stack_forward(&o.s, o.p.w, &o.ws, 0, 1, x, n, &ps);
+                const latent_grad grad = {o.p.shard_g, o.p.n, o.p.g};
+                for (int h = 0; h < (mode == 2 ? 2 : 1); h++) {
+                    latent_pass nps = ps;
+                    nps.node = mode > 0;
+                    if (mode == 2) nps.slab = &halves[h];
+                    const int64_t at = nps.slab->seg[0].at;
+#pragma omp single
+                    memcpy(o.ws.d[0] + at * L->out_size, dy + at * L->out_size,
+                           sizeof(float) * (size_t)(nps.slab->rows * L->out_size));
+                    /* the layer reads its own rows of x and y from the slab's start */
+                    latent_stack_ws hw = o.ws;
+                    hw.in = x + at * L->in_size;
+                    hw.out[0] = o.ws.out[0] + at * L->out_size;
+                    if (hw.pre[0]) hw.pre[0] = o.ws.pre[0] + at * L->out_size;
+                    latent_slab_seg local[2];
+                    latent_slab ls = *nps.slab;
+                    for (int s = 0; s < ls.n; s++) local[s] = ls.seg[s], local[s].at -= at;
+                    if (mode == 2) ls.seg = local, nps.slab = &ls;
+                    latent_stack_backward(&o.s, o.p.w, &hw, 0, 1, nps.slab->rows, o.ws.d[0] + at * L->out_size,
+                                          0, grad, 0, &nps);
+                }
+            }
+            if (mode == 0) latent_params_reduce(&o.p, 4);
+            if (mode == 2) latent_params_reduce_slot_nodes(&o.p, 4, bound, 2, 0, latent_params_chunks(&o.p));
+            if (mode == 0) {
+                memcpy(ref, o.p.g, sizeof(float) * (size_t)o.p.n);
+                continue;
+            }
+            cr_expect(memcmp(ref, o.p.g, sizeof(float) * (size_t)o.p.n) == 0,
+                      "%s: %s on a team of %d: other bytes than each shard's slot and the tree", what,
+                      mode == 1 ? "one node of 4 shards" : "two nodes of 2 shards", size);
+        }
+    free(x), free(dy), free(ref), free(shared);
+    drop(&o);
+}
+
+Test(layers, node_passes_give_the_reduced_bytes)
+{
+    const int64_t rows[4] = {5, 5, 5, 3};
+    latent_layer l;
+    latent_dense_setup(&l, 45, LATENT_ACT_RELU, 0.0f);
+    node_check(&l, latent_shape_1d(37), rows, "dense 37 -> 45");
+    latent_dense_setup(&l, 700, LATENT_ACT_IDENTITY, 0.0f);
+    latent_dense_no_bias(&l);
+    node_check(&l, latent_shape_1d(130), rows, "dense 130 -> 700, no bias");
+    l = conv(0, 5, 5, 2, LATENT_PAD_SAME, 0, 1);
+    node_check(&l, img(7, 7, 3), rows, "conv2d");
+    l = conv(1, 3, 5, 2, LATENT_PAD_SAME, 0, 1);
+    node_check(&l, img(4, 4, 6), rows, "conv_transpose2d");
+    latent_batchnorm_setup(&l, 1e-3f, 0.1f);
+    node_check(&l, img(3, 2, 4), rows, "batchnorm");
 }
 
 /* ---- batch norm ------------------------------------------------------------------------- */
