@@ -132,16 +132,16 @@ def table(points, threads_list):
     return lines, ratios
 
 
-def chart(points, threads_list, widths, batches, path):
+def chart(points, threads_list, families, widths, batches, path):
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, axes = plt.subplots(len(FAMILIES), len(widths), figsize=(4 * len(widths) + 1, 10),
+    fig, axes = plt.subplots(len(families), len(widths), figsize=(4 * len(widths) + 1, 10),
                              sharex=True, squeeze=False)
-    for i, fam in enumerate(FAMILIES):
+    for i, fam in enumerate(families):
         for j, w in enumerate(widths):
             ax = axes[i][j]
             for t in threads_list:
@@ -156,7 +156,7 @@ def chart(points, threads_list, widths, batches, path):
             ax.set_title(f"{fam} {w}", fontsize=9)
             if j == 0:
                 ax.set_ylabel("epoch s (10000 rows)")
-            if i == len(FAMILIES) - 1:
+            if i == len(families) - 1:
                 ax.set_xlabel("batch")
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
@@ -173,12 +173,16 @@ def main():
     ap.add_argument("--torch-epochs", type=int, default=3, help="PyTorch's epochs (the first untimed)")
     ap.add_argument("--threads", default=None, help="thread counts (1 and every core)")
     ap.add_argument("--quick", action="store_true", help="batches 64 and 256, widths 784-256-64 only")
+    ap.add_argument("--widths", default=None, help="width lists, comma-separated (the grid's four)")
+    ap.add_argument("--batches", default=None, help="batch sizes, comma-separated (32 .. 512)")
+    ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     cores = os.cpu_count() or 1
     threads_list = [int(v) for v in args.threads.split(",")] if args.threads else sorted({1, cores})
-    widths = ("784-256-64",) if args.quick else WIDTHS
-    batches = (64, 256) if args.quick else BATCHES
+    widths = tuple(args.widths.split(",")) if args.widths else ("784-256-64",) if args.quick else WIDTHS
+    batches = tuple(int(v) for v in args.batches.split(",")) if args.batches else (64, 256) if args.quick else BATCHES
+    families = tuple(args.families.split(","))
     os.makedirs(args.out, exist_ok=True)
     points = {}
     peaks = {t: fma_peak(args.latent, t) for t in threads_list}
@@ -187,7 +191,7 @@ def main():
         desc = machine.describe(args.latent)
         out.write(json.dumps({"event": "machine", **desc}) + "\n")
         out.write(json.dumps({"event": "fma_peak", "gflops": peaks}) + "\n")
-        for fam in FAMILIES:
+        for fam in families:
             for w in widths:
                 for b in batches:
                     for t in threads_list:
@@ -214,7 +218,7 @@ def main():
                f"{max(ratios):.2f}x (median {statistics.median(ratios):.2f}x) over {len(ratios)} points."]
     with open(os.path.join(args.out, "sweep.md"), "w") as f:
         f.write("\n".join(md) + "\n")
-    if chart(points, threads_list, widths, batches, os.path.join(args.out, "sweep.png")):
+    if chart(points, threads_list, families, widths, batches, os.path.join(args.out, "sweep.png")):
         log(f"wrote {os.path.join(args.out, 'sweep.png')}")
     print("\n".join(md))
 
