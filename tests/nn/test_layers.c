@@ -313,10 +313,13 @@ static void node_check(latent_layer *l, latent_shape in, const int64_t *rows, co
                     hw.in = x + at * L->in_size;
                     hw.out[0] = o.ws.out[0] + at * L->out_size;
                     if (hw.pre[0]) hw.pre[0] = o.ws.pre[0] + at * L->out_size;
+                    /* a half's segments, renumbered from its own first row */
                     latent_slab_seg local[2];
                     latent_slab ls = *nps.slab;
-                    for (int s = 0; s < ls.n; s++) local[s] = ls.seg[s], local[s].at -= at;
-                    if (mode == 2) ls.seg = local, nps.slab = &ls;
+                    if (mode == 2) {
+                        for (int s = 0; s < ls.n; s++) local[s] = ls.seg[s], local[s].at -= at;
+                        ls.seg = local, nps.slab = &ls;
+                    }
                     latent_stack_backward(&o.s, o.p.w, &hw, 0, 1, nps.slab->rows, o.ws.d[0] + at * L->out_size,
                                           0, grad, 0, &nps);
                 }
