@@ -109,6 +109,9 @@ typedef struct latent_bench_conv_row {
     int threads;
     double ms;               /* median forward + backward (data and weights) of one batch */
     double gflops;           /* 3 x the forward pass's 2 x multiply-adds / ms */
+    double forward_ms;       /* median of forward passes alone */
+    double weights_ms;       /* the weight gradients' share: median(forward + weights) - forward */
+    double data_ms;          /* the data gradient's share: ms - median(forward + weights) */
     double workspace_mb;     /* the layer's workspace per slab: outputs, gradients, scratch */
 } latent_bench_conv_row;
 

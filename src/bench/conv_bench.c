@@ -40,7 +40,11 @@ typedef struct bench_layer {
     int64_t n;
 } bench_layer;
 
-static void run_pass(bench_layer *b, int threads)
+/* What one timed pass runs: the forward pass alone, forward and the weight gradients, or all
+ * three passes (the data gradient too). The parts' times are the differences of these. */
+typedef enum pass_part { PART_FORWARD, PART_WEIGHTS, PART_ALL } pass_part;
+
+static void run_pass(bench_layer *b, int threads, pass_part part)
 {
 #pragma omp parallel num_threads(threads)
     {
@@ -54,14 +58,17 @@ static void run_pass(bench_layer *b, int threads)
             latent_stack_ws *ws = &b->ws[team_id];
             const float *x = b->x + sl->seg[0].row0 * l->in_size;
             latent_stack_forward(&b->s, b->p.w, ws, 0, 1, x, sl->rows, &ps);
+            if (part == PART_FORWARD) goto done;
             /* a fresh output gradient each pass (backward turns it into the delta in place) */
             int64_t lo, hi;
             lk_team_split(&team, sl->rows * l->out_size, &lo, &hi);
             memcpy(ws->d[0] + lo, b->dy + lo, (size_t)(hi - lo) * sizeof(float));
             lk_team_sync(&team);
             latent_grad grad = {b->p.shard_g, b->p.n, b->p.g};
-            latent_stack_backward(&b->s, b->p.w, ws, 0, 1, sl->rows, ws->d[0], 0, grad, 1, &ps);
+            latent_stack_backward(&b->s, b->p.w, ws, 0, 1, sl->rows, ws->d[0], 0, grad,
+                                  part == PART_ALL, &ps);
         }
+    done:;
     }
 }
 
@@ -151,13 +158,15 @@ latent_status latent_bench_conv(const latent_bench_conv_options *opt, latent_ben
             bench_layer b;
             st = setup(&b, &shapes[li], n, threads);
             if (!st) {
-                double secs[64];
-                run_pass(&b, threads); /* warms caches, workspaces and threads */
-                for (int r = 0; r < reps; r++) {
-                    double t0 = omp_get_wtime();
-                    run_pass(&b, threads);
-                    secs[r] = omp_get_wtime() - t0;
-                }
+                double secs[3][64];
+                run_pass(&b, threads, PART_ALL); /* warms caches, workspaces and threads */
+                /* the three kinds of pass in turn, so a noisy moment touches each alike */
+                for (int r = 0; r < reps; r++)
+                    for (int part = PART_ALL; part >= PART_FORWARD; part--) {
+                        double t0 = omp_get_wtime();
+                        run_pass(&b, threads, (pass_part)part);
+                        secs[part][r] = omp_get_wtime() - t0;
+                    }
                 const conv_shape *cs = &shapes[li];
                 /* the forward pass's multiply-adds: every input pixel of a transposed conv,
                  * every output pixel of a conv, times in x out channels x taps */
@@ -167,7 +176,12 @@ latent_status latent_bench_conv(const latent_bench_conv_options *opt, latent_ben
                 latent_bench_conv_row *row = &out->rows[out->nrows++];
                 row->layer = cs->name;
                 row->threads = threads;
-                row->ms = 1e3 * bench_median(secs, reps);
+                const double fwd_ms = 1e3 * bench_median(secs[PART_FORWARD], reps);
+                const double fw_ms = 1e3 * bench_median(secs[PART_WEIGHTS], reps);
+                row->ms = 1e3 * bench_median(secs[PART_ALL], reps);
+                row->forward_ms = fwd_ms;
+                row->weights_ms = fw_ms > fwd_ms ? fw_ms - fwd_ms : 0.0;
+                row->data_ms = row->ms > fw_ms ? row->ms - fw_ms : 0.0;
                 row->gflops = 3.0 * fwd / (row->ms * 1e-3) / 1e9;
                 row->workspace_mb = workspace_mb(&b);
             }

@@ -35,6 +35,10 @@ static char binding[160];
 static int allowed_core[MAX_THREADS];
 static int n_allowed;
 static int local_rank;
+static int pinned;                 /* threads an earlier call bound to cores (0: none) */
+#if LATENT_HAVE_HWLOC
+static hwloc_bitmap_t allowed_set; /* the PUs this process was started on */
+#endif
 
 #if LATENT_HAVE_HWLOC
 static void read_cache(hwloc_obj_type_t type, latent_cache *c)
@@ -112,8 +116,10 @@ static void find_allowed(void)
 {
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     int whole = 1;
-    if (set && hwloc_get_cpubind(topo, set, HWLOC_CPUBIND_PROCESS) == 0)
+    if (set && hwloc_get_cpubind(topo, set, HWLOC_CPUBIND_PROCESS) == 0) {
         whole = hwloc_bitmap_isincluded(hwloc_topology_get_topology_cpuset(topo), set);
+        allowed_set = hwloc_bitmap_dup(set);
+    }
     for (int i = 0; i < machine.cores && n_allowed < MAX_THREADS; i++) {
         hwloc_obj_t c = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)i);
         if (c && c->cpuset && (whole || hwloc_bitmap_intersects(c->cpuset, set)))
@@ -203,6 +209,23 @@ latent_status latent_set_threads(int n)
     } else if (!topo) {
         snprintf(binding, sizeof binding, LATENT_HAVE_HWLOC ? "not bound (hwloc could not read the machine)"
                                                             : "not bound (built without hwloc)");
+    } else if (n < n_allowed) {
+        /* Fewer threads than cores: the OS places them. Pinned, every such process would start
+         * on the same first core, and two one-thread runs side by side shared one core while
+         * the other stood idle (each at half speed). */
+        snprintf(binding, sizeof binding, "not bound: %d thread%s on %d cores, placed by the OS "
+                 "(bound, one per core, when the threads fill the cores)", n, n == 1 ? "" : "s",
+                 n_allowed);
+#if LATENT_HAVE_HWLOC
+        if (pinned && allowed_set) { /* an earlier call's threads are still bound: free them */
+#pragma omp parallel num_threads(pinned)
+            {
+                LK_REGION_ENTERED();
+                hwloc_set_cpubind(topo, allowed_set, HWLOC_CPUBIND_THREAD);
+            }
+            pinned = 0;
+        }
+#endif
     } else {
         /* libgomp and libomp keep their worker threads between regions of the same size, so
          * binding them once here holds for every later region with n threads. */
@@ -219,6 +242,7 @@ latent_status latent_set_threads(int n)
             got = omp_get_num_threads();
         }
         nbound = got;
+        pinned = got;
         if (failed) {
             for (int t = 0; t < got; t++) bound_core[t] = -1;
             snprintf(binding, sizeof binding, "not bound (hwloc_set_cpubind refused for %d of %d "

@@ -169,6 +169,7 @@ Test(topology, threads_bound_to_distinct_cores)
 {
     unsetenv("OMP_PROC_BIND");
     unsetenv("OMP_PLACES");
+    unsetenv("OMP_NUM_THREADS"); /* one thread per core this process may use */
     int n = latent_threads_default();
     cr_assert_eq(latent_set_threads(n), LATENT_OK);
     cr_expect_eq(latent_threads(), n);
@@ -201,6 +202,38 @@ Test(topology, threads_bound_to_distinct_cores)
                      where[i], latent_thread_core(i));
         for (int j = 0; j < i; j++) cr_expect_neq(where[i], where[j], "threads %d and %d share", j, i);
     }
+}
+
+/* Fewer threads than cores are placed by the OS: pinned, two one-thread runs side by side both
+ * sat on the first core. Threads an earlier call bound (the whole machine's team) are freed. */
+Test(topology, fewer_threads_than_cores_are_not_bound)
+{
+    unsetenv("OMP_PROC_BIND");
+    unsetenv("OMP_PLACES");
+    unsetenv("OMP_NUM_THREADS");
+    const int cores = latent_threads_default();
+    if (cores < 2) cr_skip_test("one core: a single thread fills it and is bound");
+    cr_assert_eq(latent_set_threads(cores), LATENT_OK);
+    latent_topology t;
+    latent_topology_get(&t);
+    cr_assert(t.bound, "the whole machine's team is bound: %s", t.binding);
+    cr_assert_eq(latent_set_threads(1), LATENT_OK);
+    latent_topology_get(&t);
+    cr_expect(!t.bound, "one thread of %d cores: %s", cores, t.binding);
+    cr_expect(strstr(t.binding, "placed by the OS") != NULL, "%s", t.binding);
+    cr_expect_eq(latent_thread_core(0), -1);
+    /* the calling thread may run on more than one core again */
+    hwloc_topology_t h;
+    cr_assert_eq(hwloc_topology_init(&h), 0);
+    cr_assert_eq(hwloc_topology_load(h), 0);
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    int pus = -1;
+#pragma omp parallel num_threads(1)
+    if (hwloc_get_cpubind(h, set, HWLOC_CPUBIND_THREAD) == 0) pus = hwloc_bitmap_weight(set);
+    hwloc_bitmap_free(set);
+    hwloc_topology_destroy(h);
+    const int pus_per_core = t.pus / (t.cores > 0 ? t.cores : 1);
+    cr_expect_gt(pus, pus_per_core, "thread 0 still on %d PU(s) of one core", pus);
 }
 
 Test(topology, more_threads_than_cores_wrap_around)

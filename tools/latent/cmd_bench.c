@@ -93,7 +93,9 @@ static int bench_conv(int argc, char **argv)
     latent_bench_conv_options o = {(int)batch, (int)reps, (int)threads, only};
     latent_bench_conv_result r;
     if (latent_bench_conv(&o, &r) != LATENT_OK) return cli_error(name, EXIT_FAIL, "%s", latent_last_error());
-    if (!json) printf("%-30s %7s %10s %10s %13s\n", "layer", "threads", "ms", "GFLOP/s", "workspace MB");
+    if (!json)
+        printf("%-30s %7s %10s %10s %8s %8s %8s %13s\n", "layer", "threads", "ms", "GFLOP/s",
+               "fwd ms", "wgt ms", "data ms", "workspace MB");
     for (int i = 0; i < r.nrows; i++) {
         const latent_bench_conv_row *row = &r.rows[i];
         if (json) {
@@ -104,10 +106,14 @@ static int bench_conv(int argc, char **argv)
             jsonl_int(&j, "batch", batch);
             jsonl_num(&j, "ms", row->ms);
             jsonl_num(&j, "gflops", row->gflops);
+            jsonl_num(&j, "forward_ms", row->forward_ms);
+            jsonl_num(&j, "weights_ms", row->weights_ms);
+            jsonl_num(&j, "data_ms", row->data_ms);
             jsonl_num(&j, "workspace_mb", row->workspace_mb);
             jsonl_end(&j);
         } else {
-            printf("%-30s %7d %10.2f %10.1f %13.1f\n", row->layer, row->threads, row->ms, row->gflops,
+            printf("%-30s %7d %10.2f %10.1f %8.2f %8.2f %8.2f %13.1f\n", row->layer, row->threads,
+                   row->ms, row->gflops, row->forward_ms, row->weights_ms, row->data_ms,
                    row->workspace_mb);
         }
     }
