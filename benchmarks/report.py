@@ -6,6 +6,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from peer_io import reference_blas  # noqa: E402
+
 PEER_ORDER = ("torch", "sklearn", "faiss", "openblas")
 
 
@@ -100,6 +103,25 @@ def machine_lines(res):
     ]
 
 
+def peer_blas_lines(tasks):
+    """Which BLAS PyTorch ran on (Debian's PyTorch takes whatever libblas.so.3 points at): a
+    warning when it was the reference BLAS, whose GEMMs make PyTorch's figures meaningless."""
+    libs = set()
+    for t in tasks:
+        for run in (t.get("contenders", {}).get("torch") or {}).get("runs", []):
+            for e in run.get("events", []):
+                if e.get("blas"):
+                    libs.add(e["blas"])
+    if not libs:
+        return []
+    out = [f"PyTorch's BLAS: {', '.join(sorted(libs))}.", ""]
+    if any(reference_blas(lib) for lib in libs):
+        out += ["**Warning: PyTorch ran on the reference BLAS (libopenblas not installed: "
+                "`apt-get install libopenblas-dev`); its GEMMs, and so its figures here, are "
+                "several times slower than a real installation's. Do not quote these ratios.**", ""]
+    return out
+
+
 def training_table(tasks):
     rows = [t for t in tasks if t["section"] == "training"]
     if not rows:
@@ -115,6 +137,46 @@ def training_table(tasks):
                    f"| {cell(c.get('torch'), 'epoch_seconds')} | {fmt_ratio(ratio(t, 'torch'))} "
                    f"| {value(c.get('latent'), t['quality'])} | {value(c.get('torch'), t['quality'])} "
                    f"| {t['quality_name']} |")
+    return out + [""]
+
+
+# The DCGAN layers' forward multiply-adds x 2 (batch 256), as `latent bench conv` counts them:
+# every output pixel of a conv, every input pixel of a transposed conv, x in x out x taps.
+CONV_FWD_FLOP = {"conv 1->64 5x5 s2 28->14": 2 * 14 * 14 * 1 * 64 * 25,
+                 "conv 64->128 5x5 s2 14->7": 2 * 7 * 7 * 64 * 128 * 25,
+                 "convT 256->128 5x5 s1 7->7": 2 * 7 * 7 * 256 * 128 * 25,
+                 "convT 128->64 5x5 s2 7->14": 2 * 7 * 7 * 128 * 64 * 25,
+                 "convT 64->1 5x5 s2 14->28": 2 * 14 * 14 * 64 * 1 * 25}
+
+
+def conv_table(tasks, peak):
+    rows = [t for t in tasks if t["section"] == "conv"]
+    if not rows:
+        return []
+    out = ["## Convolution layers (ms per batch of 256: forward + weight and data gradients)", "",
+           "The DCGAN's layers as `latent bench conv` and PyTorch's F.conv2d / F.conv_transpose2d "
+           "(peers/torch_conv.py) run them; GFLOP/s = 3 x the forward pass's; the share of the FMA "
+           "peak where the kernels section measured it; latent's forward / weights / data split.", "",
+           "| layer | thr | latent ms | torch ms | speedup | latent GFLOP/s | of peak | torch GFLOP/s | latent fwd / wgt / data ms |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    isa = None
+    for (i, t) in peak:
+        if t == 1 and (isa is None or i.startswith("avx512")):
+            isa = i
+    for t in rows:
+        c = t["contenders"]
+        lat, tor = c.get("latent"), c.get("torch")
+        for layer, fl in CONV_FWD_FLOP.items():
+            sl, st = stat(lat, layer), stat(tor, layer)
+            speed = f"**{st['median'] / sl['median']:.2f}x**" if sl and st else "-"
+            gl = 3 * fl * 256 / (sl["median"] * 1e-3) / 1e9 if sl else None
+            gt = 3 * fl * 256 / (st["median"] * 1e-3) / 1e9 if st else None
+            pk = peak_for(peak, isa, t["threads"]) if isa else None
+            parts = " / ".join(value(lat, f"{layer} {p}", digits=3)
+                               for p in ("forward_ms", "weights_ms", "data_ms"))
+            out.append(f"| {layer} | {t['threads']} | {cell(lat, layer)} | {cell(tor, layer)} | {speed} "
+                       f"| {f'{gl:.1f}' if gl else '-'} | {f'{100 * gl / pk:.0f}%' if gl and pk else '-'} "
+                       f"| {f'{gt:.1f}' if gt else '-'} | {parts} |")
     return out + [""]
 
 
@@ -441,8 +503,8 @@ def charts(res, outdir, points, peak):
 def write(res, outdir):
     """Writes table.md and the charts into outdir; returns the table's text."""
     gemm_lines, points, peak = gemm_table(res["tasks"])
-    lines = ["# latent beside its peers", ""] + machine_lines(res) + [""]
-    lines += gemm_lines + elementwise_table(res["tasks"]) + training_table(res["tasks"]) + kmeans_table(res["tasks"]) + scaling_table(res["tasks"])
+    lines = ["# latent beside its peers", ""] + machine_lines(res) + [""] + peer_blas_lines(res["tasks"])
+    lines += gemm_lines + elementwise_table(res["tasks"]) + conv_table(res["tasks"], peak) + training_table(res["tasks"]) + kmeans_table(res["tasks"]) + scaling_table(res["tasks"])
     notes = reasons(res["tasks"])
     if notes:
         lines += ["## Skipped or failed", ""] + notes + [""]

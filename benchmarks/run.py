@@ -26,9 +26,10 @@ import gemm_alternate  # noqa: E402
 import jsonl  # noqa: E402
 import machine  # noqa: E402
 import report  # noqa: E402
+from peer_io import reference_blas  # noqa: E402
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-SECTIONS = ("kernels", "training", "kmeans", "scaling")
+SECTIONS = ("kernels", "conv", "training", "kmeans", "scaling")
 SCALING_K = 256  # the k of the scaling section's k-means (falls back to the largest k run)
 
 # What each mode measures. limit: training rows (0 = all 60000); the test set is always whole.
@@ -36,11 +37,11 @@ MODES = {
     "quick": {"reps": 3, "train_limit": 10000,
               "epochs": {"ae": 1, "vae": 1, "gan": 1, "dcgan": 1, "conv_vae": 1},
               "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 10, "kmeans_tol": 1e-4,
-              "init_k": [10, 100], "gemm_reps": 1, "gemm_rounds": 3},
+              "init_k": [10, 100], "gemm_reps": 1, "gemm_rounds": 3, "conv_reps": 3},
     "full": {"reps": 5, "train_limit": 0,
              "epochs": {"ae": 10, "vae": 10, "gan": 2, "dcgan": 1, "conv_vae": 10},
              "kmeans_k": [10, 100, 256, 1000], "kmeans_max_iter": 300, "kmeans_tol": 1e-4,
-             "init_k": [10, 100, 256, 1000], "gemm_reps": 3, "gemm_rounds": 5},
+             "init_k": [10, 100, 256, 1000], "gemm_reps": 3, "gemm_rounds": 5, "conv_reps": 5},
 }
 
 # The architectures of the models issue, as the latent CLI spells them and as the peers run them.
@@ -147,6 +148,10 @@ def measure(task, contenders, reps):
                 c.update(status=run["status"], reason=run["reason"], failed_run=run)
                 log(f"  {task['name']}: {name} {run['status']}: {run['reason']}")
                 continue
+            blas = [e["blas"] for e in run.get("events", []) if e.get("blas")]
+            if blas and reference_blas(blas[0]):
+                log(f"  WARNING: {name} ran on the reference BLAS ({blas[0]}): install "
+                    "libopenblas-dev, or its figures mean nothing")
             run["figures"] = figures(run)
             context[name] = run["figures"]
             c["runs"].append(run)
@@ -239,6 +244,34 @@ class Suite:
                 self.add(measure(task, {
                     "latent": (latent_cmd, env, epoch_figures),
                     "torch": (peer_cmd, env, epoch_figures)}, self.cfg["reps"]))
+
+    def conv(self, threads_list):
+        """The DCGAN's convolution layers (forward, weight and data gradients, batch 256):
+        `latent bench conv` beside PyTorch's same layers (peers/torch_conv.py), alternating."""
+        inner = str(self.cfg["conv_reps"])
+        lacks = self.latent.lacks("bench", "conv")
+        for threads in threads_list:
+            task = {"section": "conv", "name": f"conv layers, {threads} thr", "threads": threads,
+                    "primary": None}
+
+            def figures(run, threads=threads):
+                """ms per layer at this thread count (latent's also split by pass)"""
+                out = {}
+                for e in run["events"]:
+                    if e.get("event") == "bench_conv" and e.get("threads") == threads:
+                        out[e["layer"]] = e["ms"]
+                        for part in ("forward_ms", "weights_ms", "data_ms"):
+                            if part in e:
+                                out[f"{e['layer']} {part}"] = e[part]
+                return out
+            latent_cmd = lacks or (lambda ctx, threads=threads: [
+                self.latent.path, "bench", "conv", "--json", "--threads", str(threads), "--reps", inner])
+            peer_cmd = (lambda ctx, threads=threads: [
+                PYTHON, os.path.join(PEERS, "torch_conv.py"), "--threads", str(threads), "--reps", inner])
+            log(f"conv layers at {threads} threads")
+            self.add(measure(task, {"latent": (latent_cmd, thread_env(threads), figures),
+                                    "torch": (peer_cmd, thread_env(threads), figures)},
+                             self.cfg["reps"]))
 
     def kmeans(self, threads):
         xpath, inits = self.kmeans_data()
@@ -429,6 +462,8 @@ class Suite:
         self.started = time.time()
         if "kernels" in sections:
             self.kernels()
+        if "conv" in sections:
+            self.conv(self.args.threads or sorted({1, self.cores}))
         if "training" in sections:
             self.training(self.args.threads or sorted({1, self.cores}))
         if "kmeans" in sections:

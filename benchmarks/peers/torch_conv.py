@@ -6,7 +6,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_io import emit, skip, set_thread_env  # noqa: E402
+from peer_io import blas_library, emit, skip, set_thread_env  # noqa: E402
 
 # name, transposed, h, w, in, out, kernel, stride (the rows of latent's bench)
 LAYERS = [("conv 1->64 5x5 s2 28->14", 0, 28, 28, 1, 64, 5, 2),
@@ -31,6 +31,7 @@ def main():
         skip(f"python3-torch not importable: {e}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
+    blas = blas_library()
     for name, tr, h, w, cin, cout, k, s in LAYERS:
         x = torch.randn(args.batch, cin, h, w, requires_grad=True)
         wt = torch.randn((cin, cout, k, k) if tr else (cout, cin, k, k), requires_grad=True)
@@ -62,7 +63,8 @@ def main():
         pixels = h * w if tr else shape[2] * shape[3]
         fwd = 2.0 * args.batch * pixels * cin * cout * k * k
         emit("bench_conv", peer="torch", torch_version=torch.__version__, layer=name,
-             threads=args.threads, batch=args.batch, ms=ms, gflops=3 * fwd / (ms * 1e-3) / 1e9)
+             threads=args.threads, batch=args.batch, ms=ms, gflops=3 * fwd / (ms * 1e-3) / 1e9,
+             blas=blas)
 
 
 if __name__ == "__main__":

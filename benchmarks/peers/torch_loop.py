@@ -5,7 +5,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_io import emit, skip, set_thread_env  # noqa: E402
+from peer_io import blas_library, emit, skip, set_thread_env  # noqa: E402
 
 
 def parse(description, lr, betas=(0.9, 0.999)):
@@ -64,7 +64,7 @@ def run(args, torch, train, step, evaluate, info, epoch_extra=None):
     included, evaluation excluded), then prints the test metrics evaluate() returns.
     epoch_extra(), when given, adds fields to each epoch line (and resets its own sums)."""
     emit("start", peer="torch", torch_version=torch.__version__, threads=torch.get_num_threads(),
-         rows=int(train.shape[0]), **info)
+         rows=int(train.shape[0]), blas=blas_library(), **info)
     total = 0.0
     n = train.shape[0]
     for epoch in range(1, args.epochs + 1):
