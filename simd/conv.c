@@ -9,6 +9,7 @@
 #include "conv.h"
 #include "gemm.h"
 #include "scratch.h"
+#include "vec4.h"
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -21,14 +22,17 @@ static int64_t block_rows(const lk_table *t, int64_t k)
     return r - r % t->mr;
 }
 
-/* A few floats, copied inline: a library call per tap costs more than a one-channel tap. */
+/* A few floats, copied inline: a library call per tap costs more than a one-channel tap. Four
+ * at a time, then the rest (a 5-wide one-channel tap is one vector move and one float). */
 static inline void copy_floats(float *dst, const float *src, int64_t n)
 {
     if (n > 16) {
         memcpy(dst, src, (size_t)n * sizeof(float));
         return;
     }
-    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) store4(dst + i, load4(src + i));
+    for (; i < n; i++) dst[i] = src[i];
 }
 
 static inline void zero_floats(float *dst, int64_t n)
@@ -37,44 +41,57 @@ static inline void zero_floats(float *dst, int64_t n)
         memset(dst, 0, (size_t)n * sizeof(float));
         return;
     }
-    for (int64_t i = 0; i < n; i++) dst[i] = 0.0f;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) store4(dst + i, splat4(0.0f));
+    for (; i < n; i++) dst[i] = 0.0f;
 }
 
 /* ---- the correlation ---------------------------------------------------------------------- */
 
-/* Rows [p0, p1) of the correlation's gathered input: row p - p0 holds, tap after tap, the IC
- * channels pixel p reads (zeros outside the image). Pixels are walked image, row, column, with
- * no division per pixel (a one-channel tap is a few floats). */
-static void gather(const lk_conv_geom *g, const float *x, int64_t p0, int64_t p1, float *cols)
+/* Rows [p0, p1) of the correlation's gathered input, ld floats apart: row p - p0 holds, tap
+ * after tap, the IC channels pixel p reads (zeros outside the image), then zeros up to ld.
+ * Pixels are walked image, row, column, with no division per pixel (a one-channel tap is a few
+ * floats). */
+static void gather(const lk_conv_geom *g, const float *x, int64_t p0, int64_t p1, float *cols,
+                   int64_t ld)
 {
-    const int64_t K = (int64_t)g->kh * g->kw * g->ic, plane = g->oh * g->ow, ic = g->ic;
-    const int64_t tapw = (int64_t)g->kw * ic;
-    int64_t img = p0 / plane, oh = p0 % plane / g->ow, ow = p0 % g->ow;
+    /* the geometry in locals: the copies' stores would otherwise reload it every tap */
+    const int64_t ic = g->ic, IH = g->ih, IW = g->iw, OH = g->oh, OW = g->ow;
+    const int64_t KH = g->kh, KW = g->kw, SH = g->sh, SW = g->sw, PH = g->ph, PW = g->pw;
+    const int64_t K = KH * KW * ic, plane = OH * OW, tapw = KW * ic, xrow = IW * ic;
+    int64_t img = p0 / plane, oh = p0 % plane / OW, ow = p0 % OW;
     for (int64_t p = p0; p < p1; p++) {
-        float *row = cols + (p - p0) * K;
-        const float *xi = x + img * g->ih * g->iw * ic;
-        const int64_t iw0 = ow * g->sw - g->pw, ih0 = oh * g->sh - g->ph;
-        const int inside_w = iw0 >= 0 && iw0 + g->kw <= g->iw;
-        for (int kh = 0; kh < g->kh; kh++, row += tapw) {
-            const int64_t ih = ih0 + kh;
-            if (ih < 0 || ih >= g->ih) {
-                zero_floats(row, tapw);
-                continue;
-            }
-            const float *xr = xi + ih * g->iw * ic;
-            if (inside_w) { /* every tap of the row inside: one copy */
-                copy_floats(row, xr + iw0 * ic, tapw);
-                continue;
-            }
-            for (int kw = 0; kw < g->kw; kw++) {
-                const int64_t iw = iw0 + kw;
-                if (iw < 0 || iw >= g->iw) zero_floats(row + kw * ic, ic);
-                else copy_floats(row + kw * ic, xr + iw * ic, ic);
+        float *row = cols + (p - p0) * ld;
+        zero_floats(row + K, ld - K);
+        const float *xi = x + img * IH * xrow;
+        const int64_t iw0 = ow * SW - PW, ih0 = oh * SH - PH;
+        const int inside_w = iw0 >= 0 && iw0 + KW <= IW;
+        if (inside_w && ih0 >= 0 && ih0 + KH <= IH) {
+            /* the whole window inside the image: one copy per kernel row */
+            const float *src = xi + ih0 * xrow + iw0 * ic;
+            for (int64_t kh = 0; kh < KH; kh++) copy_floats(row + kh * tapw, src + kh * xrow, tapw);
+        } else {
+            for (int64_t kh = 0; kh < KH; kh++, row += tapw) {
+                const int64_t ih = ih0 + kh;
+                if (ih < 0 || ih >= IH) {
+                    zero_floats(row, tapw);
+                    continue;
+                }
+                const float *xr = xi + ih * xrow;
+                if (inside_w) { /* every tap of the row inside: one copy */
+                    copy_floats(row, xr + iw0 * ic, tapw);
+                    continue;
+                }
+                for (int64_t kw = 0; kw < KW; kw++) {
+                    const int64_t iw = iw0 + kw;
+                    if (iw < 0 || iw >= IW) zero_floats(row + kw * ic, ic);
+                    else copy_floats(row + kw * ic, xr + iw * ic, ic);
+                }
             }
         }
-        if (++ow == g->ow) {
+        if (++ow == OW) {
             ow = 0;
-            if (++oh == g->oh) oh = 0, img++;
+            if (++oh == OH) oh = 0, img++;
         }
     }
 }
@@ -95,7 +112,7 @@ static void multiply(const lk_table *t, int64_t rows, int64_t K, const float *co
         }
         return;
     }
-    lk_sgemm_packed(t, rows, oc, K, cols, K, packed, y, ldy, bias, act, slope);
+    lk_sgemm_packed(t, 0, rows, oc, K, cols, K, packed, 0.0f, y, ldy, bias, act, slope);
 }
 
 /* Floats of a packed [k][n] B at any level: n rounded up to panels of nr <= 64 columns (the
@@ -134,7 +151,7 @@ void lk_conv_correlate(const lk_team *team, const lk_table *t, const lk_conv_geo
     }
     for (int64_t b0 = p0; b0 < p1; b0 += br) {
         const int64_t b1 = min64(p1, b0 + br);
-        gather(geo, x, b0, b1, cols);
+        gather(geo, x, b0, b1, cols, K);
         multiply(t, b1 - b0, K, cols, g, wbuf, oc, bias, act, slope, y + b0 * oc, oc);
     }
 }
@@ -169,7 +186,7 @@ static void transposed_small(const lk_team *team, const lk_table *t, const lk_co
         return;
     }
     for (int64_t img = i0; img < i1; img++) {
-        lk_sgemm_packed(t, plane, K, oc, x + img * plane * oc, oc, wbuf, z, K, NULL,
+        lk_sgemm_packed(t, 0, plane, K, oc, x + img * plane * oc, oc, wbuf, 0.0f, z, K, NULL,
                         LATENT_ACT_IDENTITY, 0.0f);
         float *yi = y + img * out_plane;
         for (int64_t i = 0; i < out_plane; i++) yi[i] = 0.0f;
@@ -188,8 +205,10 @@ static void transposed_small(const lk_team *team, const lk_table *t, const lk_co
                     for (int64_t e = (int64_t)kw0 * IC; e < (int64_t)kw1 * IC; e++) dst[e] += src[e];
                 }
             }
-        /* the epilogue's order: the bias (or zero) after the sum, then the activation */
-        for (int64_t i = 0; i < out_plane; i++) yi[i] = yi[i] + (bias ? bias[i % IC] : 0.0f);
+        /* the epilogue's order: the bias (or zero) after the sum, then the activation (pixel
+         * by pixel, channel by channel: a division per value cost a third of the pass) */
+        for (int64_t i = 0; i < out_plane; i += IC)
+            for (int64_t c = 0; c < IC; c++) yi[i + c] = yi[i + c] + (bias ? bias[c] : 0.0f);
         if (act != LATENT_ACT_IDENTITY) t->act_fwd[act](out_plane, yi, yi, slope);
     }
 }
@@ -346,8 +365,12 @@ void lk_conv_weights(const lk_team *team, const lk_table *t, const lk_conv_geom 
         for (int64_t r = r0; r < r1; r++) memset(c + r * K + k0, 0, (size_t)(k1 - k0) * sizeof(float));
         return;
     }
-    const int64_t br = block_rows(t, K);
-    float *cols = lk_scratch(LK_SCRATCH_CONV, (size_t)(br * K));
+    /* A member with every column of a narrow c (K within one micro-kernel panel: a one-channel
+     * 5x5 layer at 512 bits) gathers its rows nr apart, zero-padded, which is the packed B the
+     * GEMM would copy them into: one pass over the block instead of two. */
+    const int in_panel = K <= t->nr && k0 == 0 && k1 == K;
+    const int64_t br = block_rows(t, K), ld = in_panel ? t->nr : K;
+    float *cols = lk_scratch(LK_SCRATCH_CONV, (size_t)(br * ld));
     if (!cols) {
         for (int64_t r = r0; r < r1; r++)
             for (int64_t k = k0; k < k1; k++) c[r * K + k] = NAN;
@@ -356,11 +379,15 @@ void lk_conv_weights(const lk_team *team, const lk_table *t, const lk_conv_geom 
     const lk_team solo = lk_team_solo();
     for (int64_t b0 = 0; b0 < M; b0 += br) {
         const int64_t b1 = min64(M, b0 + br);
-        gather(geo, x, b0, b1, cols);
+        gather(geo, x, b0, b1, cols, ld);
         /* c += a^T cols over the block: the first block writes, the rest add on in order */
-        lk_sgemm_team(&solo, t, 1, 0, r1 - r0, k1 - k0, b1 - b0, 1.0f, a + b0 * ra + r0, ra,
-                      cols + k0, K, b0 ? 1.0f : 0.0f, c + r0 * K + k0, K, NULL,
-                      LATENT_ACT_IDENTITY, 0.0f);
+        if (in_panel)
+            lk_sgemm_packed(t, 1, r1 - r0, K, b1 - b0, a + b0 * ra + r0, ra, cols,
+                            b0 ? 1.0f : 0.0f, c + r0 * K, K, NULL, LATENT_ACT_IDENTITY, 0.0f);
+        else
+            lk_sgemm_team(&solo, t, 1, 0, r1 - r0, k1 - k0, b1 - b0, 1.0f, a + b0 * ra + r0, ra,
+                          cols + k0, K, b0 ? 1.0f : 0.0f, c + r0 * K + k0, K, NULL,
+                          LATENT_ACT_IDENTITY, 0.0f);
     }
 }
 

@@ -41,14 +41,16 @@ void lk_sgemm_tn_tree(const lk_team *team, const lk_table *t, int64_t m, int64_t
 /* B packed once for many products that share it (a convolution's weights, block after block
  * of gathered rows): lk_sgemm_pack_b lays op(B) (k x n; B is n x k when trans_b) out in
  * lk_sgemm_packed_floats(t, k, n) floats, the team's members splitting its column panels
- * (lk_team_sync before using it); lk_sgemm_packed then computes C = act(A op(B) + bias) for a
- * row-major A (m x k) on the calling thread. The same bytes as lk_sgemm. */
+ * (lk_team_sync before using it); lk_sgemm_packed then computes C = act(op(A) B + beta C + bias)
+ * on the calling thread, op(A) = A (m x k, row-major) or A^T (A k x m) when trans_a. The same
+ * bytes as lk_sgemm. A B of at most nr columns packs as a row-major k x nr matrix, its columns
+ * past n zero: such a B may be written in place of packing (a gather straight into panels). */
 size_t lk_sgemm_packed_floats(const lk_table *t, int64_t k, int64_t n);
 void lk_sgemm_pack_b(const lk_team *team, const lk_table *t, int trans_b, int64_t k, int64_t n,
                      const float *b, int64_t ldb, float *packed);
-void lk_sgemm_packed(const lk_table *t, int64_t m, int64_t n, int64_t k, const float *a,
-                     int64_t lda, const float *packed, float *c, int64_t ldc, const float *bias,
-                     latent_act act, float slope);
+void lk_sgemm_packed(const lk_table *t, int trans_a, int64_t m, int64_t n, int64_t k,
+                     const float *a, int64_t lda, const float *packed, float beta, float *c,
+                     int64_t ldc, const float *bias, latent_act act, float slope);
 
 /* For each row x_i of X (n x d), the nearest of the k centers C (k x d, row-major, ldc = d):
  * labels[i] = the lowest j minimizing cnorm[j] - 2 x_i.c_j, with x_i.c_j as the table's rows_dot

@@ -769,14 +769,14 @@ void lk_sgemm_pack_b(const lk_team *team, const lk_table *t, int trans_b, int64_
     }
 }
 
-void lk_sgemm_packed(const lk_table *t, int64_t m, int64_t n, int64_t k, const float *a,
-                     int64_t lda, const float *packed, float *c, int64_t ldc, const float *bias,
-                     latent_act act, float slope)
+void lk_sgemm_packed(const lk_table *t, int trans_a, int64_t m, int64_t n, int64_t k,
+                     const float *a, int64_t lda, const float *packed, float beta, float *c,
+                     int64_t ldc, const float *bias, latent_act act, float slope)
 {
     if (m <= 0 || n <= 0 || k <= 0) return;
     lk_epilogue epi = {.kind = LK_EPI_BIAS_ACT, .bias = bias, .act = act, .slope = slope};
-    gemm_job g = {.t = t, .m = m, .n = n, .k = k, .alpha = 1.0f, .beta = 0.0f, .a = a, .lda = lda,
-                  .ldc = ldc, .c = c, .b_packed = packed,
+    gemm_job g = {.t = t, .trans_a = !!trans_a, .m = m, .n = n, .k = k, .alpha = 1.0f,
+                  .beta = beta, .a = a, .lda = lda, .ldc = ldc, .c = c, .b_packed = packed,
                   .ep = (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL};
     g.kc = k_block(t, k);
     g.a_in_place = t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
