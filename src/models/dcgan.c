@@ -135,7 +135,7 @@ latent_status latent_dcgan_create(const latent_dcgan_config *c, uint64_t seed, l
     latent_stack_begin(&m->stack[LATENT_GAN_G], latent_shape_1d(c->z), &m->buffers);
     latent_stack_begin(&m->stack[LATENT_GAN_D], (latent_shape){3, {c->height, c->width, c->channels}},
                        &m->buffers);
-    if (!(st = latent_gan_train_setup(m, c->d_steps, getenv("NOREUSE") ? 0 : 1, 1.0f - c->label_smoothing)) &&
+    if (!(st = latent_gan_train_setup(m, c->d_steps, 1, 1.0f - c->label_smoothing)) &&
         !(st = build_generator(m, c)) && !(st = build_discriminator(m, c)))
         st = latent_model_finish(m, seed);
     if (st) {
