@@ -207,6 +207,21 @@ def bench_kernels_quick_json():
     fails(2, "--threads", "bench", "kernels", "--threads", "2")
 
 
+@case("usage")
+def bench_conv_splits_the_passes():
+    objs = json_lines(ok("bench", "conv", "--only", "convT 64", "--batch", "64", "--reps", "3",
+                         "--threads", "1", "--json", timeout=120).stdout)
+    rows = [o for o in objs if o["event"] == "bench_conv"]
+    assert [o["layer"] for o in rows] == ["convT 64->1 5x5 s2 14->28"], rows
+    o = rows[0]
+    assert o["threads"] == 1 and o["batch"] == 64 and o["ms"] > 0 and o["gflops"] > 0, o
+    parts = [o["forward_ms"], o["weights_ms"], o["data_ms"]]
+    assert all(p >= 0 for p in parts) and o["forward_ms"] > 0, o
+    # the parts are the forward, then what the weights and the data gradients add: they make
+    # up the whole unless noise made a difference negative (then clipped to zero)
+    assert sum(parts) >= o["ms"] * (1 - 1e-9), o
+
+
 # ---------------------------------------------------------------- helpers for files
 def np():
     import numpy

@@ -85,7 +85,9 @@ static int bench_conv(int argc, char **argv)
     };
     cli_command cmd = {name, NULL,
                        "Times each DCGAN convolution layer's forward and backward passes (data and "
-                       "weights) on a batch, in GFLOP/s (3 x the forward pass's).",
+                       "weights) on a batch, in GFLOP/s (3 x the forward pass's), and each pass's "
+                       "share: the forward alone, the weight gradient (forward + weights, less the "
+                       "forward) and the data gradient (the whole, less forward + weights).",
                        NULL, opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
