@@ -219,7 +219,7 @@ def bench_conv_splits_the_passes():
     assert all(p >= 0 for p in parts) and o["forward_ms"] > 0, o
     # the parts are the forward, then what the weights and the data gradients add: they make
     # up the whole unless noise made a difference negative (then clipped to zero)
-    assert sum(parts) >= o["ms"] * (1 - 1e-9), o
+    assert sum(parts) >= o["ms"] * (1 - 1e-6), o  # JSON keeps 9 significant digits
 
 
 # ---------------------------------------------------------------- helpers for files
