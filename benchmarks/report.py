@@ -140,13 +140,7 @@ def training_table(tasks):
     return out + [""]
 
 
-# The DCGAN layers' forward multiply-adds x 2 (batch 256), as `latent bench conv` counts them:
-# every output pixel of a conv, every input pixel of a transposed conv, x in x out x taps.
-CONV_FWD_FLOP = {"conv 1->64 5x5 s2 28->14": 2 * 14 * 14 * 1 * 64 * 25,
-                 "conv 64->128 5x5 s2 14->7": 2 * 7 * 7 * 64 * 128 * 25,
-                 "convT 256->128 5x5 s1 7->7": 2 * 7 * 7 * 256 * 128 * 25,
-                 "convT 128->64 5x5 s2 7->14": 2 * 7 * 7 * 128 * 64 * 25,
-                 "convT 64->1 5x5 s2 14->28": 2 * 14 * 14 * 64 * 1 * 25}
+CONV_PARTS = ("gflops", "forward_ms", "weights_ms", "data_ms")
 
 
 def conv_table(tasks, peak):
@@ -166,14 +160,20 @@ def conv_table(tasks, peak):
     for t in rows:
         c = t["contenders"]
         lat, tor = c.get("latent"), c.get("torch")
-        for layer, fl in CONV_FWD_FLOP.items():
+        # the layers in the order the runs list them; the other figures are "LAYER part"
+        layers = []
+        for r in (lat or {}).get("runs", []) + (tor or {}).get("runs", []):
+            for k in r["figures"]:
+                if k.rsplit(" ", 1)[-1] not in CONV_PARTS and k not in layers:
+                    layers.append(k)
+        for layer in layers:
             sl, st = stat(lat, layer), stat(tor, layer)
             speed = f"**{st['median'] / sl['median']:.2f}x**" if sl and st else "-"
-            gl = 3 * fl * 256 / (sl["median"] * 1e-3) / 1e9 if sl else None
-            gt = 3 * fl * 256 / (st["median"] * 1e-3) / 1e9 if st else None
+            gl = (stat(lat, f"{layer} gflops") or {}).get("median")
+            gt = (stat(tor, f"{layer} gflops") or {}).get("median")
             pk = peak_for(peak, isa, t["threads"]) if isa else None
             parts = " / ".join(value(lat, f"{layer} {p}", digits=3)
-                               for p in ("forward_ms", "weights_ms", "data_ms"))
+                               for p in CONV_PARTS[1:])
             out.append(f"| {layer} | {t['threads']} | {cell(lat, layer)} | {cell(tor, layer)} | {speed} "
                        f"| {f'{gl:.1f}' if gl else '-'} | {f'{100 * gl / pk:.0f}%' if gl and pk else '-'} "
                        f"| {f'{gt:.1f}' if gt else '-'} | {parts} |")

@@ -260,7 +260,7 @@ class Suite:
                 for e in run["events"]:
                     if e.get("event") == "bench_conv" and e.get("threads") == threads:
                         out[e["layer"]] = e["ms"]
-                        for part in ("forward_ms", "weights_ms", "data_ms"):
+                        for part in report.CONV_PARTS:
                             if part in e:
                                 out[f"{e['layer']} {part}"] = e[part]
                 return out

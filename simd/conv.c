@@ -206,7 +206,7 @@ static void transposed_small(const lk_team *team, const lk_table *t, const lk_co
                 }
             }
         /* the epilogue's order: the bias (or zero) after the sum, then the activation (pixel
-         * by pixel, channel by channel: a division per value cost a third of the pass) */
+         * by pixel, channel by channel: a division per value cost an eighth of the pass) */
         for (int64_t i = 0; i < out_plane; i += IC)
             for (int64_t c = 0; c < IC; c++) yi[i + c] = yi[i + c] + (bias ? bias[c] : 0.0f);
         if (act != LATENT_ACT_IDENTITY) t->act_fwd[act](out_plane, yi, yi, slope);

@@ -58,17 +58,17 @@ static void run_pass(bench_layer *b, int threads, pass_part part)
             latent_stack_ws *ws = &b->ws[team_id];
             const float *x = b->x + sl->seg[0].row0 * l->in_size;
             latent_stack_forward(&b->s, b->p.w, ws, 0, 1, x, sl->rows, &ps);
-            if (part == PART_FORWARD) goto done;
-            /* a fresh output gradient each pass (backward turns it into the delta in place) */
-            int64_t lo, hi;
-            lk_team_split(&team, sl->rows * l->out_size, &lo, &hi);
-            memcpy(ws->d[0] + lo, b->dy + lo, (size_t)(hi - lo) * sizeof(float));
-            lk_team_sync(&team);
-            latent_grad grad = {b->p.shard_g, b->p.n, b->p.g};
-            latent_stack_backward(&b->s, b->p.w, ws, 0, 1, sl->rows, ws->d[0], 0, grad,
-                                  part == PART_ALL, &ps);
+            if (part != PART_FORWARD) {
+                /* a fresh output gradient each pass (backward turns it into the delta in place) */
+                int64_t lo, hi;
+                lk_team_split(&team, sl->rows * l->out_size, &lo, &hi);
+                memcpy(ws->d[0] + lo, b->dy + lo, (size_t)(hi - lo) * sizeof(float));
+                lk_team_sync(&team);
+                latent_grad grad = {b->p.shard_g, b->p.n, b->p.g};
+                latent_stack_backward(&b->s, b->p.w, ws, 0, 1, sl->rows, ws->d[0], 0, grad,
+                                      part == PART_ALL, &ps);
+            }
         }
-    done:;
     }
 }
 
