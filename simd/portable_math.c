@@ -8,13 +8,32 @@
 static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
 static const double PIO2_HI = 1.57079632673412561417e+00, PIO2_LO = 6.07710050650619224932e-11;
 
+/* nearbyint(v) in the default rounding mode, for |v| < 2^51: adding 1.5 * 2^52 leaves no
+ * fraction bits, so the sum rounds v to the nearest integer, ties to even. Inline, where libm's
+ * nearbyint is a call that costs as much as the polynomial after it. */
+static inline double round_even(double v)
+{
+    const double shift = 6755399441055744.0;
+    return (v + shift) - shift;
+}
+
+/* p 2^k, as ldexp gives it. For p in [0.5, 2) and k in [-1021, 1023] the result and 2^k are
+ * normal, so one multiplication by 2^k (built from its bits) is exact; elsewhere (a subnormal
+ * or infinite result) ldexp rounds once, the IEEE way. */
+static inline double scale_pow2(double p, int k)
+{
+    if (k < -1021 || k > 1023) return ldexp(p, k);
+    union { uint64_t u; double d; } two_k = {(uint64_t)(k + 1023) << 52};
+    return p * two_k.d;
+}
+
 double lk_exp(double x)
 {
     if (x != x) return x;
     if (x > 709.8) return INFINITY;
     if (x < -745.2) return 0.0;
     /* x = k ln2 + r, |r| <= ln2 / 2 */
-    double k = nearbyint(x * 1.44269504088896338700);
+    double k = round_even(x * 1.44269504088896338700);
     double r = (x - k * LN2_HI) - k * LN2_LO;
     /* e^r by its Taylor series to r^14 / 14! (below 5e-18 at |r| = 0.347) */
     double p = 1.0 / 87178291200.0;
@@ -24,7 +43,7 @@ double lk_exp(double x)
         1.0 / 6.0, 0.5, 1.0, 1.0};
     for (int i = 0; i < 14; i++) p = p * r + inv_fact[i];
     /* scaling by 2^k is exact (or rounds once, the IEEE way, when the result is subnormal) */
-    return ldexp(p, (int)k);
+    return scale_pow2(p, (int)k);
 }
 
 double lk_log(double x)
@@ -33,7 +52,16 @@ double lk_log(double x)
     if (x == 0.0) return -INFINITY;
     if (isinf(x)) return x;
     int e;
-    double m = frexp(x, &e); /* x = m 2^e, m in [0.5, 1) */
+    double m;                /* x = m 2^e, m in [0.5, 1), as frexp gives them */
+    union { double d; uint64_t u; } bits = {x};
+    const int biased = (int)(bits.u >> 52); /* x > 0: no sign bit */
+    if (biased == 0) {
+        m = frexp(x, &e); /* subnormal */
+    } else {
+        e = biased - 1022;
+        bits.u = (bits.u & 0x000FFFFFFFFFFFFFull) | 0x3FE0000000000000ull;
+        m = bits.d;
+    }
     if (m < 0.70710678118654752440) {
         m *= 2.0;
         e -= 1;
@@ -70,7 +98,7 @@ static double cos_poly(double r)
 /* x = k pi/2 + r: returns r and the quadrant k mod 4 */
 static double reduce_pio2(double x, int *quadrant)
 {
-    double k = nearbyint(x * 0.63661977236758134308);
+    double k = round_even(x * 0.63661977236758134308);
     *quadrant = (int)((int64_t)k & 3);
     return (x - k * PIO2_HI) - k * PIO2_LO;
 }
@@ -98,6 +126,22 @@ double lk_cos(double x)
     case 1: return -sin_poly(r);
     case 2: return -cos_poly(r);
     default: return sin_poly(r);
+    }
+}
+
+void lk_sincos(double x, double *s, double *c)
+{
+    if (!isfinite(x)) {
+        *s = *c = NAN;
+        return;
+    }
+    int q;
+    const double r = reduce_pio2(x, &q), sp = sin_poly(r), cp = cos_poly(r);
+    switch (q) {
+    case 0: *s = sp, *c = cp; break;
+    case 1: *s = cp, *c = -sp; break;
+    case 2: *s = -sp, *c = -cp; break;
+    default: *s = -cp, *c = sp; break;
     }
 }
 

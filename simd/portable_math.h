@@ -15,6 +15,7 @@ double lk_exp(double x);
 double lk_log(double x);           /* x > 0; log(0) = -inf, negative or NaN -> NaN */
 double lk_sin(double x);           /* |x| up to about 1e6 (Cody-Waite reduction) */
 double lk_cos(double x);
+void lk_sincos(double x, double *s, double *c); /* lk_sin(x) and lk_cos(x), one reduction */
 double lk_pow_int(double b, int64_t e); /* b^e by repeated squaring, e >= 0: relative error
                                         * about e x 2^-53 (Adam's bias correction) */
 

@@ -41,11 +41,18 @@ void latent_rng_fill_u32(latent_rng *r, int64_t n, uint32_t *out);
 /* Uniform in [0, 1) with 24 random bits: (u32 >> 8) x 2^-24. */
 float latent_rng_uniform(latent_rng *r);
 
+/* The next n uniforms, the same as n calls of latent_rng_uniform, many blocks at once. */
+void latent_rng_uniforms(latent_rng *r, int64_t n, float *out);
+
 /* Uniform in [0, 1) with 53 random bits. */
 double latent_rng_uniform_double(latent_rng *r);
 
 /* Standard normal (Box-Muller). */
 float latent_rng_normal(latent_rng *r);
+
+/* The next n standard normals, the same as n calls of latent_rng_normal (the same values and the
+ * same state after), with the stream's words drawn many blocks at once. */
+void latent_rng_normals(latent_rng *r, int64_t n, float *out);
 
 /* Uniform integer in [0, n), without modulo bias; n >= 1. */
 uint64_t latent_rng_below(latent_rng *r, uint64_t n);

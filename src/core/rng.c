@@ -82,12 +82,44 @@ void latent_rng_fill_u32(latent_rng *r, int64_t n, uint32_t *out)
     while (i < n) out[i++] = latent_rng_u32(r);
 }
 
-float latent_rng_uniform(latent_rng *r) { return (float)(latent_rng_u32(r) >> 8) * 0x1p-24f; }
+static float uniform_of(uint32_t w) { return (float)(w >> 8) * 0x1p-24f; }
+
+float latent_rng_uniform(latent_rng *r) { return uniform_of(latent_rng_u32(r)); }
+
+void latent_rng_uniforms(latent_rng *r, int64_t n, float *out)
+{
+    enum { WORDS = 256 };
+    uint32_t w[WORDS];
+    for (int64_t i = 0; i < n; i += WORDS) {
+        const int64_t k = n - i < WORDS ? n - i : WORDS;
+        latent_rng_fill_u32(r, k, w);
+        for (int64_t j = 0; j < k; j++) out[i + j] = uniform_of(w[j]);
+    }
+}
+
+/* Uniform in [0, 1) from two words, as latent_rng_uniform_double draws them. */
+static double uniform_double_of(uint32_t w0, uint32_t w1)
+{
+    uint64_t hi = w0 >> 5, lo = w1 >> 6;
+    return (double)(hi * 67108864.0 + lo) * 0x1p-53;
+}
+
+/* The Box-Muller pair of four words: the cosine's normal, then the sine's. */
+static void normal_pair(const uint32_t w[4], float *first, float *second)
+{
+    /* u1 in (0, 1] so the log is finite */
+    double u1 = 1.0 - uniform_double_of(w[0], w[1]);
+    double u2 = uniform_double_of(w[2], w[3]);
+    double rad = sqrt(-2.0 * lk_log(u1)), s, c;
+    lk_sincos(6.283185307179586 * u2, &s, &c);
+    *first = (float)(rad * c);
+    *second = (float)(rad * s);
+}
 
 double latent_rng_uniform_double(latent_rng *r)
 {
-    uint64_t hi = latent_rng_u32(r) >> 5, lo = latent_rng_u32(r) >> 6;
-    return (double)(hi * 67108864.0 + lo) * 0x1p-53;
+    uint32_t w0 = latent_rng_u32(r);
+    return uniform_double_of(w0, latent_rng_u32(r));
 }
 
 float latent_rng_normal(latent_rng *r)
@@ -96,14 +128,38 @@ float latent_rng_normal(latent_rng *r)
         r->have_spare = 0;
         return r->spare;
     }
-    /* u1 in (0, 1] so the log is finite */
-    double u1 = 1.0 - latent_rng_uniform_double(r);
-    double u2 = latent_rng_uniform_double(r);
-    double rad = sqrt(-2.0 * lk_log(u1));
-    double th = 6.283185307179586 * u2;
-    r->spare = (float)(rad * lk_sin(th));
+    uint32_t w[4];
+    for (int i = 0; i < 4; i++) w[i] = latent_rng_u32(r);
+    float first;
+    normal_pair(w, &first, &r->spare);
     r->have_spare = 1;
-    return (float)(rad * lk_cos(th));
+    return first;
+}
+
+void latent_rng_normals(latent_rng *r, int64_t n, float *out)
+{
+    int64_t i = 0;
+    if (n > 0 && r->have_spare) {
+        r->have_spare = 0;
+        out[i++] = r->spare;
+    }
+    /* the words of up to 64 pairs at a time (whole groups of 16 blocks after the first) */
+    enum { PAIRS = 64 };
+    uint32_t w[4 * PAIRS];
+    while (i < n) {
+        const int64_t pairs = (n - i + 1) / 2 < PAIRS ? (n - i + 1) / 2 : PAIRS;
+        latent_rng_fill_u32(r, 4 * pairs, w);
+        for (int64_t p = 0; p < pairs; p++) {
+            float second;
+            normal_pair(w + 4 * p, &out[i], &second);
+            if (++i < n) {
+                out[i++] = second;
+            } else {
+                r->spare = second;
+                r->have_spare = 1;
+            }
+        }
+    }
 }
 
 uint64_t latent_rng_below(latent_rng *r, uint64_t n)

@@ -156,12 +156,21 @@ static void corrupt(const latent_ae_config *c, const latent_batch *b, const late
                             (uint32_t)(sg->row0 + r - sg->at));
             const float *s = clean + r * b->d;
             float *o = noisy + r * b->d;
-            if (c->noise == LATENT_NOISE_MASK) {
-                for (int64_t j = 0; j < b->d; j++) o[j] = latent_rng_uniform(&rng) < c->noise_level ? 0.0f : s[j];
-            } else {
-                for (int64_t j = 0; j < b->d; j++) {
-                    float v = s[j] + c->noise_level * latent_rng_normal(&rng);
-                    o[j] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+            /* the row's draws a block at a time, as latent_rng_uniform and latent_rng_normal
+             * would give them one by one */
+            enum { BLOCK = 256 };
+            float draw[BLOCK];
+            for (int64_t j0 = 0; j0 < b->d; j0 += BLOCK) {
+                const int64_t n = b->d - j0 < BLOCK ? b->d - j0 : BLOCK;
+                if (c->noise == LATENT_NOISE_MASK) {
+                    latent_rng_uniforms(&rng, n, draw);
+                    for (int64_t j = 0; j < n; j++) o[j0 + j] = draw[j] < c->noise_level ? 0.0f : s[j0 + j];
+                } else {
+                    latent_rng_normals(&rng, n, draw);
+                    for (int64_t j = 0; j < n; j++) {
+                        float v = s[j0 + j] + c->noise_level * draw[j];
+                        o[j0 + j] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+                    }
                 }
             }
         }

@@ -107,7 +107,7 @@ static const float *generate(latent_model *m, latent_work *w, uint64_t seed, uin
             }
             latent_rng r;
             latent_rng_init(&r, seed, stream, a, (uint32_t)(sg->row0 + i - sg->at));
-            for (int64_t j = 0; j < Z; j++) w->z[i * Z + j] = latent_rng_normal(&r);
+            latent_rng_normals(&r, Z, w->z + i * Z);
         }
     }
     lk_team_sync(ps->team);

@@ -21,7 +21,8 @@ typedef struct latent_work {
     int64_t rows;
     latent_stack_ws ws[LATENT_MAX_STACKS];
     float *x0, *x1;          /* 2 * rows x max(d, 2 * code) each: inputs, targets, D's input */
-    float *z, *eps;          /* rows x 2 * code */
+    float *z, *eps;          /* rows x 2 * code (a VAE's eps: each row's noise, then its
+                              * standard deviations) */
     float *scratch;          /* 4 x the widest layer */
     latent_slab_seg *segs;   /* room for a slab of its own (one segment per shard of the rows) */
 } latent_work;

@@ -97,8 +97,8 @@ static double recon_nll(const latent_model *m, int64_t n, const float *out, cons
     return sq / (2.0 * s2) + 0.5 * (double)n * (LOG_2PI + lk_log(s2));
 }
 
-/* z = mu + lk_exp(lv / 2) eps for rows [lo, hi) of heads [mu | lv]; eps drawn at (stream, a,
- * the row's index b(i)). */
+/* z = mu + lk_exp(lv / 2) eps for row i of heads [mu | lv]; eps drawn at (stream, a, the row's
+ * index bi). Row i of w->eps keeps eps, then lk_exp(lv / 2) for the backward pass. */
 static void reparam_row(const latent_model *m, latent_work *w, const float *heads, int64_t i,
                         uint64_t seed, uint32_t stream, uint64_t a, int64_t bi)
 {
@@ -106,10 +106,11 @@ static void reparam_row(const latent_model *m, latent_work *w, const float *head
     latent_rng r;
     latent_rng_init(&r, seed, stream, a, (uint32_t)bi);
     const float *mu = heads + i * 2 * L, *lv = mu + L;
+    float *eps = w->eps + i * 2 * L, *sd = eps + L;
+    latent_rng_normals(&r, L, eps);
     for (int64_t j = 0; j < L; j++) {
-        float e = latent_rng_normal(&r);
-        w->eps[i * L + j] = e;
-        w->z[i * L + j] = mu[j] + lk_expf(0.5f * lv[j]) * e;
+        sd[j] = lk_expf(0.5f * lv[j]);
+        w->z[i * L + j] = mu[j] + sd[j] * eps[j];
     }
 }
 
@@ -155,10 +156,11 @@ static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, 
         const latent_slab_seg *sg = &slab->seg[g];
         for (int64_t i = sg->at > lo ? sg->at : lo; i < sg->at + sg->rows && i < hi; i++) {
             const float *mu = heads + i * 2 * L, *lv = mu + L;
+            const float *eps = w->eps + i * 2 * L, *sd = eps + L;
             float *dmu = dh + i * 2 * L, *dlv = dmu + L;
             for (int64_t j = 0; j < L; j++) {
                 dmu[j] = dz[i * L + j];
-                dlv[j] = dz[i * L + j] * w->eps[i * L + j] * 0.5f * lk_expf(0.5f * lv[j]);
+                dlv[j] = dz[i * L + j] * eps[j] * 0.5f * sd[j];
             }
             m->row_loss[1][sg->row0 + i - sg->at] = t->gauss_kl(L, mu, lv, dmu, dlv, c->beta * gs);
         }
@@ -248,7 +250,7 @@ static void sample_chunk(latent_model *m, latent_work *w, const float *x, int64_
         }
         latent_rng r;
         latent_rng_init(&r, a->seed, LATENT_STREAM_USER + 1, 0, (uint32_t)(row0 + i));
-        for (int64_t j = 0; j < L; j++) w->z[i * L + j] = latent_rng_normal(&r);
+        latent_rng_normals(&r, L, w->z + i * L);
     }
     const latent_stack *dec = &m->stack[1];
     latent_solo_pass sp;
