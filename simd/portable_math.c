@@ -103,32 +103,6 @@ static double reduce_pio2(double x, int *quadrant)
     return (x - k * PIO2_HI) - k * PIO2_LO;
 }
 
-double lk_sin(double x)
-{
-    if (!isfinite(x)) return NAN;
-    int q;
-    double r = reduce_pio2(x, &q);
-    switch (q) {
-    case 0: return sin_poly(r);
-    case 1: return cos_poly(r);
-    case 2: return -sin_poly(r);
-    default: return -cos_poly(r);
-    }
-}
-
-double lk_cos(double x)
-{
-    if (!isfinite(x)) return NAN;
-    int q;
-    double r = reduce_pio2(x, &q);
-    switch (q) {
-    case 0: return cos_poly(r);
-    case 1: return -sin_poly(r);
-    case 2: return -cos_poly(r);
-    default: return sin_poly(r);
-    }
-}
-
 void lk_sincos(double x, double *s, double *c)
 {
     if (!isfinite(x)) {
@@ -143,6 +117,20 @@ void lk_sincos(double x, double *s, double *c)
     case 2: *s = -sp, *c = -cp; break;
     default: *s = -cp, *c = sp; break;
     }
+}
+
+double lk_sin(double x)
+{
+    double s, c;
+    lk_sincos(x, &s, &c);
+    return s;
+}
+
+double lk_cos(double x)
+{
+    double s, c;
+    lk_sincos(x, &s, &c);
+    return c;
 }
 
 double lk_pow_int(double b, int64_t e)

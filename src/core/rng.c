@@ -124,16 +124,9 @@ double latent_rng_uniform_double(latent_rng *r)
 
 float latent_rng_normal(latent_rng *r)
 {
-    if (r->have_spare) {
-        r->have_spare = 0;
-        return r->spare;
-    }
-    uint32_t w[4];
-    for (int i = 0; i < 4; i++) w[i] = latent_rng_u32(r);
-    float first;
-    normal_pair(w, &first, &r->spare);
-    r->have_spare = 1;
-    return first;
+    float v;
+    latent_rng_normals(r, 1, &v);
+    return v;
 }
 
 void latent_rng_normals(latent_rng *r, int64_t n, float *out)
