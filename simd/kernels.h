@@ -175,6 +175,12 @@ typedef struct lk_table {
     lk_pack_bf16_fn kmeans_pack_bf16;
     lk_pairs_bf16_fn kmeans_pairs_bf16;
     lk_dots_bf16_fn kmeans_dots_bf16;
+    /* the random normals (src/core/rng.c), the same bits at every level (lanes_math.h):
+     * philox_x16 writes blocks ctr .. ctr + 15 (first word counting) of Philox4x32-10 under key,
+     * four words each in block order; normal_pairs turns `pairs` (at most 64) groups of four
+     * words into Box-Muller pairs, the cosine normals in first, the sine ones in second */
+    void (*philox_x16)(const uint32_t ctr[4], const uint32_t key[2], uint32_t *out);
+    void (*normal_pairs)(int64_t pairs, const uint32_t *w, float *first, float *second);
     /* benchmark support */
     lk_fma_peak_fn fma_peak;
 } lk_table;
@@ -196,6 +202,10 @@ void lk_fill_avx512(lk_table *t);
 void lk_fill_neon(lk_table *t);
 int lk_fill_sve(lk_table *t);         /* on top of neon; 0 when the vector length is beyond its tile */
 void lk_fill_avx512bf16(lk_table *t); /* on top of avx512, where the CPU has AVX512_BF16 */
+/* random_lanes.c as each level's library compiles it */
+void lk_scalar_fill_random(lk_table *t);
+void lk_avx2_fill_random(lk_table *t);
+void lk_avx512_fill_random(lk_table *t);
 
 #ifdef __cplusplus
 }

@@ -1,21 +1,7 @@
 /* Portable elementary functions: range reduction by exact steps, then polynomials evaluated in
  * double with plain multiplies and adds, in a fixed order. */
 #include <math.h>
-#include "portable_math.h"
-
-/* ln 2 and pi / 2 split so that k times the high part (32 and 33 bits) is exact for the k used
- * here; the low parts are the rest, rounded to double. */
-static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
-static const double PIO2_HI = 1.57079632673412561417e+00, PIO2_LO = 6.07710050650619224932e-11;
-
-/* nearbyint(v) in the default rounding mode, for |v| < 2^51: adding 1.5 * 2^52 leaves no
- * fraction bits, so the sum rounds v to the nearest integer, ties to even. Inline, where libm's
- * nearbyint is a call that costs as much as the polynomial after it. */
-static inline double round_even(double v)
-{
-    const double shift = 6755399441055744.0;
-    return (v + shift) - shift;
-}
+#include "lanes_math.h"
 
 /* p 2^k, as ldexp gives it. For p in [0.5, 2) and k in [-1021, 1023] the result and 2^k are
  * normal, so one multiplication by 2^k (built from its bits) is exact; elsewhere (a subnormal
@@ -33,8 +19,8 @@ double lk_exp(double x)
     if (x > 709.8) return INFINITY;
     if (x < -745.2) return 0.0;
     /* x = k ln2 + r, |r| <= ln2 / 2 */
-    double k = round_even(x * 1.44269504088896338700);
-    double r = (x - k * LN2_HI) - k * LN2_LO;
+    double k = lk_round_even(x * 1.44269504088896338700);
+    double r = (x - k * LK_LN2_HI) - k * LK_LN2_LO;
     /* e^r by its Taylor series to r^14 / 14! (below 5e-18 at |r| = 0.347) */
     double p = 1.0 / 87178291200.0;
     static const double inv_fact[14] = {
@@ -71,36 +57,22 @@ double lk_log(double x)
     double q = 1.0 / 25.0;
     for (int i = 23; i >= 1; i -= 2) q = q * z + 1.0 / (double)i;
     double lm = 2.0 * s * q;
-    return (double)e * LN2_HI + ((double)e * LN2_LO + lm);
+    return (double)e * LK_LN2_HI + ((double)e * LK_LN2_LO + lm);
 }
 
-/* sin and cos of r, |r| <= pi / 4, by their Taylor series (to r^19 and r^20) */
+/* sin and cos of r, |r| <= pi / 4 (the coefficients in lanes_math.h) */
 static double sin_poly(double r)
 {
-    double z = r * r, p = -1.0 / 121645100408832000.0;
-    static const double c[9] = {1.0 / 355687428096000.0, -1.0 / 1307674368000.0,
-                                1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0,
-                                -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0, 1.0};
-    for (int i = 0; i < 9; i++) p = p * z + c[i];
+    double z = r * r, p = LK_SIN_TOP;
+    for (int i = 0; i < 9; i++) p = p * z + LK_SIN_C[i];
     return r * p;
 }
 
 static double cos_poly(double r)
 {
-    double z = r * r, p = 1.0 / 2432902008176640000.0;
-    static const double c[10] = {-1.0 / 6402373705728000.0, 1.0 / 20922789888000.0,
-                                 -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0,
-                                 1.0 / 40320.0, -1.0 / 720.0, 1.0 / 24.0, -0.5, 1.0};
-    for (int i = 0; i < 10; i++) p = p * z + c[i];
+    double z = r * r, p = LK_COS_TOP;
+    for (int i = 0; i < 10; i++) p = p * z + LK_COS_C[i];
     return p;
-}
-
-/* x = k pi/2 + r: returns r and the quadrant k mod 4 */
-static double reduce_pio2(double x, int *quadrant)
-{
-    double k = round_even(x * 0.63661977236758134308);
-    *quadrant = (int)((int64_t)k & 3);
-    return (x - k * PIO2_HI) - k * PIO2_LO;
 }
 
 void lk_sincos(double x, double *s, double *c)
@@ -110,7 +82,7 @@ void lk_sincos(double x, double *s, double *c)
         return;
     }
     int q;
-    const double r = reduce_pio2(x, &q), sp = sin_poly(r), cp = cos_poly(r);
+    const double r = lk_reduce_pio2(x, &q), sp = sin_poly(r), cp = cos_poly(r);
     switch (q) {
     case 0: *s = sp, *c = cp; break;
     case 1: *s = cp, *c = -sp; break;
@@ -118,6 +90,10 @@ void lk_sincos(double x, double *s, double *c)
     default: *s = -cp, *c = sp; break;
     }
 }
+
+void lk_log_n(int64_t n, const double *x, double *y) { lanes_log_n(n, x, y); }
+
+void lk_sincos_n(int64_t n, const double *x, double *s, double *c) { lanes_sincos_n(n, x, s, c); }
 
 double lk_sin(double x)
 {

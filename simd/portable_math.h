@@ -16,6 +16,12 @@ double lk_log(double x);           /* x > 0; log(0) = -inf, negative or NaN -> N
 double lk_sin(double x);           /* |x| up to about 1e6 (Cody-Waite reduction) */
 double lk_cos(double x);
 void lk_sincos(double x, double *s, double *c); /* lk_sin(x) and lk_cos(x), one reduction */
+/* lk_log and lk_sincos of n values, the same bits as one call each: the same operations in the
+ * same order, on several values side by side (each is a chain of dependent operations, so one
+ * value at a time leaves the core waiting on each result; the random normals need a log and a
+ * sine and cosine per pair). Output arrays must not overlap the input. */
+void lk_log_n(int64_t n, const double *x, double *y);
+void lk_sincos_n(int64_t n, const double *x, double *s, double *c);
 double lk_pow_int(double b, int64_t e); /* b^e by repeated squaring, e >= 0: relative error
                                         * about e x 2^-53 (Adam's bias correction) */
 

@@ -14,4 +14,5 @@ void lk_fill_avx2(lk_table *t)
     lk_avx2_fill_loss(t);
     lk_avx2_fill_optim(t);
     lk_avx2_fill_rows_dot(t);
+    lk_avx2_fill_random(t);
 }

@@ -16,4 +16,5 @@ void lk_fill_avx512(lk_table *t)
     lk_avx512_fill_optim(t);
     lk_avx512_fill_rows_dot(t);
     lk_avx512_fill_kmeans_screen(t);
+    lk_avx512_fill_random(t);
 }

@@ -16,4 +16,5 @@ void lk_fill_scalar(lk_table *t)
     lk_scalar_fill_rows_dot(t);
     lk_scalar_fill_gemm(t);
     lk_scalar_fill_kmeans_screen(t);
+    lk_scalar_fill_random(t);
 }

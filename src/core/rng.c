@@ -1,7 +1,8 @@
 /* Philox4x32-10 (Salmon et al. 2011): counter-based, so a draw depends only on its coordinates. */
 #include <math.h>
 #include "latent/rng.h"
-#include "simd/portable_math.h"
+#include "simd/kernels.h"
+#include "simd/lanes_math.h"
 
 static void philox_round(uint32_t ctr[4], const uint32_t key[2])
 {
@@ -50,33 +51,12 @@ uint32_t latent_rng_u32(latent_rng *r)
     return r->buf[r->used++];
 }
 
-/* Blocks ctr0 .. ctr0 + 15 of the stream at once, lane by lane (the rounds vectorize). */
-static void philox10_x16(const uint32_t ctr[4], const uint32_t key_in[2], uint32_t *out)
-{
-    enum { L = 16 };
-    uint32_t c0[L], c1[L], c2[L], c3[L];
-    for (int j = 0; j < L; j++) c0[j] = ctr[0] + (uint32_t)j, c1[j] = ctr[1], c2[j] = ctr[2], c3[j] = ctr[3];
-    uint32_t k0 = key_in[0], k1 = key_in[1];
-    for (int i = 0; i < 10; i++) {
-        for (int j = 0; j < L; j++) {
-            const uint64_t p0 = (uint64_t)0xD2511F53u * c0[j];
-            const uint64_t p1 = (uint64_t)0xCD9E8D57u * c2[j];
-            const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k1;
-            c1[j] = (uint32_t)p1, c3[j] = (uint32_t)p0, c0[j] = n0, c2[j] = n2;
-        }
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    for (int j = 0; j < L; j++)
-        out[4 * j] = c0[j], out[4 * j + 1] = c1[j], out[4 * j + 2] = c2[j], out[4 * j + 3] = c3[j];
-}
-
 void latent_rng_fill_u32(latent_rng *r, int64_t n, uint32_t *out)
 {
     int64_t i = 0;
     while (i < n && r->used < 4) out[i++] = r->buf[r->used++];
     for (; n - i >= 64; i += 64) { /* whole groups of 16 blocks */
-        philox10_x16(r->ctr, r->key, out + i);
+        lk_active()->philox_x16(r->ctr, r->key, out + i);
         r->ctr[0] += 16;
     }
     while (i < n) out[i++] = latent_rng_u32(r);
@@ -97,29 +77,10 @@ void latent_rng_uniforms(latent_rng *r, int64_t n, float *out)
     }
 }
 
-/* Uniform in [0, 1) from two words, as latent_rng_uniform_double draws them. */
-static double uniform_double_of(uint32_t w0, uint32_t w1)
-{
-    uint64_t hi = w0 >> 5, lo = w1 >> 6;
-    return (double)(hi * 67108864.0 + lo) * 0x1p-53;
-}
-
-/* The Box-Muller pair of four words: the cosine's normal, then the sine's. */
-static void normal_pair(const uint32_t w[4], float *first, float *second)
-{
-    /* u1 in (0, 1] so the log is finite */
-    double u1 = 1.0 - uniform_double_of(w[0], w[1]);
-    double u2 = uniform_double_of(w[2], w[3]);
-    double rad = sqrt(-2.0 * lk_log(u1)), s, c;
-    lk_sincos(6.283185307179586 * u2, &s, &c);
-    *first = (float)(rad * c);
-    *second = (float)(rad * s);
-}
-
 double latent_rng_uniform_double(latent_rng *r)
 {
     uint32_t w0 = latent_rng_u32(r);
-    return uniform_double_of(w0, latent_rng_u32(r));
+    return lk_uniform_double_of(w0, latent_rng_u32(r));
 }
 
 float latent_rng_normal(latent_rng *r)
@@ -137,18 +98,20 @@ void latent_rng_normals(latent_rng *r, int64_t n, float *out)
         out[i++] = r->spare;
     }
     /* the words of up to 64 pairs at a time (whole groups of 16 blocks after the first) */
-    enum { PAIRS = 64 };
+    enum { PAIRS = LK_NORMAL_PAIRS };
     uint32_t w[4 * PAIRS];
+    float first[PAIRS], second[PAIRS];
+    const lk_table *t = lk_active();
     while (i < n) {
         const int64_t pairs = (n - i + 1) / 2 < PAIRS ? (n - i + 1) / 2 : PAIRS;
         latent_rng_fill_u32(r, 4 * pairs, w);
+        t->normal_pairs(pairs, w, first, second);
         for (int64_t p = 0; p < pairs; p++) {
-            float second;
-            normal_pair(w + 4 * p, &out[i], &second);
-            if (++i < n) {
-                out[i++] = second;
+            out[i++] = first[p];
+            if (i < n) {
+                out[i++] = second[p];
             } else {
-                r->spare = second;
+                r->spare = second[p];
                 r->have_spare = 1;
             }
         }

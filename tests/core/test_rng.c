@@ -2,7 +2,10 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
+#include "latent/isa.h"
 #include "latent/rng.h"
+#include "simd/kernels.h"
+#include "simd/portable_math.h"
 
 Test(rng, same_coordinates_same_stream)
 {
@@ -127,5 +130,49 @@ Test(rng, normals_frozen)
         }
         cr_expect_eq(h, 0xcffbb182b7e92050ull, "%s: hash %016llx", batched ? "batched" : "one by one",
                      (unsigned long long)h);
+    }
+}
+
+/* Every level's random kernels give the scalar words and values: philox_x16 the blocks one
+ * block at a time gives (latent_rng_u32), normal_pairs Box-Muller with the one-value lk_log and
+ * lk_sincos, for counters that wrap the first word and every pair count. */
+Test(rng, every_level_draws_the_same_bits)
+{
+    for (int isa = 0; isa < LATENT_ISA_COUNT; isa++) {
+        const lk_table *t = lk_table_for((latent_isa)isa);
+        if (!t) continue;
+        for (int c = 0; c < 3; c++) {
+            latent_rng r;
+            latent_rng_init(&r, 0x123456789abcull + (uint64_t)c, LATENT_STREAM_NOISE, 7, (uint32_t)c);
+            r.ctr[0] = c == 2 ? 0xFFFFFFF8u : (uint32_t)(c * 1000); /* c 2: the counter wraps */
+            uint32_t got[64], want[64];
+            const uint32_t ctr[4] = {r.ctr[0], r.ctr[1], r.ctr[2], r.ctr[3]};
+            t->philox_x16(ctr, r.key, got);
+            for (int i = 0; i < 64; i++) want[i] = latent_rng_u32(&r);
+            cr_assert(memcmp(got, want, sizeof got) == 0, "%s: philox_x16 words differ (counter %u)",
+                      latent_isa_name((latent_isa)isa), ctr[0]);
+        }
+        uint32_t w[4 * 64];
+        latent_rng r;
+        latent_rng_init(&r, 42, LATENT_STREAM_NOISE, 3, 4);
+        for (int i = 0; i < 4 * 64; i++) w[i] = latent_rng_u32(&r);
+        w[0] = w[1] = 0xFFFFFFFFu; /* u1 at its smallest (2^-53), the log at its largest */
+        w[4] = w[5] = 0;           /* u1 = 1: a zero radius */
+        for (int pairs = 1; pairs <= 64; pairs++) {
+            float first[64], second[64];
+            t->normal_pairs(pairs, w, first, second);
+            for (int p = 0; p < pairs; p++) {
+                const double u1 = 1.0 - (double)((uint64_t)(w[4 * p] >> 5) * 67108864.0 + (w[4 * p + 1] >> 6)) * 0x1p-53;
+                const double u2 = (double)((uint64_t)(w[4 * p + 2] >> 5) * 67108864.0 + (w[4 * p + 3] >> 6)) * 0x1p-53;
+                double s, c;
+                lk_sincos(6.283185307179586 * u2, &s, &c);
+                const double rad = sqrt(-2.0 * lk_log(u1));
+                const float f = (float)(rad * c), g = (float)(rad * s);
+                cr_assert(memcmp(&first[p], &f, 4) == 0 && memcmp(&second[p], &g, 4) == 0,
+                          "%s: pair %d of %d: %a %a, one value at a time %a %a",
+                          latent_isa_name((latent_isa)isa), p, pairs, (double)first[p],
+                          (double)second[p], (double)f, (double)g);
+            }
+        }
     }
 }

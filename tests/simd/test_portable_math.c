@@ -131,3 +131,33 @@ Test(portable_math, bits_frozen)
     cr_expect_eq(hc, 0xb6b1003c1dcd00cbull, "cos: %016llx", (unsigned long long)hc);
     cr_expect_eq(hf, 0x968b98f988da4f2full, "expf, tanhf, log1pf: %016llx", (unsigned long long)hf);
 }
+
+/* lk_log_n and lk_sincos_n give each value the bits of one call: over the ranges above, the
+ * special values mixed in at every position of a block, and every length up to a few blocks. */
+Test(portable_math, batched_equal_one_by_one)
+{
+    enum { N = 4099 };
+    static double x[N], t[N], y[N], s[N], c[N];
+    const double special[] = {0.0, -0.0, -1.0, INFINITY, -INFINITY, NAN, 0x1p-1074, 0x1p-1022,
+                              0x1.fffffffffffffp-1023, 1.0, 0x1.fffffffffffffp1023, 1e300};
+    uint32_t st = 11;
+    for (int i = 0; i < N; i++) {
+        const double u = uniform(&st);
+        x[i] = i % 3 ? ldexp(0.5 + u * 0.5, (int)(u * 2098.0) - 1074) : 0.5 + u;
+        t[i] = i % 2 ? (u - 0.5) * 2000.0 : 6.283185307179586 * u;
+        if (i % 37 == 5) x[i] = t[i] = special[(i / 37) % (sizeof special / sizeof *special)];
+    }
+    for (int n = 0; n <= N; n += n < 40 ? 1 : 1021) {
+        lk_log_n(n, x, y);
+        lk_sincos_n(n, t, s, c);
+        for (int i = 0; i < n; i++) {
+            double sv, cv, lv = lk_log(x[i]);
+            lk_sincos(t[i], &sv, &cv);
+            cr_assert(memcmp(&y[i], &lv, 8) == 0, "log(%a): %a one by one, %a batched (n %d)",
+                      x[i], lv, y[i], n);
+            cr_assert(memcmp(&s[i], &sv, 8) == 0 && memcmp(&c[i], &cv, 8) == 0,
+                      "sincos(%a): %a %a one by one, %a %a batched (n %d)", t[i], sv, cv, s[i],
+                      c[i], n);
+        }
+    }
+}
