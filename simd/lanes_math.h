@@ -1,10 +1,10 @@
-/* The random normals' hot loops over blocks of values, written once and compiled by each level
- * with its own flags (random_lanes.c): Philox4x32-10 on sixteen blocks side by side, and
- * Box-Muller with portable_math.c's log, sine and cosine. Integer operations and IEEE additions,
- * multiplications, divisions and square roots alone (never fused: -ffp-contract=off), each value
- * computed by the same operations in the same order as the one-value functions, so every level,
- * and x86-64 and aarch64 alike, give the same bits; only how many values go side by side in a
- * vector register changes. */
+/* The cores of portable_math.c's log, sine and cosine, and the random normals' hot loops over
+ * blocks of values, written once and compiled by each level with its own flags (random_lanes.c;
+ * portable_math.c builds the one-value functions from the same cores): Philox4x32-10 on sixteen
+ * blocks side by side, and Box-Muller. Integer operations and IEEE additions, multiplications,
+ * divisions and square roots alone (never fused: -ffp-contract=off), each value computed by the
+ * same operations in the same order whether alone or in a block, so every level, and x86-64 and
+ * aarch64 alike, give the same bits; only how many values share a vector register changes. */
 #ifndef LATENT_SIMD_LANES_MATH_H
 #define LATENT_SIMD_LANES_MATH_H
 
@@ -45,93 +45,90 @@ static inline double lk_reduce_pio2(double x, int *quadrant)
     return (x - k * LK_PIO2_HI) - k * LK_PIO2_LO;
 }
 
-/* Every step runs over a block of this many values before the next step, so the values' chains
- * of dependent operations overlap (and vectorize); values the fast path does not cover go
- * through the one-value function afterwards. */
-enum { LK_LANES = 16 };
+/* log(m 2^e) for m in [0.5, 1) (as frexp gives it): lk_log past its special cases. */
+static inline double lk_log_parts(double m, int e)
+{
+    /* m in [sqrt(1/2), sqrt(2)) */
+    const int low = m < 0.70710678118654752440;
+    m = low ? m * 2.0 : m;
+    e -= low;
+    /* log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716: the odd series to s^25 */
+    const double f = m - 1.0, s = f / (2.0 + f), z = s * s;
+    double q = 1.0 / 25.0;
+    for (int i = 23; i >= 1; i -= 2) q = q * z + 1.0 / (double)i;
+    return (double)e * LK_LN2_HI + ((double)e * LK_LN2_LO + 2.0 * s * q);
+}
 
-/* lk_log of n values. */
+/* sin and cos of a finite x: lk_sincos past its special case. */
+static inline void lk_sincos_finite(double x, double *s, double *c)
+{
+    int q;
+    const double r = lk_reduce_pio2(x, &q), z = r * r;
+    double ps = LK_SIN_TOP, pc = LK_COS_TOP;
+    for (int i = 0; i < 9; i++) ps = ps * z + LK_SIN_C[i];
+    for (int i = 0; i < 10; i++) pc = pc * z + LK_COS_C[i];
+    const double sp = r * ps, cp = pc;
+    /* the quadrant swaps sine and cosine (odd) and flips their signs */
+    const double sv = q & 1 ? cp : sp, cv = q & 1 ? sp : cp;
+    *s = q & 2 ? -sv : sv;
+    *c = (q + 1) & 2 ? -cv : cv;
+}
+
+/* lk_log of n values: the normal positive ones side by side (each a chain of dependent
+ * operations, which one value at a time leaves the core waiting on), then the rest (zero,
+ * subnormal, negative, infinite, NaN) one at a time. */
 static inline void lanes_log_n(int64_t n, const double *x, double *y)
 {
-    for (int64_t i0 = 0; i0 < n; i0 += LK_LANES) {
-        const int64_t b = n - i0 < LK_LANES ? n - i0 : LK_LANES;
-        double e[LK_LANES], s[LK_LANES], z[LK_LANES], q[LK_LANES];
-        int odd = 0;
-        for (int64_t j = 0; j < b; j++) {
-            union { double d; uint64_t u; } bits = {x[i0 + j]};
-            const int biased = (int)(bits.u >> 52); /* the sign bit too: negatives are odd */
-            odd |= biased == 0 || biased >= 0x7FF;
-            bits.u = (bits.u & 0x000FFFFFFFFFFFFFull) | 0x3FE0000000000000ull;
-            /* x = m 2^e, m in [sqrt(1/2), sqrt(2)) */
-            const int low = bits.d < 0.70710678118654752440;
-            const double m = low ? 2.0 * bits.d : bits.d, f = m - 1.0;
-            e[j] = (double)(biased - 1022 - low);
-            /* log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716: the odd series to s^25 */
-            s[j] = f / (2.0 + f);
-            z[j] = s[j] * s[j];
-            q[j] = 1.0 / 25.0;
-        }
-        for (int i = 23; i >= 1; i -= 2) {
-            const double c = 1.0 / (double)i;
-            for (int64_t j = 0; j < b; j++) q[j] = q[j] * z[j] + c;
-        }
-        for (int64_t j = 0; j < b; j++)
-            y[i0 + j] = e[j] * LK_LN2_HI + (e[j] * LK_LN2_LO + 2.0 * s[j] * q[j]);
-        /* zero, subnormal, negative, infinite or NaN: one at a time */
-        for (int64_t j = 0; odd && j < b; j++) {
-            union { double d; uint64_t u; } bits = {x[i0 + j]};
-            const int biased = (int)(bits.u >> 52);
-            if (biased == 0 || biased >= 0x7FF) y[i0 + j] = lk_log(x[i0 + j]);
-        }
+    int odd = 0;
+    for (int64_t i = 0; i < n; i++) {
+        union { double d; uint64_t u; } bits = {x[i]};
+        const int biased = (int)(bits.u >> 52); /* the sign bit too: negatives are odd */
+        odd |= biased == 0 || biased >= 0x7FF;
+        bits.u = (bits.u & 0x000FFFFFFFFFFFFFull) | 0x3FE0000000000000ull;
+        y[i] = lk_log_parts(bits.d, biased - 1022);
+    }
+    for (int64_t i = 0; odd && i < n; i++) {
+        union { double d; uint64_t u; } bits = {x[i]};
+        const int biased = (int)(bits.u >> 52);
+        if (biased == 0 || biased >= 0x7FF) y[i] = lk_log(x[i]);
     }
 }
 
-/* lk_sincos of n values. */
+/* lk_sincos of n values, side by side. */
 static inline void lanes_sincos_n(int64_t n, const double *x, double *s, double *c)
 {
-    for (int64_t i0 = 0; i0 < n; i0 += LK_LANES) {
-        const int64_t b = n - i0 < LK_LANES ? n - i0 : LK_LANES;
-        double r[LK_LANES], z[LK_LANES], ps[LK_LANES], pc[LK_LANES];
-        int q[LK_LANES];
-        for (int64_t j = 0; j < b; j++) {
-            r[j] = lk_reduce_pio2(x[i0 + j], &q[j]);
-            z[j] = r[j] * r[j], ps[j] = LK_SIN_TOP, pc[j] = LK_COS_TOP;
-        }
-        for (int i = 0; i < 9; i++)
-            for (int64_t j = 0; j < b; j++) ps[j] = ps[j] * z[j] + LK_SIN_C[i];
-        for (int i = 0; i < 10; i++)
-            for (int64_t j = 0; j < b; j++) pc[j] = pc[j] * z[j] + LK_COS_C[i];
-        for (int64_t j = 0; j < b; j++) {
-            const double sp = r[j] * ps[j], cp = pc[j];
-            /* the quadrant's swap and signs, as lk_sincos's switch picks them */
-            const double sv = q[j] & 1 ? cp : sp, cv = q[j] & 1 ? sp : cp;
-            s[i0 + j] = q[j] & 2 ? -sv : sv;
-            c[i0 + j] = (q[j] + 1) & 2 ? -cv : cv;
-            if (!isfinite(x[i0 + j])) s[i0 + j] = c[i0 + j] = NAN;
-        }
+    for (int64_t i = 0; i < n; i++) {
+        lk_sincos_finite(x[i], &s[i], &c[i]);
+        if (!isfinite(x[i])) s[i] = c[i] = NAN;
     }
 }
 
-/* Philox4x32-10 (Salmon et al. 2011), blocks ctr0 .. ctr0 + 15 of a stream lane by lane: out
- * holds the 16 blocks' four words each, in block order. */
-static inline void lanes_philox_x16(const uint32_t ctr[4], const uint32_t key_in[2], uint32_t *out)
+/* Philox4x32-10 (Salmon et al. 2011): its multipliers and key increments, one block, and
+ * blocks ctr .. ctr + 15 (first word counting), four words each in block order (the levels
+ * without a vector version of their own). */
+#define LK_PHILOX_M0 0xD2511F53u
+#define LK_PHILOX_M1 0xCD9E8D57u
+#define LK_PHILOX_W0 0x9E3779B9u
+#define LK_PHILOX_W1 0xBB67AE85u
+
+static inline void lk_philox10(const uint32_t in[4], const uint32_t key[2], uint32_t out[4])
 {
-    enum { L = 16 };
-    uint32_t c0[L], c1[L], c2[L], c3[L];
-    for (int j = 0; j < L; j++) c0[j] = ctr[0] + (uint32_t)j, c1[j] = ctr[1], c2[j] = ctr[2], c3[j] = ctr[3];
-    uint32_t k0 = key_in[0], k1 = key_in[1];
+    uint32_t c0 = in[0], c1 = in[1], c2 = in[2], c3 = in[3], k0 = key[0], k1 = key[1];
     for (int i = 0; i < 10; i++) {
-        for (int j = 0; j < L; j++) {
-            const uint64_t p0 = (uint64_t)0xD2511F53u * c0[j];
-            const uint64_t p1 = (uint64_t)0xCD9E8D57u * c2[j];
-            const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k1;
-            c1[j] = (uint32_t)p1, c3[j] = (uint32_t)p0, c0[j] = n0, c2[j] = n2;
-        }
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
+        const uint64_t p0 = (uint64_t)LK_PHILOX_M0 * c0, p1 = (uint64_t)LK_PHILOX_M1 * c2;
+        c0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, c1 = (uint32_t)p1;
+        c2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1, c3 = (uint32_t)p0;
+        k0 += LK_PHILOX_W0, k1 += LK_PHILOX_W1;
     }
-    for (int j = 0; j < L; j++)
-        out[4 * j] = c0[j], out[4 * j + 1] = c1[j], out[4 * j + 2] = c2[j], out[4 * j + 3] = c3[j];
+    out[0] = c0, out[1] = c1, out[2] = c2, out[3] = c3;
+}
+
+static inline void lanes_philox_x16(const uint32_t ctr[4], const uint32_t key[2], uint32_t *out)
+{
+    for (uint32_t j = 0; j < 16; j++) {
+        const uint32_t in[4] = {ctr[0] + j, ctr[1], ctr[2], ctr[3]};
+        lk_philox10(in, key, out + 4 * j);
+    }
 }
 
 /* Uniform in [0, 1) from two words, as latent_rng_uniform_double draws them. */

@@ -48,31 +48,7 @@ double lk_log(double x)
         bits.u = (bits.u & 0x000FFFFFFFFFFFFFull) | 0x3FE0000000000000ull;
         m = bits.d;
     }
-    if (m < 0.70710678118654752440) {
-        m *= 2.0;
-        e -= 1;
-    }
-    /* log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716: the odd series to s^25 */
-    double f = m - 1.0, s = f / (2.0 + f), z = s * s;
-    double q = 1.0 / 25.0;
-    for (int i = 23; i >= 1; i -= 2) q = q * z + 1.0 / (double)i;
-    double lm = 2.0 * s * q;
-    return (double)e * LK_LN2_HI + ((double)e * LK_LN2_LO + lm);
-}
-
-/* sin and cos of r, |r| <= pi / 4 (the coefficients in lanes_math.h) */
-static double sin_poly(double r)
-{
-    double z = r * r, p = LK_SIN_TOP;
-    for (int i = 0; i < 9; i++) p = p * z + LK_SIN_C[i];
-    return r * p;
-}
-
-static double cos_poly(double r)
-{
-    double z = r * r, p = LK_COS_TOP;
-    for (int i = 0; i < 10; i++) p = p * z + LK_COS_C[i];
-    return p;
+    return lk_log_parts(m, e);
 }
 
 void lk_sincos(double x, double *s, double *c)
@@ -81,14 +57,7 @@ void lk_sincos(double x, double *s, double *c)
         *s = *c = NAN;
         return;
     }
-    int q;
-    const double r = lk_reduce_pio2(x, &q), sp = sin_poly(r), cp = cos_poly(r);
-    switch (q) {
-    case 0: *s = sp, *c = cp; break;
-    case 1: *s = cp, *c = -sp; break;
-    case 2: *s = -sp, *c = -cp; break;
-    default: *s = -cp, *c = sp; break;
-    }
+    lk_sincos_finite(x, s, c);
 }
 
 void lk_log_n(int64_t n, const double *x, double *y) { lanes_log_n(n, x, y); }

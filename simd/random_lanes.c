@@ -9,11 +9,6 @@
 #include <immintrin.h>
 #endif
 
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u
-#define PHILOX_W1 0xBB67AE85u
-
 #if defined(__AVX512F__)
 /* The high and low words of 16 lanes' products x * m. */
 static inline void mul_hi_lo(__m512i x, __m512i m, __m512i *hi, __m512i *lo)
@@ -26,7 +21,7 @@ static inline void mul_hi_lo(__m512i x, __m512i m, __m512i *hi, __m512i *lo)
 /* Sixteen blocks, one per 32-bit lane of each of the four counter words. */
 static void philox_x16(const uint32_t ctr[4], const uint32_t key[2], uint32_t *out)
 {
-    const __m512i m0 = _mm512_set1_epi32((int)PHILOX_M0), m1 = _mm512_set1_epi32((int)PHILOX_M1);
+    const __m512i m0 = _mm512_set1_epi32((int)LK_PHILOX_M0), m1 = _mm512_set1_epi32((int)LK_PHILOX_M1);
     __m512i c0 = _mm512_add_epi32(_mm512_set1_epi32((int)ctr[0]),
                                   _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     __m512i c1 = _mm512_set1_epi32((int)ctr[1]), c2 = _mm512_set1_epi32((int)ctr[2]),
@@ -39,7 +34,7 @@ static void philox_x16(const uint32_t ctr[4], const uint32_t key[2], uint32_t *o
         c0 = _mm512_xor_si512(_mm512_xor_si512(h1, c1), _mm512_set1_epi32((int)k0));
         c2 = _mm512_xor_si512(_mm512_xor_si512(h0, c3), _mm512_set1_epi32((int)k1));
         c1 = l1, c3 = l0;
-        k0 += PHILOX_W0, k1 += PHILOX_W1;
+        k0 += LK_PHILOX_W0, k1 += LK_PHILOX_W1;
     }
     /* the words block by block: a 4 x 4 transpose in each 128-bit lane (blocks j, j+4, j+8,
      * j+12 in r_j), then the lanes in block order */
@@ -65,7 +60,7 @@ static inline void mul_hi_lo(__m256i x, __m256i m, __m256i *hi, __m256i *lo)
 /* Eight blocks at ctr[0] + first, one per 32-bit lane of each counter word. */
 static void philox_x8(const uint32_t ctr[4], const uint32_t key[2], uint32_t first, uint32_t *out)
 {
-    const __m256i m0 = _mm256_set1_epi32((int)PHILOX_M0), m1 = _mm256_set1_epi32((int)PHILOX_M1);
+    const __m256i m0 = _mm256_set1_epi32((int)LK_PHILOX_M0), m1 = _mm256_set1_epi32((int)LK_PHILOX_M1);
     __m256i c0 = _mm256_add_epi32(_mm256_set1_epi32((int)(ctr[0] + first)),
                                   _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     __m256i c1 = _mm256_set1_epi32((int)ctr[1]), c2 = _mm256_set1_epi32((int)ctr[2]),
@@ -78,7 +73,7 @@ static void philox_x8(const uint32_t ctr[4], const uint32_t key[2], uint32_t fir
         c0 = _mm256_xor_si256(_mm256_xor_si256(h1, c1), _mm256_set1_epi32((int)k0));
         c2 = _mm256_xor_si256(_mm256_xor_si256(h0, c3), _mm256_set1_epi32((int)k1));
         c1 = l1, c3 = l0;
-        k0 += PHILOX_W0, k1 += PHILOX_W1;
+        k0 += LK_PHILOX_W0, k1 += LK_PHILOX_W1;
     }
     /* a 4 x 4 transpose in each 128-bit lane (blocks j and j+4 in r_j), then the lanes in
      * block order */

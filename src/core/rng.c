@@ -4,29 +4,6 @@
 #include "simd/kernels.h"
 #include "simd/lanes_math.h"
 
-static void philox_round(uint32_t ctr[4], const uint32_t key[2])
-{
-    const uint64_t p0 = (uint64_t)0xD2511F53u * ctr[0];
-    const uint64_t p1 = (uint64_t)0xCD9E8D57u * ctr[2];
-    uint32_t out0 = (uint32_t)(p1 >> 32) ^ ctr[1] ^ key[0];
-    uint32_t out1 = (uint32_t)p1;
-    uint32_t out2 = (uint32_t)(p0 >> 32) ^ ctr[3] ^ key[1];
-    uint32_t out3 = (uint32_t)p0;
-    ctr[0] = out0, ctr[1] = out1, ctr[2] = out2, ctr[3] = out3;
-}
-
-static void philox10(const uint32_t in[4], const uint32_t key_in[2], uint32_t out[4])
-{
-    uint32_t c[4] = {in[0], in[1], in[2], in[3]};
-    uint32_t k[2] = {key_in[0], key_in[1]};
-    for (int i = 0; i < 10; i++) {
-        philox_round(c, k);
-        k[0] += 0x9E3779B9u;
-        k[1] += 0xBB67AE85u;
-    }
-    for (int i = 0; i < 4; i++) out[i] = c[i];
-}
-
 void latent_rng_init(latent_rng *r, uint64_t seed, uint32_t stream, uint64_t a, uint32_t b)
 {
     /* The key carries the seed; the counter carries (position, stream^b-mix, a). */
@@ -44,7 +21,7 @@ void latent_rng_init(latent_rng *r, uint64_t seed, uint32_t stream, uint64_t a, 
 uint32_t latent_rng_u32(latent_rng *r)
 {
     if (r->used == 4) {
-        philox10(r->ctr, r->key, r->buf);
+        lk_philox10(r->ctr, r->key, r->buf);
         r->ctr[0]++;
         r->used = 0;
     }
