@@ -37,26 +37,35 @@ static inline double lk_round_even(double v)
     return (v + shift) - shift;
 }
 
-/* x = k pi/2 + r: returns r and the quadrant k mod 4 */
+/* x = k pi/2 + r: returns r and the quadrant k mod 4. k is lk_round_even(x 2/pi); the quadrant
+ * comes from the rounded sum's low bits (1.5 * 2^52 + k, whose last two bits are k's: AVX2
+ * converts no double to a 64-bit integer). */
 static inline double lk_reduce_pio2(double x, int *quadrant)
 {
-    double k = lk_round_even(x * 0.63661977236758134308);
-    *quadrant = (int)((int64_t)k & 3);
+    const double shift = 6755399441055744.0, t = x * 0.63661977236758134308 + shift, k = t - shift;
+    union { double d; uint64_t u; } bits = {t};
+    *quadrant = (int)(bits.u & 3);
     return (x - k * LK_PIO2_HI) - k * LK_PIO2_LO;
 }
 
-/* log(m 2^e) for m in [0.5, 1) (as frexp gives it): lk_log past its special cases. */
-static inline double lk_log_parts(double m, int e)
+/* log(m 2^e) for m in [sqrt(1/2), sqrt(2)). */
+static inline double lk_log_series(double m, int e)
 {
-    /* m in [sqrt(1/2), sqrt(2)) */
-    const int low = m < 0.70710678118654752440;
-    m = low ? m * 2.0 : m;
-    e -= low;
     /* log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716: the odd series to s^25 */
     const double f = m - 1.0, s = f / (2.0 + f), z = s * s;
     double q = 1.0 / 25.0;
     for (int i = 23; i >= 1; i -= 2) q = q * z + 1.0 / (double)i;
     return (double)e * LK_LN2_HI + ((double)e * LK_LN2_LO + 2.0 * s * q);
+}
+
+/* log(m 2^e) for m in [0.5, 1) (as frexp gives it): lk_log past its special cases. */
+static inline double lk_log_parts(double m, int e)
+{
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        e -= 1;
+    }
+    return lk_log_series(m, e);
 }
 
 /* sin and cos of a finite x: lk_sincos past its special case. */
@@ -83,9 +92,14 @@ static inline void lanes_log_n(int64_t n, const double *x, double *y)
     for (int64_t i = 0; i < n; i++) {
         union { double d; uint64_t u; } bits = {x[i]};
         const int biased = (int)(bits.u >> 52); /* the sign bit too: negatives are odd */
-        odd |= biased == 0 || biased >= 0x7FF;
-        bits.u = (bits.u & 0x000FFFFFFFFFFFFFull) | 0x3FE0000000000000ull;
-        y[i] = lk_log_parts(bits.d, biased - 1022);
+        odd |= (biased == 0) | (biased >= 0x7FF);
+        /* x = m 2^e with m in [0.5, 1), then m doubled below sqrt(1/2) (0x3FE6A09E667F3BCD):
+         * doubling such an m is its exponent's bits one up, and a select of integers keeps the
+         * loop free of branches (gcc leaves a multiplication under a condition a branch) */
+        const uint64_t frac = bits.u & 0x000FFFFFFFFFFFFFull;
+        const int low = frac < 0x6A09E667F3BCDull;
+        bits.u = frac | (low ? 0x3FF0000000000000ull : 0x3FE0000000000000ull);
+        y[i] = lk_log_series(bits.d, biased - 1022 - low);
     }
     for (int64_t i = 0; odd && i < n; i++) {
         union { double d; uint64_t u; } bits = {x[i]};
@@ -134,8 +148,10 @@ static inline void lanes_philox_x16(const uint32_t ctr[4], const uint32_t key[2]
 /* Uniform in [0, 1) from two words, as latent_rng_uniform_double draws them. */
 static inline double lk_uniform_double_of(uint32_t w0, uint32_t w1)
 {
-    uint64_t hi = w0 >> 5, lo = w1 >> 6;
-    return (double)(hi * 67108864.0 + lo) * 0x1p-53;
+    /* 27 and 26 bits: exact as signed 32-bit integers and as doubles, and so is the sum (AVX2
+     * converts signed 32-bit integers to double, not 64-bit or unsigned ones) */
+    const int32_t hi = (int32_t)(w0 >> 5), lo = (int32_t)(w1 >> 6);
+    return ((double)hi * 67108864.0 + (double)lo) * 0x1p-53;
 }
 
 /* Box-Muller on pairs (at most LK_NORMAL_PAIRS) of four words each: pair p's cosine normal in
