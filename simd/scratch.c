@@ -1,5 +1,6 @@
 /* Per-thread scratch buffers: one per slot, freed when the thread ends. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "scratch.h"
@@ -23,22 +24,34 @@ static void key_make(void) { pthread_key_create(&key, free_all); }
 /* Buffers of a megabyte or more are asked for in 2 MiB pages where the OS has them
  * (transparent huge pages on Linux): the GEMM's packed A block must sit in L2 without set
  * conflicts, and with 4 KiB pages its physical placement, so the conflicts, changed from
- * process to process (2048^3 on one core: 161 to 198 GFLOP/s between runs of the same binary). */
+ * process to process (2048^3 on one core: 161 to 198 GFLOP/s between runs of the same binary).
+ * A model's weights, gradients and optimizer state stream through every step: in 2 MiB pages
+ * they take one page fault where 4 KiB pages took 512 (each one costly under a hypervisor), and
+ * few TLB entries. */
 #define HUGE_PAGE ((size_t)2 << 20)
+
+void *lk_alloc_pages(size_t *bytes)
+{
+    size_t align = 64;
+    if (*bytes >= ((size_t)1 << 20)) {
+        if (*bytes > SIZE_MAX - HUGE_PAGE) return NULL;
+        align = HUGE_PAGE;
+        *bytes = (*bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    }
+    void *p = NULL;
+    if (posix_memalign(&p, align, *bytes) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align == HUGE_PAGE) madvise(p, *bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+    return p;
+}
 
 float *lk_scratch(lk_scratch_slot slot, size_t floats)
 {
     if (floats <= cap[slot]) return buf[slot];
-    size_t bytes = floats * sizeof(float), align = 64;
-    if (bytes >= ((size_t)1 << 20)) {
-        align = HUGE_PAGE;
-        bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    }
-    void *p = NULL;
-    if (posix_memalign(&p, align, bytes) != 0) return NULL;
-#ifdef MADV_HUGEPAGE
-    if (align == HUGE_PAGE) madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
-#endif
+    size_t bytes = floats * sizeof(float);
+    void *p = lk_alloc_pages(&bytes);
+    if (!p) return NULL;
     free(buf[slot]);
     buf[slot] = p;
     cap[slot] = bytes / sizeof(float);

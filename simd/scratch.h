@@ -18,4 +18,9 @@ typedef enum lk_scratch_slot {
  * asks for more. */
 float *lk_scratch(lk_scratch_slot slot, size_t floats);
 
+/* At least *bytes bytes, 64-byte aligned; from a megabyte up, whole 2 MiB pages (*bytes rounded
+ * up to them) with the hint to back them with huge pages. free() releases it; NULL when memory
+ * runs out. */
+void *lk_alloc_pages(size_t *bytes);
+
 #endif

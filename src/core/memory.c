@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "latent/error.h"
 #include "latent/memory.h"
+#include "simd/scratch.h"
 
 uint64_t latent_physical_memory(void)
 {
@@ -25,10 +26,10 @@ void *latent_alloc(size_t count, size_t size, const char *what)
         latent_fail(LATENT_ENOMEM, "%s: %zu x %zu bytes overflows", what, count, size);
         return NULL;
     }
-    /* Round up so aligned_alloc's size rule holds; never ask for zero bytes. */
+    /* Round up to whole cache lines; never ask for zero bytes. */
     bytes = (bytes + 63) & ~(size_t)63;
     if (bytes == 0) bytes = 64;
-    void *p = aligned_alloc(64, bytes);
+    void *p = lk_alloc_pages(&bytes);
     if (!p) latent_fail(LATENT_ENOMEM, "%s: cannot allocate %zu bytes", what, bytes);
     return p;
 }
