@@ -31,18 +31,15 @@ static const double LK_COS_C[10] = {-1.0 / 6402373705728000.0, 1.0 / 20922789888
 /* nearbyint(v) in the default rounding mode, for |v| < 2^51: adding 1.5 * 2^52 leaves no
  * fraction bits, so the sum rounds v to the nearest integer, ties to even. Inline, where libm's
  * nearbyint is a call that costs as much as the polynomial after it. */
-static inline double lk_round_even(double v)
-{
-    const double shift = 6755399441055744.0;
-    return (v + shift) - shift;
-}
+#define LK_ROUND_SHIFT 6755399441055744.0
+static inline double lk_round_even(double v) { return (v + LK_ROUND_SHIFT) - LK_ROUND_SHIFT; }
 
 /* x = k pi/2 + r: returns r and the quadrant k mod 4. k is lk_round_even(x 2/pi); the quadrant
  * comes from the rounded sum's low bits (1.5 * 2^52 + k, whose last two bits are k's: AVX2
  * converts no double to a 64-bit integer). */
 static inline double lk_reduce_pio2(double x, int *quadrant)
 {
-    const double shift = 6755399441055744.0, t = x * 0.63661977236758134308 + shift, k = t - shift;
+    const double t = x * 0.63661977236758134308 + LK_ROUND_SHIFT, k = t - LK_ROUND_SHIFT;
     union { double d; uint64_t u; } bits = {t};
     *quadrant = (int)(bits.u & 3);
     return (x - k * LK_PIO2_HI) - k * LK_PIO2_LO;
@@ -58,15 +55,18 @@ static inline double lk_log_series(double m, int e)
     return (double)e * LK_LN2_HI + ((double)e * LK_LN2_LO + 2.0 * s * q);
 }
 
-/* log(m 2^e) for m in [0.5, 1) (as frexp gives it): lk_log past its special cases. */
-static inline double lk_log_parts(double m, int e)
+/* log(m 2^e), m in [0.5, 1) given by its 52 fraction bits (as frexp would give m and e): lk_log
+ * past its special cases. m below sqrt(1/2) (0x3FE6A09E667F3BCD) is doubled (into [sqrt(1/2),
+ * sqrt(2))) by its exponent's bits one up, a select of integers, which keeps a loop of these
+ * free of branches (gcc leaves a multiplication under a condition a branch). */
+static inline double lk_log_frac(uint64_t frac, int e)
 {
-    if (m < 0.70710678118654752440) {
-        m *= 2.0;
-        e -= 1;
-    }
-    return lk_log_series(m, e);
+    const int low = frac < 0x6A09E667F3BCDull;
+    union { uint64_t u; double d; } m = {frac | (low ? 0x3FF0000000000000ull : 0x3FE0000000000000ull)};
+    return lk_log_series(m.d, e - low);
 }
+
+#define LK_FRAC_BITS 0x000FFFFFFFFFFFFFull
 
 /* sin and cos of a finite x: lk_sincos past its special case. */
 static inline void lk_sincos_finite(double x, double *s, double *c)
@@ -93,13 +93,7 @@ static inline void lanes_log_n(int64_t n, const double *x, double *y)
         union { double d; uint64_t u; } bits = {x[i]};
         const int biased = (int)(bits.u >> 52); /* the sign bit too: negatives are odd */
         odd |= (biased == 0) | (biased >= 0x7FF);
-        /* x = m 2^e with m in [0.5, 1), then m doubled below sqrt(1/2) (0x3FE6A09E667F3BCD):
-         * doubling such an m is its exponent's bits one up, and a select of integers keeps the
-         * loop free of branches (gcc leaves a multiplication under a condition a branch) */
-        const uint64_t frac = bits.u & 0x000FFFFFFFFFFFFFull;
-        const int low = frac < 0x6A09E667F3BCDull;
-        bits.u = frac | (low ? 0x3FF0000000000000ull : 0x3FE0000000000000ull);
-        y[i] = lk_log_series(bits.d, biased - 1022 - low);
+        y[i] = lk_log_frac(bits.u & LK_FRAC_BITS, biased - 1022);
     }
     for (int64_t i = 0; odd && i < n; i++) {
         union { double d; uint64_t u; } bits = {x[i]};

@@ -37,18 +37,14 @@ double lk_log(double x)
     if (x != x || x < 0.0) return NAN;
     if (x == 0.0) return -INFINITY;
     if (isinf(x)) return x;
-    int e;
-    double m;                /* x = m 2^e, m in [0.5, 1), as frexp gives them */
     union { double d; uint64_t u; } bits = {x};
     const int biased = (int)(bits.u >> 52); /* x > 0: no sign bit */
-    if (biased == 0) {
-        m = frexp(x, &e); /* subnormal */
-    } else {
-        e = biased - 1022;
-        bits.u = (bits.u & 0x000FFFFFFFFFFFFFull) | 0x3FE0000000000000ull;
-        m = bits.d;
+    if (biased == 0) { /* subnormal: frexp's m, normal, gives the fraction bits */
+        int e;
+        bits.d = frexp(x, &e);
+        return lk_log_frac(bits.u & LK_FRAC_BITS, e);
     }
-    return lk_log_parts(m, e);
+    return lk_log_frac(bits.u & LK_FRAC_BITS, biased - 1022);
 }
 
 void lk_sincos(double x, double *s, double *c)
