@@ -49,7 +49,8 @@ void *lk_alloc_pages(size_t *bytes)
 float *lk_scratch(lk_scratch_slot slot, size_t floats)
 {
     if (floats <= cap[slot]) return buf[slot];
-    size_t bytes = floats * sizeof(float);
+    /* at least one 2 MiB page: one fault instead of one per 4 KiB, and room to grow into */
+    size_t bytes = floats * sizeof(float) > HUGE_PAGE ? floats * sizeof(float) : HUGE_PAGE;
     void *p = lk_alloc_pages(&bytes);
     if (!p) return NULL;
     free(buf[slot]);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "latent/error.h"
 #include "latent/memory.h"
+#include "page_arena.h"
 #include "simd/scratch.h"
 
 uint64_t latent_physical_memory(void)
@@ -29,7 +30,8 @@ void *latent_alloc(size_t count, size_t size, const char *what)
     /* Round up to whole cache lines; never ask for zero bytes. */
     bytes = (bytes + 63) & ~(size_t)63;
     if (bytes == 0) bytes = 64;
-    void *p = lk_alloc_pages(&bytes);
+    void *p = latent_arena_alloc(bytes);
+    if (!p) p = lk_alloc_pages(&bytes);
     if (!p) latent_fail(LATENT_ENOMEM, "%s: cannot allocate %zu bytes", what, bytes);
     return p;
 }
@@ -41,4 +43,7 @@ void *latent_calloc(size_t count, size_t size, const char *what)
     return p;
 }
 
-void latent_free(void *p) { free(p); }
+void latent_free(void *p)
+{
+    if (!latent_arena_free(p)) free(p);
+}
