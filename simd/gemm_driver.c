@@ -91,20 +91,29 @@ static void pack_copy(const float *s, int64_t lds, int64_t total, int w, int64_t
     }
 }
 
-/* Four rows by four columns of the source into four panel rows: d[j*w + i] = alpha *
- * s[i*lds + j] for i, j < 4. */
-static inline __attribute__((always_inline)) void transpose4(const float *s, int64_t lds,
-                                                             float *d, int w, v4f va)
+/* Four rows by four columns of the source, transposed: col[j][i] = s[i*lds + j] for i, j < 4. */
+static inline __attribute__((always_inline)) void transpose4_load(const float *s, int64_t lds,
+                                                                  v4f col[4])
 {
     v4f r0 = load4(s), r1 = load4(s + lds), r2 = load4(s + 2 * lds), r3 = load4(s + 3 * lds);
     v4f t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
     v4f t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
     v4f t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
     v4f t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
-    store4(d, va * __builtin_shufflevector(t0, t2, 0, 1, 4, 5));
-    store4(d + w, va * __builtin_shufflevector(t0, t2, 2, 3, 6, 7));
-    store4(d + 2 * w, va * __builtin_shufflevector(t1, t3, 0, 1, 4, 5));
-    store4(d + 3 * w, va * __builtin_shufflevector(t1, t3, 2, 3, 6, 7));
+    col[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+    col[1] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    col[2] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+    col[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+
+/* Four rows by four columns of the source into four panel rows: d[j*w + i] = alpha *
+ * s[i*lds + j] for i, j < 4. */
+static inline __attribute__((always_inline)) void transpose4(const float *s, int64_t lds,
+                                                             float *d, int w, v4f va)
+{
+    v4f col[4];
+    transpose4_load(s, lds, col);
+    for (int j = 0; j < 4; j++) store4(d + j * w, va * col[j]);
 }
 
 /* d[p*w + r] = alpha * s[r*lds + p], rows past `rows` zero. Sixteen source columns (a cache
@@ -485,12 +494,30 @@ static void store_transposed(const lk_table *t, const float *ct, int64_t ld, int
                              int64_t r1, int64_t c0, int64_t c1, float *c, int64_t ldc,
                              const lk_epilogue *ep)
 {
-    const int64_t rows = r1 - r0;
-    for (int64_t i = c0; i < c1; i++) {
+    const int64_t rows = r1 - r0, i4 = c0 + (c1 - c0) / 4 * 4;
+    /* sixteen of C's columns at a time (a line of each of its rows), down all the cell's rows
+     * in blocks of four: the sixteen rows of C^T they come from stay in L1 meanwhile */
+    for (int64_t j0 = 0; j0 < rows; j0 += 16) {
+        const int64_t j1 = min64(j0 + 16, rows), j4 = j0 + (j1 - j0) / 4 * 4;
+        for (int64_t i = c0; i < i4; i += 4) {
+            float *ci = c + i * ldc + r0;
+            const float *src = ct + (i - c0);
+            v4f col[4];
+            for (int64_t j = j0; j < j4; j += 4) {
+                transpose4_load(src + j * ld, ld, col);
+                for (int q = 0; q < 4; q++) store4(ci + q * ldc + j, col[q]);
+            }
+            for (int64_t j = j4; j < j1; j++)
+                for (int q = 0; q < 4; q++) ci[q * ldc + j] = src[j * ld + q];
+        }
+    }
+    for (int64_t i = i4; i < c1; i++) {
         float *ci = c + i * ldc + r0;
         const float *src = ct + (i - c0);
         for (int64_t j = 0; j < rows; j++) ci[j] = src[j * ld];
-        if (!ep) continue;
+    }
+    for (int64_t i = c0; i < c1 && ep; i++) {
+        float *ci = c + i * ldc + r0;
         /* the epilogue adds the bias (or zero) before its activation, even for identity */
         if (ep->bias)
             for (int64_t j = 0; j < rows; j++) ci[j] = ci[j] + ep->bias[r0 + j];
