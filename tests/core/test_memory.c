@@ -83,3 +83,22 @@ Test(memory, only_mid_sized_buffers_come_from_the_arena)
     cr_expect_eq(latent_arena_free(big), 0);
     latent_free(big);
 }
+
+Test(memory, calloc_zeroes_megabytes_over_the_threads)
+{
+    /* a big buffer dirtied and freed, so the next ones of its size may reuse its memory (glibc
+     * raises its mmap threshold after such a free); sizes not divisible by the thread count */
+    const size_t sizes[] = {(9 << 20) + 4, (5 << 20) + 12, (4 << 20) + 64 * 3 + 4};
+    for (int i = 0; i < 3; i++) {
+        for (int round = 0; round < 2; round++) {
+            unsigned char *dirty = latent_alloc(sizes[i], 1, "test buffer");
+            cr_assert_not_null(dirty);
+            memset(dirty, 0xa5, sizes[i]);
+            latent_free(dirty);
+        }
+        unsigned char *z = latent_calloc(sizes[i] / 4, 4, "test buffer");
+        cr_assert_not_null(z);
+        for (size_t k = 0; k < sizes[i]; k++) cr_assert_eq(z[k], 0, "byte %zu of %zu not zero", k, sizes[i]);
+        latent_free(z);
+    }
+}
