@@ -28,20 +28,18 @@ static void key_make(void) { pthread_key_create(&key, free_all); }
  * A model's weights, gradients and optimizer state stream through every step: in 2 MiB pages
  * they take one page fault where 4 KiB pages took 512 (each one costly under a hypervisor), and
  * few TLB entries. */
-#define HUGE_PAGE ((size_t)2 << 20)
-
 void *lk_alloc_pages(size_t *bytes)
 {
     size_t align = 64;
-    if (*bytes >= ((size_t)1 << 20)) {
-        if (*bytes > SIZE_MAX - HUGE_PAGE) return NULL;
-        align = HUGE_PAGE;
-        *bytes = (*bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    if (*bytes >= LK_HUGE_PAGE_MIN) {
+        if (*bytes > SIZE_MAX - LK_HUGE_PAGE) return NULL;
+        align = LK_HUGE_PAGE;
+        *bytes = (*bytes + LK_HUGE_PAGE - 1) / LK_HUGE_PAGE * LK_HUGE_PAGE;
     }
     void *p = NULL;
     if (posix_memalign(&p, align, *bytes) != 0) return NULL;
 #ifdef MADV_HUGEPAGE
-    if (align == HUGE_PAGE) madvise(p, *bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
+    if (align == LK_HUGE_PAGE) madvise(p, *bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
 #endif
     return p;
 }
@@ -50,7 +48,7 @@ float *lk_scratch(lk_scratch_slot slot, size_t floats)
 {
     if (floats <= cap[slot]) return buf[slot];
     /* at least one 2 MiB page: one fault instead of one per 4 KiB, and room to grow into */
-    size_t bytes = floats * sizeof(float) > HUGE_PAGE ? floats * sizeof(float) : HUGE_PAGE;
+    size_t bytes = floats * sizeof(float) > LK_HUGE_PAGE ? floats * sizeof(float) : LK_HUGE_PAGE;
     void *p = lk_alloc_pages(&bytes);
     if (!p) return NULL;
     free(buf[slot]);

@@ -18,9 +18,14 @@ typedef enum lk_scratch_slot {
  * asks for more. */
 float *lk_scratch(lk_scratch_slot slot, size_t floats);
 
-/* At least *bytes bytes, 64-byte aligned; from a megabyte up, whole 2 MiB pages (*bytes rounded
- * up to them) with the hint to back them with huge pages. free() releases it; NULL when memory
- * runs out. */
+/* The huge page lk_alloc_pages asks for, and the size from which a buffer gets such pages of its
+ * own. */
+#define LK_HUGE_PAGE ((size_t)2 << 20)
+#define LK_HUGE_PAGE_MIN ((size_t)1 << 20)
+
+/* At least *bytes bytes, 64-byte aligned; from LK_HUGE_PAGE_MIN up, whole LK_HUGE_PAGEs (*bytes
+ * rounded up to them) with the hint to back them with huge pages. free() releases it; NULL when
+ * memory runs out. */
 void *lk_alloc_pages(size_t *bytes);
 
 #endif

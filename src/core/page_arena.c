@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "page_arena.h"
-#include "simd/scratch.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_OFF 1
@@ -17,7 +16,7 @@
 #define ARENA_OFF 0
 #endif
 
-#define PAGE ((size_t)2 << 20)
+#define PAGE LK_HUGE_PAGE
 
 typedef struct arena_page {
     char *base;  /* 2 MiB aligned, PAGE bytes */
@@ -40,7 +39,7 @@ static arena_page *page_with_room(size_t bytes)
         pages = p, cap_pages = cap;
     }
     size_t size = PAGE;
-    char *base = lk_alloc_pages(&size); /* a megabyte or more: 2 MiB aligned, 2 MiB pages */
+    char *base = lk_alloc_pages(&size); /* PAGE aligned, in huge pages */
     if (!base) return NULL;
     pages[n_pages] = (arena_page){base, 0, 0};
     return &pages[n_pages++];

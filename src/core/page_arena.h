@@ -6,11 +6,12 @@
 #define LATENT_CORE_PAGE_ARENA_H
 
 #include <stddef.h>
+#include "simd/scratch.h"
 
 /* Smallest and largest requests the arena takes: smaller ones come from the C heap's pages,
  * which are mostly faulted already; from a megabyte on, a buffer gets 2 MiB pages of its own. */
 #define LATENT_ARENA_MIN ((size_t)16 << 10)
-#define LATENT_ARENA_MAX ((size_t)1 << 20)
+#define LATENT_ARENA_MAX LK_HUGE_PAGE_MIN
 
 /* A 64-byte aligned block of `bytes` (a multiple of 64 in [LATENT_ARENA_MIN, LATENT_ARENA_MAX))
  * in an arena page, or NULL when out of memory or when the arena is off (builds with
