@@ -181,6 +181,9 @@ typedef struct lk_table {
      * words into Box-Muller pairs, the cosine normals in first, the sine ones in second */
     void (*philox_x16)(const uint32_t ctr[4], const uint32_t key[2], uint32_t *out);
     void (*normal_pairs)(int64_t pairs, const uint32_t *w, float *first, float *second);
+    /* lk_expf of n values side by side, y may be x (the VAE's standard deviations exp(lv / 2),
+     * which scale the normals) */
+    void (*expf_n)(int64_t n, const float *x, float *y);
     /* benchmark support */
     lk_fma_peak_fn fma_peak;
 } lk_table;

@@ -18,18 +18,12 @@ double lk_exp(double x)
     if (x != x) return x;
     if (x > 709.8) return INFINITY;
     if (x < -745.2) return 0.0;
-    /* x = k ln2 + r, |r| <= ln2 / 2 */
+    if (fabs(x) <= LK_EXP_PLAIN) return lk_exp_plain(x);
+    /* x = k ln2 + r, |r| <= ln2 / 2; scaling by 2^k is exact (or rounds once, the IEEE way,
+     * when the result is subnormal) */
     double k = lk_round_even(x * 1.44269504088896338700);
     double r = (x - k * LK_LN2_HI) - k * LK_LN2_LO;
-    /* e^r by its Taylor series to r^14 / 14! (below 5e-18 at |r| = 0.347) */
-    double p = 1.0 / 87178291200.0;
-    static const double inv_fact[14] = {
-        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
-        1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
-        1.0 / 6.0, 0.5, 1.0, 1.0};
-    for (int i = 0; i < 14; i++) p = p * r + inv_fact[i];
-    /* scaling by 2^k is exact (or rounds once, the IEEE way, when the result is subnormal) */
-    return scale_pow2(p, (int)k);
+    return scale_pow2(lk_exp_series(r), (int)k);
 }
 
 double lk_log(double x)

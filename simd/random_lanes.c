@@ -1,4 +1,5 @@
-/* The random normals' kernels of one level: lanes_math.h compiled with the level's flags (the
+/* The random normals' kernels of one level, and the exponential that scales them in a VAE:
+ * lanes_math.h compiled with the level's flags (the
  * scalar level's, AVX2's and AVX-512's libraries each build this file, under the fill name
  * LK_RANDOM_FILL; NEON and SVE keep the scalar level's, which aarch64's baseline vectorizes).
  * Philox's 32 x 32 -> 64-bit products do not vectorize from C (gcc keeps them scalar), so the
@@ -104,8 +105,22 @@ static void normal_pairs(int64_t pairs, const uint32_t *w, float *first, float *
     lanes_normal_pairs(pairs, w, first, second);
 }
 
+/* In blocks of 64 doubles: the value is read before its result is written, so y may be x. */
+static void expf_n(int64_t n, const float *x, float *y)
+{
+    enum { BLOCK = 64 };
+    double d[BLOCK], e[BLOCK];
+    for (int64_t i = 0; i < n; i += BLOCK) {
+        const int64_t k = n - i < BLOCK ? n - i : BLOCK;
+        for (int64_t j = 0; j < k; j++) d[j] = (double)x[i + j];
+        lanes_exp_n(k, d, e);
+        for (int64_t j = 0; j < k; j++) y[i + j] = (float)e[j];
+    }
+}
+
 void LK_RANDOM_FILL(lk_table *t)
 {
     t->philox_x16 = philox_x16;
     t->normal_pairs = normal_pairs;
+    t->expf_n = expf_n;
 }

@@ -108,10 +108,9 @@ static void reparam_row(const latent_model *m, latent_work *w, const float *head
     const float *mu = heads + i * 2 * L, *lv = mu + L;
     float *eps = w->eps + i * 2 * L, *sd = eps + L;
     latent_rng_normals(&r, L, eps);
-    for (int64_t j = 0; j < L; j++) {
-        sd[j] = lk_expf(0.5f * lv[j]);
-        w->z[i * L + j] = mu[j] + sd[j] * eps[j];
-    }
+    for (int64_t j = 0; j < L; j++) sd[j] = 0.5f * lv[j];
+    lk_active()->expf_n(L, sd, sd);
+    for (int64_t j = 0; j < L; j++) w->z[i * L + j] = mu[j] + sd[j] * eps[j];
 }
 
 static void slab_step(void *mv, const latent_batch *b, const latent_slab *slab, int si,

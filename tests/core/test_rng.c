@@ -176,3 +176,38 @@ Test(rng, every_level_draws_the_same_bits)
         }
     }
 }
+
+/* Every level's expf_n gives each value lk_expf's bits, in place or not: both sides of where its
+ * lanes hand over to the one-value path (|x| = 700 in double), overflow and subnormal results,
+ * the infinities and NaN at every position of a block, every length up to a few blocks. */
+Test(rng, every_level_expf_n_is_lk_expf)
+{
+    enum { N = 300 };
+    static const float special[] = {700.0f, -700.0f, 700.00006f, -700.00006f, 88.7f, 88.8f, -87.4f,
+                                    -103.9f, -104.0f, 709.9f, -745.3f, INFINITY, -INFINITY, NAN,
+                                    0.0f, -0.0f, 0x1p-149f, 1e30f, -1e30f};
+    float x[N], y[N], z[N];
+    latent_rng r;
+    latent_rng_init(&r, 9, LATENT_STREAM_NOISE, 1, 2);
+    for (int i = 0; i < N; i++) {
+        const float u = latent_rng_uniform(&r);
+        x[i] = i % 3 ? (u - 0.5f) * 220.0f : (u - 0.5f) * 1500.0f;
+        if (i % 7 == 2) x[i] = special[(i / 7) % (sizeof special / sizeof *special)];
+    }
+    for (int isa = 0; isa < LATENT_ISA_COUNT; isa++) {
+        const lk_table *t = lk_table_for((latent_isa)isa);
+        if (!t) continue;
+        for (int n = 0; n <= N; n += n < 70 ? 1 : 23) {
+            t->expf_n(n, x, y);
+            memcpy(z, x, sizeof z);
+            t->expf_n(n, z, z);
+            for (int i = 0; i < n; i++) {
+                const float want = lk_expf(x[i]);
+                cr_assert(memcmp(&y[i], &want, 4) == 0 && memcmp(&z[i], &want, 4) == 0,
+                          "%s: expf_n(%a) = %a (in place %a), lk_expf %a (n %d)",
+                          latent_isa_name((latent_isa)isa), (double)x[i], (double)y[i],
+                          (double)z[i], (double)want, n);
+            }
+        }
+    }
+}
