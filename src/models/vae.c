@@ -279,23 +279,27 @@ static void iw_chunk(latent_model *m, latent_work *w, const float *x, int64_t ro
     float *heads = w->x1;
     memcpy(heads, w->ws[0].out[enc->n_layers - 1], (size_t)(rows * 2 * L) * sizeof(float));
     double lw[LATENT_SHARD_ROWS];
+    float *sd = w->eps, *e = w->eps + L; /* the row's exp(lv / 2), one sample's noise */
     for (int64_t i = 0; i < rows; i++) {
         const float *mu = heads + i * 2 * L, *lv = mu + L;
         double best = -INFINITY, acc = 0.0;
         int nacc = 0;
+        for (int64_t j = 0; j < L; j++) sd[j] = 0.5f * lv[j];
+        lk_active()->expf_n(L, sd, sd);
         for (int k0 = 0; k0 < a->K; k0 += (int)R) {
             int kn = a->K - k0 < R ? a->K - k0 : (int)R;
             for (int k = 0; k < kn; k++) {
                 latent_rng r;
                 latent_rng_init(&r, a->seed, LATENT_STREAM_USER + 3, (uint64_t)(row0 + i),
                                 (uint32_t)(k0 + k));
+                /* the sample's L normals at once: the values L draws of one give */
+                latent_rng_normals(&r, L, e);
                 double lpz = 0.0, lq = 0.0;
                 for (int64_t j = 0; j < L; j++) {
-                    float e = latent_rng_normal(&r);
-                    float z = mu[j] + lk_expf(0.5f * lv[j]) * e;
+                    float z = mu[j] + sd[j] * e[j];
                     w->z[k * L + j] = z;
                     lpz += -0.5 * ((double)z * z + LOG_2PI);
-                    lq += -0.5 * ((double)e * e + LOG_2PI + lv[j]);
+                    lq += -0.5 * ((double)e[j] * e[j] + LOG_2PI + lv[j]);
                 }
                 lw[k] = lpz - lq;
             }
