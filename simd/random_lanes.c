@@ -1,7 +1,7 @@
 /* The random normals' kernels of one level, and the exponential that scales them in a VAE:
- * lanes_math.h compiled with the level's flags (the
- * scalar level's, AVX2's and AVX-512's libraries each build this file, under the fill name
- * LK_RANDOM_FILL; NEON and SVE keep the scalar level's, which aarch64's baseline vectorizes).
+ * lanes_math.h compiled with the level's flags (the scalar level's, AVX2's and AVX-512's
+ * libraries each build this file, under the fill name LK_RANDOM_FILL; NEON and SVE keep the
+ * scalar level's, which aarch64's baseline vectorizes).
  * Philox's 32 x 32 -> 64-bit products do not vectorize from C (gcc keeps them scalar), so the
  * x86 levels write its rounds with the even-lane multiply: integers, the same words. */
 #include "kernels.h"

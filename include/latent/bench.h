@@ -51,10 +51,11 @@ latent_status latent_bench_gemm(const latent_bench_gemm_options *opt,
                                 latent_bench_gemm_result *out);
 
 /* Kernels timed by latent_bench_kernels: act_fwd and act_bwd of every activation, vexp, vlog,
- * mse, bce_logits, gauss_kl, sum, col_sum, axpy, adam, sgd, sqnorm_rows, kmeans_accumulate and
- * the random normals' philox_x16 and normal_pairs (the elementwise ones, each at a
- * cache-resident and a memory-resident size); the fused k-means assignment is timed besides. */
-#define LATENT_BENCH_KERNELS (2 * 6 + 14)
+ * mse, bce_logits, gauss_kl, sum, col_sum, axpy, adam, sgd, sqnorm_rows, kmeans_accumulate, the
+ * random normals' philox_x16 and normal_pairs, and expf_n (a VAE's standard deviations; the
+ * elementwise ones, each at a cache-resident and a memory-resident size); the fused k-means
+ * assignment is timed besides. */
+#define LATENT_BENCH_KERNELS (2 * 6 + 15)
 
 typedef struct latent_bench_kernels_options {
     int repetitions; /* timed rounds per point, the median is kept; 0: 7 (3 when quick) */

@@ -10,14 +10,15 @@
 #include "bench_timing.h"
 
 enum { K_ACT_FWD, K_ACT_BWD, K_VEXP, K_VLOG, K_MSE, K_BCE, K_KL, K_SUM, K_COL_SUM, K_AXPY, K_ADAM,
-       K_SGD, K_SQNORM, K_KACC, K_PHILOX, K_NORMALS };
+       K_SGD, K_SQNORM, K_KACC, K_PHILOX, K_NORMALS, K_EXPF_N };
 
 static const char *const act_names[2][LATENT_ACT_COUNT] = {
     {"identity_fwd", "relu_fwd", "leaky_relu_fwd", "sigmoid_fwd", "tanh_fwd", "softplus_fwd"},
     {"identity_bwd", "relu_bwd", "leaky_relu_bwd", "sigmoid_bwd", "tanh_bwd", "softplus_bwd"}};
 static const char *const other_names[] = {"vexp", "vlog", "mse", "bce_logits", "gauss_kl", "sum",
                                           "col_sum", "axpy", "adam", "sgd", "sqnorm_rows",
-                                          "kmeans_accumulate", "philox_x16", "normal_pairs"};
+                                          "kmeans_accumulate", "philox_x16", "normal_pairs",
+                                          "expf_n"};
 
 /* Matrix kernels (col_sum, sqnorm_rows, kmeans_accumulate) see the n floats as n / WIDTH rows of
  * a layer this wide; kmeans_accumulate sums into CLUSTERS clusters. */
@@ -36,10 +37,11 @@ typedef struct kernel_point {
 
 /* Bytes a kernel must read and write per float of n: its operands once each (act_bwd needs dy
  * and one of x, y; identity only dy), the small per-row or per-column outputs added apart. The
- * random kernels: philox_x16 writes n words, normal_pairs turns n words into n / 2 normals. */
+ * random kernels: philox_x16 writes n words, normal_pairs turns n words into n / 2 normals;
+ * expf_n reads n floats and writes n. */
 static double kernel_bytes(const kernel_point *p)
 {
-    static const double per_float[] = {8, 12, 8, 8, 12, 12, 24, 4, 4, 12, 28, 20, 4, 4, 4, 6};
+    static const double per_float[] = {8, 12, 8, 8, 12, 12, 24, 4, 4, 12, 28, 20, 4, 4, 4, 6, 8};
     double b = per_float[p->kind] * (double)p->n;
     if (p->kind == K_ACT_BWD && p->act == LATENT_ACT_IDENTITY) b = 8.0 * (double)p->n;
     int64_t rows = p->n / WIDTH;
@@ -78,6 +80,7 @@ static void run_kernel(const lk_table *t, const void *ctx)
         for (int64_t i = 0; i + 64 <= n; i += 64) t->philox_x16(ctr, key, (uint32_t *)p->o1 + i);
         break;
     }
+    case K_EXPF_N: t->expf_n(n, p->x, p->o1); break;
     case K_NORMALS: /* x's bits as the words; blocks of 64 pairs, as latent_rng_normals draws them */
         for (int64_t i = 0; i + 256 <= n; i += 256)
             t->normal_pairs(64, (const uint32_t *)p->x + i, p->o1 + i / 4, p->o2 + i / 4);

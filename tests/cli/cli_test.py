@@ -195,10 +195,10 @@ def bench_kernels_quick_json():
         kernels = {o["kernel"] for o in mine}
         for k in ("relu_fwd", "softplus_bwd", "vexp", "vlog", "mse", "bce_logits", "gauss_kl",
                   "sum", "col_sum", "axpy", "adam", "sgd", "sqnorm_rows", "kmeans_accumulate",
-                  "philox_x16", "normal_pairs",
+                  "philox_x16", "normal_pairs", "expf_n",
                   "kmeans_assign"):
             assert k in kernels, (isa, k)
-        assert len(mine) == 2 * 26 + 1, (isa, len(mine))
+        assert len(mine) == 2 * 27 + 1, (isa, len(mine))
     for o in rows:
         if o["kernel"] == "kmeans_assign":
             assert o["gflops"] > 0 and o["fma_peak_gflops"] > 0, o
