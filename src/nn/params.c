@@ -128,20 +128,34 @@ static const float *known_node(const tree_slots *sl, const tree_nodes *k, int lo
     return NULL;
 }
 
+/* Node [lo, hi)'s floats from offset o on when they lie in one buffer already (a node whose
+ * sum came from elsewhere, or a single shard), else NULL. */
+static const float *ready_node(const tree_slots *sl, const tree_nodes *k, int lo, int hi, int64_t o)
+{
+    const float *known = known_node(sl, k, lo, hi, o);
+    return known ? known : hi - lo == 1 ? sl->base + (int64_t)lo * sl->stride + o : NULL;
+}
+
 /* Shards [lo, hi) of one chunk (len floats at offset o) summed into dst by the fixed tree: the
  * first power-of-two block, then the rest, added in that order. tmp holds one chunk per level
  * below this one. dst may be the slot of shard lo itself. */
 static void tree_sum(const lk_table *t, const tree_slots *sl, const tree_nodes *k, int lo, int hi,
                      int64_t o, int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
 {
-    const float *known = known_node(sl, k, lo, hi, o);
-    if (known || hi - lo == 1) {
-        const float *src = known ? known : sl->base + (int64_t)lo * sl->stride + o;
+    const float *src = ready_node(sl, k, lo, hi, o);
+    if (src) {
         if (src != dst) memcpy(dst, src, (size_t)len * sizeof(float));
         return;
     }
     int half = 1;
     while (half * 2 < hi - lo) half *= 2;
+    const float *left = ready_node(sl, k, lo, lo + half, o), *right = ready_node(sl, k, lo + half, hi, o);
+    if (left && right) {
+        /* both halves ready (two slabs' sums, a pair of shards): added where they lie, the one
+         * rounding the copies and axpy (1 x + y) below give, without the copies */
+        for (int64_t i = 0; i < len; i++) dst[i] = left[i] + right[i];
+        return;
+    }
     tree_sum(t, sl, k, lo, lo + half, o, len, dst, tmp + 1);
     tree_sum(t, sl, k, lo + half, hi, o, len, tmp[0], tmp + 1);
     t->axpy(len, 1.0f, tmp[0], dst);
