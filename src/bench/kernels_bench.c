@@ -80,11 +80,11 @@ static void run_kernel(const lk_table *t, const void *ctx)
         for (int64_t i = 0; i + 64 <= n; i += 64) t->philox_x16(ctr, key, (uint32_t *)p->o1 + i);
         break;
     }
-    case K_EXPF_N: t->expf_n(n, p->x, p->o1); break;
     case K_NORMALS: /* x's bits as the words; blocks of 64 pairs, as latent_rng_normals draws them */
         for (int64_t i = 0; i + 256 <= n; i += 256)
             t->normal_pairs(64, (const uint32_t *)p->x + i, p->o1 + i / 4, p->o2 + i / 4);
         break;
+    case K_EXPF_N: t->expf_n(n, p->x, p->o1); break;
     }
     (void)sink;
 }

@@ -137,10 +137,11 @@ static const float *ready_node(const tree_slots *sl, const tree_nodes *k, int lo
 }
 
 /* Shards [lo, hi) of one chunk (len floats at offset o) summed into dst by the fixed tree: the
- * first power-of-two block, then the rest, added in that order. tmp holds one chunk per level
- * below this one. dst may be the slot of shard lo itself. */
-static void tree_sum(const lk_table *t, const tree_slots *sl, const tree_nodes *k, int lo, int hi,
-                     int64_t o, int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
+ * first power-of-two block, then the rest, added in that order. Each half is read where it
+ * already lies (a node's sum, a single shard) or summed first, the left into dst and the right
+ * into tmp[0]; tmp holds one chunk per level below this one. dst may be the slot of shard lo. */
+static void tree_sum(const tree_slots *sl, const tree_nodes *k, int lo, int hi, int64_t o,
+                     int64_t len, float *dst, float (*tmp)[LATENT_UPDATE_CHUNK])
 {
     const float *src = ready_node(sl, k, lo, hi, o);
     if (src) {
@@ -150,27 +151,26 @@ static void tree_sum(const lk_table *t, const tree_slots *sl, const tree_nodes *
     int half = 1;
     while (half * 2 < hi - lo) half *= 2;
     const float *left = ready_node(sl, k, lo, lo + half, o), *right = ready_node(sl, k, lo + half, hi, o);
-    if (left && right) {
-        /* both halves ready (two slabs' sums, a pair of shards): added where they lie, the one
-         * rounding the copies and axpy (1 x + y) below give, without the copies */
-        for (int64_t i = 0; i < len; i++) dst[i] = left[i] + right[i];
-        return;
+    if (!left) {
+        tree_sum(sl, k, lo, lo + half, o, len, dst, tmp + 1);
+        left = dst;
     }
-    tree_sum(t, sl, k, lo, lo + half, o, len, dst, tmp + 1);
-    tree_sum(t, sl, k, lo + half, hi, o, len, tmp[0], tmp + 1);
-    t->axpy(len, 1.0f, tmp[0], dst);
+    if (!right) {
+        tree_sum(sl, k, lo + half, hi, o, len, tmp[0], tmp + 1);
+        right = tmp[0];
+    }
+    for (int64_t i = 0; i < len; i++) dst[i] = left[i] + right[i]; /* one rounding per float */
 }
 
 /* Floats [o0, o1) of the tree sum of shards [lo, hi) into dst[0 .. o1 - o0), a chunk at a time. */
 static void tree_span(const tree_slots *sl, const tree_nodes *k, int lo, int hi, int64_t o0,
                       int64_t o1, float *dst)
 {
-    const lk_table *t = lk_active();
     /* depth: one level per halving of the shard count (LATENT_MAX_SHARDS = 2^20) */
     float tmp[21][LATENT_UPDATE_CHUNK];
     for (int64_t o = o0; o < o1; o += LATENT_UPDATE_CHUNK) {
         const int64_t len = o1 - o < LATENT_UPDATE_CHUNK ? o1 - o : LATENT_UPDATE_CHUNK;
-        tree_sum(t, sl, k, lo, hi, o, len, dst + (o - o0), tmp);
+        tree_sum(sl, k, lo, hi, o, len, dst + (o - o0), tmp);
     }
 }
 
