@@ -145,6 +145,8 @@ typedef struct latent_bench_train_options {
     int64_t n, d;
     int repetitions;             /* timed epochs, the median kept (0: 1), after one untimed */
     int work_only;               /* nonzero: two minibatches, untimed: only the per-thread work */
+    int fixed_threads;           /* nonzero: every step on all the point's threads (as
+                                  * latent_train_options.fixed_threads; work_only implies it) */
 } latent_bench_train_options;
 
 typedef struct latent_bench_train_result {

@@ -161,6 +161,10 @@ typedef struct latent_train_options {
     const volatile int *stop;    /* optional: once *stop is nonzero (a signal handler's Ctrl-C),
                                   * training ends after the step under way, LATENT_OK, the state
                                   * where it stopped (a later call resumes from there) */
+    int fixed_threads;           /* 0 (the default): each step runs on the thread count that
+                                  * has run steps fastest lately (the most threads, or fewer
+                                  * where the cores are far apart: every count gives the same
+                                  * bytes); nonzero: every step on all latent_threads() */
 } latent_train_options;
 
 void latent_train_options_default(latent_model_kind kind, latent_train_options *o);

@@ -73,7 +73,8 @@ STEP_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, i64, i64, ctypes.c_double)
 class TrainOptions(ctypes.Structure):
     _fields_ = [("epochs", i64), ("batch", i64), ("seed", u64), ("optim", OptimConfig),
                 ("on_epoch", EPOCH_FN), ("user", ctypes.c_void_p), ("on_step", STEP_FN),
-                ("thread_work", ctypes.POINTER(i64)), ("stop", ctypes.POINTER(ctypes.c_int))]
+                ("thread_work", ctypes.POINTER(i64)), ("stop", ctypes.POINTER(ctypes.c_int)),
+                ("fixed_threads", ctypes.c_int)]
 
 
 ITER_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_double,

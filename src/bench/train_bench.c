@@ -119,6 +119,7 @@ latent_status latent_bench_train(const latent_bench_train_point *p,
     latent_train_options o;
     latent_train_options_default(p->family, &o);
     o.batch = p->batch, o.seed = 1, o.on_epoch = on_epoch, o.user = &times;
+    o.fixed_threads = opt->fixed_threads || opt->work_only;
     o.epochs = opt->work_only ? 1 : 1 + reps;
     /* the untimed first epoch allocates and touches every buffer; its work is not counted */
     if (!opt->work_only) {

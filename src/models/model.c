@@ -262,7 +262,7 @@ latent_status latent_model_train_with(latent_model *m, const float *x, int64_t n
     m->opt = o->optim;
     m->train_seed = o->seed;
     latent_loop_config lc = {o->epochs, o->batch, o->seed, o->on_epoch, o->user, o->on_step,
-                             o->thread_work, o->stop};
+                             o->thread_work, o->stop, o->fixed_threads};
     return latent_loop_run(&lc, m, plan, x, n, d, &m->state);
 }
 

@@ -11,6 +11,7 @@
 #include "latent/rng.h"
 #include "simd/fp_mode.h"
 #include "simd/team.h"
+#include "thread_choice.h"
 #include "update.h"
 
 int latent_shards_for(int64_t batch)
@@ -328,8 +329,9 @@ static int node_layout(const latent_batch *b, int teams, int ranks, int *bound)
     return most == (own + teams - 1) / teams ? n : 0;
 }
 
-latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
-                               int64_t *thread_work)
+/* The step on `threads` threads (0: as many as OpenMP gives). */
+static latent_status step_on(void *model, latent_plan_fn plan, latent_batch *b,
+                             int64_t *thread_work, int threads)
 {
     if (b->n_shards < 1 || b->n_shards > LATENT_MAX_SHARDS)
         return latent_fail(LATENT_EINVAL, "train: a minibatch of %lld rows is %d shards (1 to %d)",
@@ -339,7 +341,7 @@ latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b
     snprintf(c.where, sizeof c.where, "epoch %lld, step %lld", (long long)b->epoch + 1,
              (long long)b->step + 1);
     /* Never a region inside another one: called inside a region, the step runs on its thread. */
-    c.threads = omp_get_level() > 0 ? 1 : omp_get_max_threads();
+    c.threads = omp_get_level() > 0 ? 1 : threads > 0 ? threads : omp_get_max_threads();
     if (c.threads < 1) c.threads = 1;
     /* In an MPI job this rank runs one node of the reduction tree (none when shards are fewer
      * than ranks). */
@@ -424,6 +426,12 @@ out:
     return st;
 }
 
+latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
+                               int64_t *thread_work)
+{
+    return step_on(model, plan, b, thread_work, 0);
+}
+
 /* ---- epochs -------------------------------------------------------------------------------- */
 
 static double now(void) { return omp_get_wtime(); }
@@ -440,6 +448,11 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
     if (!perm) return LATENT_ENOMEM;
     latent_status st = LATENT_OK;
     const int64_t nb = (n + cfg->batch - 1) / cfg->batch;
+    /* the thread count is chosen step by step unless fixed; never inside a region, nor in an
+     * MPI job (a step's time there holds the other ranks' waits) */
+    latent_thread_choice choice;
+    const int adapt = !cfg->fixed_threads && omp_get_level() == 0 && latent_comm_size() == 1;
+    latent_thread_choice_init(&choice, adapt ? omp_get_max_threads() : 1);
     while (state->epoch < cfg->epochs) {
         latent_rng r;
         latent_rng_init(&r, cfg->seed, LATENT_STREAM_SHUFFLE, (uint64_t)state->epoch, 0);
@@ -452,7 +465,10 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
             b.rows = n - k * cfg->batch < cfg->batch ? n - k * cfg->batch : cfg->batch;
             b.n_shards = latent_shards_for(b.rows);
             b.epoch = state->epoch, b.step = state->step, b.seed = cfg->seed;
-            if ((st = latent_loop_step(model, plan, &b, cfg->thread_work))) goto done;
+            const int threads = adapt ? latent_thread_choice_next(&choice) : 0;
+            const double s0 = now();
+            if ((st = step_on(model, plan, &b, cfg->thread_work, threads))) goto done;
+            latent_thread_choice_record(&choice, threads, now() - s0, b.rows == cfg->batch);
             for (int i = 0; i < LATENT_LOSS_TERMS; i++) {
                 if (!isfinite(b.loss[i])) {
                     st = latent_fail(LATENT_EDIVERGED, "epoch %lld, step %lld: loss is not finite "

@@ -95,6 +95,8 @@ typedef struct latent_loop_config {
     latent_step_fn on_step;      /* optional */
     int64_t *thread_work;        /* optional: per-thread GEMM multiply-adds (latent_loop_step) */
     const volatile int *stop;    /* optional: nonzero ends training after the step under way */
+    int fixed_threads;           /* nonzero: every step on every thread; 0: each step's count
+                                  * chosen by trying (thread_choice.h) */
 } latent_loop_config;
 
 /* Trains for cfg->epochs epochs from *state (updated as it goes): shuffles each epoch with the

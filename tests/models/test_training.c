@@ -4,6 +4,7 @@
 #include <omp.h>
 #include <string.h>
 #include "src/models/model.h"
+#include "src/nn/thread_choice.h"
 #include "synthetic.h"
 
 static latent_model *make(latent_model_kind kind, int variant)
@@ -66,6 +67,7 @@ static void train(latent_model *m, const float *x, int64_t n, int64_t epochs)
     latent_train_options o;
     latent_train_options_default(m->family->kind, &o);
     o.epochs = epochs, o.batch = 150, o.seed = 5;
+    o.fixed_threads = 1; /* the count under test, every step */
     cr_assert_eq(latent_model_train(m, x, n, latent_model_input_dim(m), &o), LATENT_OK, "%s",
                  latent_last_error());
 }
@@ -123,6 +125,7 @@ static void small_batches(latent_model_kind kind, int variant)
             latent_train_options o;
             latent_train_options_default(m->family->kind, &o);
             o.epochs = 1, o.batch = batches[bi], o.seed = 9;
+            o.fixed_threads = 1;
             cr_assert_eq(latent_model_train(m, x, n, d, &o), LATENT_OK, "%s", latent_last_error());
             double loss[LATENT_LOSS_TERMS] = {0};
             if (kind != LATENT_MODEL_GAN)
@@ -176,6 +179,120 @@ Test(threads, team_sizes)
             int g = latent_team_size_for(s, t);
             cr_expect(g >= 1 && t % g == 0, "%d shards on %d threads: team of %d", s, t, g);
         }
+}
+
+/* A run whose thread count changes from step to step (as the loop's choice may change it)
+ * ends in the bytes of one thread: after each step the callback sets the next step's count. */
+static void next_count(void *user, int64_t epoch, int64_t rows, double loss)
+{
+    (void)epoch, (void)rows, (void)loss;
+    static const int counts[] = {2, 1, 3, 1, 1, 2, 2, 4};
+    int *k = user;
+    omp_set_num_threads(counts[(*k)++ % 8]);
+}
+
+static void changing_counts(latent_model_kind kind, int variant)
+{
+    const int64_t n = 600, d = width_of(kind, variant);
+    float *x = synthetic(n, d, 4);
+    latent_model *ref = NULL;
+    for (int changing = 0; changing < 2; changing++) {
+        omp_set_num_threads(1);
+        latent_model *m = make(kind, variant);
+        latent_train_options o;
+        latent_train_options_default(m->family->kind, &o);
+        int k = 0;
+        o.epochs = 2, o.batch = 40, o.seed = 9, o.fixed_threads = 1;
+        if (changing) o.on_step = next_count, o.user = &k;
+        cr_assert_eq(latent_model_train(m, x, n, d, &o), LATENT_OK, "%s", latent_last_error());
+        if (!ref) {
+            ref = m;
+            continue;
+        }
+        cr_expect_geq(k, 30, "only %d steps", k);
+        for (int g = 0; g < m->n_groups; g++) {
+            cr_expect(memcmp(m->group[g].w, ref->group[g].w, sizeof(float) * (size_t)m->group[g].n) == 0,
+                      "weights differ when the thread count changes (group %d)", g);
+            cr_expect(memcmp(m->group[g].v, ref->group[g].v, sizeof(float) * (size_t)m->group[g].n) == 0,
+                      "moments differ when the thread count changes (group %d)", g);
+        }
+        cr_expect(same_buffers(m, ref), "running statistics differ when the thread count changes");
+        latent_model_free(m);
+    }
+    omp_set_num_threads(1);
+    latent_model_free(ref);
+    free(x);
+}
+
+Test(threads, ae_changing_counts) { changing_counts(LATENT_MODEL_AE, 1); }
+Test(threads, vae_changing_counts) { changing_counts(LATENT_MODEL_VAE, 0); }
+Test(threads, gan_changing_counts) { changing_counts(LATENT_MODEL_GAN, 0); }
+Test(threads, dcgan_changing_counts) { changing_counts(LATENT_MODEL_GAN, 1); }
+
+/* Feeds the choice `steps` full steps whose seconds come from `secs` (by thread count) and
+ * returns how many ran on each count (ran[1..8]). */
+static void run_choice(latent_thread_choice *c, int steps, double (*secs)(int threads, int step),
+                       int ran[9])
+{
+    for (int s = 0; s < steps; s++) {
+        const int th = latent_thread_choice_next(c);
+        cr_assert(th >= 1 && th <= c->most, "step %d: %d threads of %d", s, th, c->most);
+        ran[th]++;
+        latent_thread_choice_record(c, th, secs(th, s), 1);
+    }
+}
+
+static double two_win(int th, int s) { (void)s; return th == 2 ? 1.0 : 1.9; }
+static double one_wins(int th, int s) { (void)s; return th == 1 ? 1.0 : 1.6; }
+static double one_wins_then_two(int th, int s) { return s < 500 ? one_wins(th, s) : two_win(th, s); }
+static double four_best(int th, int s) { (void)s; return th == 4 ? 1.0 : th == 2 ? 1.5 : th == 8 ? 1.3 : 2.5; }
+static double alike(int th, int s) { return (th == 1 ? 0.95 : 1.0) + 0.02 * (s % 3); }
+
+/* The choice: the most threads while they win, with tries that grow rarer (a few percent of
+ * the steps); a count that wins by more than the margin taken over; a change back when the
+ * host changes back; a gain within the margin never switches. */
+Test(threads, choice_follows_the_faster_count)
+{
+    latent_thread_choice c;
+    int ran[9] = {0};
+    latent_thread_choice_init(&c, 2);
+    run_choice(&c, 4000, two_win, ran);
+    cr_expect_eq(c.now, 2);
+    cr_expect(ran[1] > 0 && ran[1] <= 16, "%d of 4000 steps tried on 1 thread", ran[1]);
+
+    memset(ran, 0, sizeof ran);
+    latent_thread_choice_init(&c, 2);
+    run_choice(&c, 4000, one_wins, ran);
+    cr_expect_eq(c.now, 1);
+    cr_expect(ran[1] >= 3900, "only %d of 4000 steps on the faster single thread", ran[1]);
+
+    memset(ran, 0, sizeof ran);
+    latent_thread_choice_init(&c, 2);
+    run_choice(&c, 4000, one_wins_then_two, ran);
+    cr_expect_eq(c.now, 2, "the host changed at step 500; the choice stayed at %d", c.now);
+
+    memset(ran, 0, sizeof ran);
+    latent_thread_choice_init(&c, 8);
+    run_choice(&c, 4000, four_best, ran);
+    cr_expect_eq(c.now, 4);
+    cr_expect(ran[4] >= 3800, "%d of 4000 steps on the fastest count", ran[4]);
+
+    memset(ran, 0, sizeof ran);
+    latent_thread_choice_init(&c, 2);
+    run_choice(&c, 4000, alike, ran);
+    cr_expect_eq(c.now, 2);
+    cr_expect(ran[2] >= 3980, "within the margin: %d of 4000 steps left the most threads", 4000 - ran[2]);
+
+    /* one thread, or steps not counted: nothing to choose */
+    latent_thread_choice_init(&c, 1);
+    for (int s = 0; s < 100; s++) {
+        cr_expect_eq(latent_thread_choice_next(&c), 1);
+        latent_thread_choice_record(&c, 1, 5.0, 1);
+    }
+    latent_thread_choice_init(&c, 2);
+    for (int s = 0; s < 100; s++) latent_thread_choice_record(&c, 2, 1.0, 0);
+    cr_expect_eq(latent_thread_choice_next(&c), 2);
+    cr_expect_eq(c.steps, 0);
 }
 
 /* Save after 1 epoch (config strings + named tensors), rebuild, train on: equals 2 epochs. */

@@ -91,7 +91,7 @@ int bench_train(int argc, char **argv)
     cli_ints batches = {5, {32, 64, 128, 256, 512}}, threads = {0, {0}};
     int64_t limit = 10000, reps = 1;
     double peak_seconds = 0.2;
-    int json = 0, work_only = 0;
+    int json = 0, work_only = 0, fixed_threads = 0;
     cli_option opts[] = {
         {"data", CLI_STR, &data, 0, 0, NULL, "SPEC", "training rows (fashion-mnist)", 0},
         {"limit", CLI_INT, &limit, 0, 1e12, NULL, "N", "use the first N rows, 0 all (10000)", 0},
@@ -106,6 +106,8 @@ int bench_train(int argc, char **argv)
         {"reps", CLI_INT, &reps, 1, 64, NULL, "N", "timed epochs per point, the median kept (1)", 0},
         {"work", CLI_FLAG, &work_only, 0, 0, NULL, NULL,
          "no timing: two minibatches per point and the work each thread did (any thread count)", 0},
+        {"fixed-threads", CLI_FLAG, &fixed_threads, 0, 0, NULL, NULL,
+         "every step on the point's thread count (default: as train, fewer where they ran faster)", 0},
         {"peak-seconds", CLI_REAL, &peak_seconds, 0.01, 10, NULL, "X", "length of each FMA-peak measurement (0.2)", 0},
         {"json", CLI_FLAG, &json, 0, 0, NULL, NULL, "JSON lines on stdout", 0},
     };
@@ -158,7 +160,7 @@ int bench_train(int argc, char **argv)
     if (!work_only)
         for (int t = 0; t < threads.n; t++)
             if (threads.v[t] <= cores) peaks[t] = latent_bench_fma_peak((int)threads.v[t], peak_seconds);
-    latent_bench_train_options o = {ds.x, ds.n, ds.d, (int)reps, work_only};
+    latent_bench_train_options o = {ds.x, ds.n, ds.d, (int)reps, work_only, fixed_threads};
     int status = EXIT_OK;
     for (int f = 0; f < nf && status == EXIT_OK; f++)
         for (int w = 0; w < nw && status == EXIT_OK; w++)

@@ -104,6 +104,8 @@ int train_args_parse(train_args *a, int argc, char **argv)
         OPT("seed", CLI_INT, &a->seed, 0, 9.2e18, NULL, "N", "random seed (0)"),
         OPT("threads", CLI_INT, &a->threads, 0, 4096, NULL, "N",
             "threads (default 0: one per physical core)"),
+        OPT("fixed-threads", CLI_FLAG, &a->fixed_threads, 0, 0, NULL, NULL,
+            "every step on all --threads (default: fewer where they ran steps faster lately)"),
         OPT("save", CLI_STR, &a->save, 0, 0, NULL, "FILE.safetensors",
             "write the trained model (and FILE.loss.png, the loss curves)"),
         OPT("checkpoint-every", CLI_INT, &a->checkpoint_every, 1, 1e6, NULL, "N",

@@ -18,7 +18,7 @@ typedef struct train_args {
     int64_t limit, epochs, batch, seed, threads, checkpoint_every;
     double lr, clip, beta1;              /* beta1 NAN: the family's default */
     const char *optimizer, *save, *resume;
-    int json, quiet, no_plot;
+    int json, quiet, no_plot, fixed_threads;
     /* ae (and vae/gan share --act where it applies) */
     cli_ints layers;
     const char *act, *out_act, *loss, *sparse, *denoise;

@@ -378,6 +378,7 @@ int train_nn(train_args *a, const cli_command *unused)
     o.epochs = a->epochs;
     o.batch = a->batch;
     o.seed = (uint64_t)a->seed;
+    o.fixed_threads = a->fixed_threads;
     if (a->resume) {
         latent_train_state s;
         uint64_t seed;

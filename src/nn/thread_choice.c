@@ -1,0 +1,75 @@
+/* The training step's thread count, chosen by trying (thread_choice.h). */
+#include "thread_choice.h"
+
+/* Steps before the first try, and between tries right after a switch. */
+#define FIRST_PERIOD 32
+/* The longest wait between tries: the host may change under a long run. */
+#define MAX_PERIOD 1024
+/* Steps each try runs; its fastest counts (the first may pay for caches the other count left). */
+#define TRY_STEPS 2
+/* A try that lost by this factor or more waits four times as long before the next, not twice. */
+#define CLEAR_LOSS 1.5
+/* A try wins only when its fastest step beats the fastest recent one by this share: steps vary
+ * by a few percent from one to the next, and a switch costs a few cold steps. */
+#define MARGIN 0.10
+
+void latent_thread_choice_init(latent_thread_choice *c, int most)
+{
+    *c = (latent_thread_choice){0};
+    c->most = most > 1 ? most : 1;
+    c->now = c->most;
+    c->period = FIRST_PERIOD;
+    c->next_try = FIRST_PERIOD;
+}
+
+int latent_thread_choice_next(const latent_thread_choice *c)
+{
+    return c->trying ? c->other : c->now;
+}
+
+static void start_try(latent_thread_choice *c)
+{
+    const int half = c->now / 2, twice = c->now * 2 < c->most ? c->now * 2 : c->most;
+    const int can_halve = c->now > 1, can_double = c->now < c->most;
+    int up = can_double && (!can_halve || c->up);
+    c->up = !c->up;
+    c->other = up ? twice : half;
+    c->trying = TRY_STEPS;
+    c->best_try = -1.0;
+}
+
+static void decide(latent_thread_choice *c)
+{
+    double best = c->recent[0];
+    for (int i = 1; i < c->n_recent; i++)
+        if (c->recent[i] < best) best = c->recent[i];
+    if (c->best_try < best * (1.0 - MARGIN)) {
+        c->now = c->other;
+        c->n_recent = 0;
+        c->period = FIRST_PERIOD;
+    } else {
+        const int64_t grown = c->period * (c->best_try >= best * CLEAR_LOSS ? 4 : 2);
+        c->period = grown < MAX_PERIOD ? grown : MAX_PERIOD;
+    }
+    c->next_try = c->steps + c->period;
+}
+
+void latent_thread_choice_record(latent_thread_choice *c, int threads, double seconds, int full)
+{
+    if (c->most <= 1 || !full) return;
+    c->steps++;
+    if (c->trying) {
+        if (threads != c->other) return;
+        if (c->best_try < 0.0 || seconds < c->best_try) c->best_try = seconds;
+        if (--c->trying == 0) decide(c);
+        return;
+    }
+    if (threads != c->now) return;
+    /* the window slides: the oldest step leaves */
+    if (c->n_recent == LATENT_CHOICE_RECENT) {
+        for (int i = 1; i < LATENT_CHOICE_RECENT; i++) c->recent[i - 1] = c->recent[i];
+        c->n_recent--;
+    }
+    c->recent[c->n_recent++] = seconds;
+    if (c->steps >= c->next_try && c->n_recent == LATENT_CHOICE_RECENT) start_try(c);
+}
