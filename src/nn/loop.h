@@ -102,7 +102,8 @@ typedef struct latent_loop_config {
 /* Trains for cfg->epochs epochs from *state (updated as it goes): shuffles each epoch with the
  * counter RNG at (seed, LATENT_STREAM_SHUFFLE, epoch), cuts minibatches of cfg->batch rows
  * (the last may be shorter), runs latent_loop_step with plan on each and checks the losses for
- * NaN/Inf. */
+ * NaN/Inf. Each step runs on the thread count thread_choice.h picks (all of them when
+ * cfg->fixed_threads is set, inside a parallel region: one, in an MPI job: all). */
 latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent_plan_fn plan,
                               const float *x, int64_t n, int64_t d, latent_train_state *state);
 

@@ -2,12 +2,13 @@
 #include "thread_choice.h"
 
 /* Steps before the first try, and between tries right after a switch. */
-#define FIRST_PERIOD 32
+#define FIRST_PERIOD 64
 /* The longest wait between tries: the host may change under a long run. */
 #define MAX_PERIOD 1024
 /* Steps each try runs; its fastest counts (the first may pay for caches the other count left). */
 #define TRY_STEPS 2
-/* A try that lost by this factor or more waits four times as long before the next, not twice. */
+/* A try that lost by this factor or more waits eight times as long before the next, not twice:
+ * each try costs a few steps' worth (its own steps and the cold step after it). */
 #define CLEAR_LOSS 1.5
 /* A try wins only when its fastest step beats the fastest recent one by this share: steps vary
  * by a few percent from one to the next, and a switch costs a few cold steps. */
@@ -48,7 +49,7 @@ static void decide(latent_thread_choice *c)
         c->n_recent = 0;
         c->period = FIRST_PERIOD;
     } else {
-        const int64_t grown = c->period * (c->best_try >= best * CLEAR_LOSS ? 4 : 2);
+        const int64_t grown = c->period * (c->best_try >= best * CLEAR_LOSS ? 8 : 2);
         c->period = grown < MAX_PERIOD ? grown : MAX_PERIOD;
     }
     c->next_try = c->steps + c->period;

@@ -6,7 +6,8 @@
  * moves between chiplets, where a cache line takes 350 ns instead of 60 ns to cross) runs
  * slower on two threads than on one. So the loop runs the most threads, now and then tries
  * half (or, after a switch, double) that many for a few steps, and keeps whichever was faster.
- * Tries grow rarer while they lose, so a choice that holds costs about a percent. */
+ * Tries grow rarer while they lose: a choice that holds costs a few tenths of a percent of a
+ * long run, about a percent of a run of a few hundred steps. */
 #ifndef LATENT_SRC_NN_THREAD_CHOICE_H
 #define LATENT_SRC_NN_THREAD_CHOICE_H
 
