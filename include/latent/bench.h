@@ -158,6 +158,8 @@ typedef struct latent_bench_train_result {
     int64_t fmas_total;          /* multiply-adds the GEMMs ran, all threads, one epoch */
     double busiest_over_mean;    /* the busiest thread's multiply-adds over the mean (1: even) */
     int threads;
+    double threads_used;         /* the median epoch's mean thread count per step (0 when
+                                  * work_only): below threads when the loop chose fewer */
 } latent_bench_train_result;
 
 /* Trains the configuration on opt->x (one untimed epoch, then the timed ones; with work_only two

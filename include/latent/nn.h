@@ -39,6 +39,8 @@ typedef struct latent_epoch_report {
     int64_t step;
     double seconds;          /* wall time of the epoch's training alone */
     double loss[LATENT_LOSS_TERMS]; /* row-weighted means of the minibatch losses */
+    double threads;          /* the epoch's steps' mean thread count: below latent_threads()
+                              * when steps ran faster on fewer (latent_train_options) */
 } latent_epoch_report;
 
 /* Called after each epoch; a nonzero return stops training (with LATENT_OK). */

@@ -63,7 +63,7 @@ class OptimConfig(ctypes.Structure):
 
 class EpochReport(ctypes.Structure):
     _fields_ = [("epoch", i64), ("step", i64), ("seconds", ctypes.c_double),
-                ("loss", ctypes.c_double * 4)]
+                ("loss", ctypes.c_double * 4), ("threads", ctypes.c_double)]
 
 
 EPOCH_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(EpochReport))

@@ -63,21 +63,26 @@ static latent_status build(const latent_bench_train_point *p, latent_model **m, 
     return latent_fail(LATENT_EINVAL, "bench train: family %d is not ae, vae or gan", (int)p->family);
 }
 
+/* One epoch's seconds and its steps' mean thread count. */
+typedef struct epoch_time {
+    double seconds, threads;
+} epoch_time;
+
 typedef struct epoch_times {
-    double seconds[65];
+    epoch_time e[65];
     int n;
 } epoch_times;
 
 static int on_epoch(void *user, const latent_epoch_report *r)
 {
     epoch_times *t = user;
-    if (t->n < 65) t->seconds[t->n++] = r->seconds;
+    if (t->n < 65) t->e[t->n++] = (epoch_time){r->seconds, r->threads};
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int cmp_seconds(const void *a, const void *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    double x = ((const epoch_time *)a)->seconds, y = ((const epoch_time *)b)->seconds;
     return (x > y) - (x < y);
 }
 
@@ -115,7 +120,7 @@ latent_status latent_bench_train(const latent_bench_train_point *p,
     const int reps = opt->repetitions ? opt->repetitions : 1;
     /* work_only: two minibatches are the whole run (the schedule repeats every step) */
     const int64_t rows = opt->work_only ? (2 * p->batch < opt->n ? 2 * p->batch : opt->n) : opt->n;
-    epoch_times times = {{0}, 0};
+    epoch_times times = {.n = 0};
     latent_train_options o;
     latent_train_options_default(p->family, &o);
     o.batch = p->batch, o.seed = 1, o.on_epoch = on_epoch, o.user = &times;
@@ -142,9 +147,11 @@ latent_status latent_bench_train(const latent_bench_train_point *p,
         out->busiest_over_mean = total > 0 ? (double)most * p->threads / (double)total : 0.0;
         out->model_gflop = macs * 2.0 * 3.0 * (double)rows / 1e9;
         if (!opt->work_only) {
-            /* times.seconds[0] is the untimed epoch */
-            qsort(times.seconds + 1, (size_t)(times.n - 1), sizeof(double), cmp_double);
-            out->seconds = times.seconds[1 + (times.n - 1) / 2];
+            /* times.e[0] is the untimed epoch */
+            qsort(times.e + 1, (size_t)(times.n - 1), sizeof *times.e, cmp_seconds);
+            const epoch_time *median = &times.e[1 + (times.n - 1) / 2];
+            out->seconds = median->seconds;
+            out->threads_used = median->threads;
             out->gflops = out->model_gflop / out->seconds;
             out->gemm_gflops = 2.0 * (double)out->fmas_total / out->seconds / 1e9;
         }

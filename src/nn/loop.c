@@ -457,7 +457,7 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
         latent_rng r;
         latent_rng_init(&r, cfg->seed, LATENT_STREAM_SHUFFLE, (uint64_t)state->epoch, 0);
         latent_rng_permutation(&r, n, perm);
-        double t0 = now(), sum[LATENT_LOSS_TERMS] = {0}, rows_done = 0;
+        double t0 = now(), sum[LATENT_LOSS_TERMS] = {0}, rows_done = 0, thread_steps = 0, steps = 0;
         for (int64_t k = state->batch_in_epoch; k < nb; k++) {
             latent_batch b = {0};
             b.x = x, b.d = d;
@@ -469,6 +469,8 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
             const double s0 = now();
             if ((st = step_on(model, plan, &b, cfg->thread_work, threads))) goto done;
             latent_thread_choice_record(&choice, threads, now() - s0, b.rows == cfg->batch);
+            thread_steps += threads > 0 ? threads : omp_get_level() > 0 ? 1 : omp_get_max_threads();
+            steps += 1;
             for (int i = 0; i < LATENT_LOSS_TERMS; i++) {
                 if (!isfinite(b.loss[i])) {
                     st = latent_fail(LATENT_EDIVERGED, "epoch %lld, step %lld: loss is not finite "
@@ -487,7 +489,8 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
         }
         state->epoch++;
         state->batch_in_epoch = 0;
-        latent_epoch_report rep = {state->epoch, state->step, now() - t0, {0}};
+        latent_epoch_report rep = {state->epoch, state->step, now() - t0, {0},
+                                   steps > 0 ? thread_steps / steps : 0.0};
         for (int i = 0; i < LATENT_LOSS_TERMS; i++) rep.loss[i] = rows_done > 0 ? sum[i] / rows_done : 0.0;
         if (cfg->on_epoch && cfg->on_epoch(cfg->user, &rep)) break;
     }

@@ -62,6 +62,7 @@ static void print_row(int json, const latent_bench_train_point *p, const char *w
             jsonl_num(&j, "model_gflop", r->model_gflop);
             jsonl_num(&j, "gflops", r->gflops);
             jsonl_num(&j, "gemm_gflops", r->gemm_gflops);
+            jsonl_num(&j, "threads_used", r->threads_used);
             if (peak > 0) {
                 jsonl_num(&j, "fma_peak_gflops", peak);
                 jsonl_num(&j, "peak_fraction", r->gemm_gflops / peak);
@@ -79,7 +80,9 @@ static void print_row(int json, const latent_bench_train_point *p, const char *w
         if (peak > 0) printf(" %6.0f%% %6.0f%%", 100.0 * r->gflops / peak, 100.0 * r->gemm_gflops / peak);
         else printf(" %7s %7s", "-", "-");
     }
-    printf(" %9.3f\n", r->busiest_over_mean);
+    printf(" %9.3f", r->busiest_over_mean);
+    if (!work_only) printf(" %5.2f", r->threads_used);
+    printf("\n");
     fflush(stdout);
 }
 
@@ -117,7 +120,9 @@ int bench_train(int argc, char **argv)
                        "GFLOP/s counts the model's multiply-adds x 2 x 3 per row (gan: G's and D's);\n"
                        "gemm GFLOP/s the multiply-adds the GEMMs ran; peak is the first's share of\n"
                        "the FMA peak of the same thread count, gemm the second's; busiest/mean\n"
-                       "compares the thread that ran the most GEMM multiply-adds with the mean.\n",
+                       "compares the thread that ran the most GEMM multiply-adds with the mean;\n"
+                       "used is the median epoch's mean thread count (below threads when steps\n"
+                       "ran faster on fewer: see --fixed-threads).\n",
                        opts, sizeof opts / sizeof *opts, 0, 0, {0}, 0};
     int rc = cli_parse(&cmd, argc, argv);
     if (rc) return rc == CLI_HELPED ? EXIT_OK : rc;
@@ -153,7 +158,9 @@ int bench_train(int argc, char **argv)
     if (!json) {
         printf("%-4s %-18s %6s %7s", "fam", "widths", "batch", "threads");
         if (!work_only) printf(" %9s %9s %9s %7s %7s", "epoch s", "GFLOP/s", "gemm", "peak", "gemm");
-        printf(" %9s\n", "busiest/mean");
+        printf(" %9s", "busiest/mean");
+        if (!work_only) printf(" %5s", "used");
+        printf("\n");
     }
     const int cores = latent_threads_default();
     double peaks[CLI_MAX_INTS] = {0};

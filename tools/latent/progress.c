@@ -76,7 +76,7 @@ void progress_clear(progress *p)
     }
 }
 
-void progress_epoch(progress *p, int64_t epoch, double seconds, double train_loss,
+void progress_epoch(progress *p, int64_t epoch, double seconds, double threads, double train_loss,
                     double test_loss, int nextra, const char *const *keys, const double *vals)
 {
     if (p->mode == PROGRESS_QUIET) return;
@@ -86,6 +86,7 @@ void progress_epoch(progress *p, int64_t epoch, double seconds, double train_los
         jsonl_begin(&j, "epoch");
         jsonl_int(&j, "epoch", epoch);
         jsonl_num(&j, "seconds", seconds);
+        jsonl_num(&j, "threads", threads);
         jsonl_num(&j, "train_loss", train_loss);
         if (!isnan(test_loss)) jsonl_num(&j, "test_loss", test_loss);
         for (int i = 0; i < nextra; i++) jsonl_num(&j, keys[i], vals[i]);

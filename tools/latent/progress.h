@@ -31,9 +31,10 @@ void progress_epoch_begin(progress *p, int64_t epoch);
 /* Within an epoch: samples done so far and the running mean loss (redraws the bar, ~10 Hz). */
 void progress_step(progress *p, int64_t epoch, int64_t samples_done, double loss);
 
-/* One finished epoch: its training seconds, losses (test_loss NaN when there is none) and
+/* One finished epoch: its training seconds, its steps' mean thread count (in JSON), losses
+ * (test_loss NaN when there is none) and
  * `nextra` more named numbers (a GAN's d_loss and g_loss, ...). */
-void progress_epoch(progress *p, int64_t epoch, double seconds, double train_loss,
+void progress_epoch(progress *p, int64_t epoch, double seconds, double threads, double train_loss,
                     double test_loss, int nextra, const char *const *keys, const double *vals);
 
 /* One k-means iteration. */

@@ -72,7 +72,7 @@ static int on_epoch(void *user, const latent_epoch_report *r)
     }
     c->last_train = train;
     c->last_test = test;
-    progress_epoch(&c->p, r->epoch, r->seconds, train, test, nx, keys, vals);
+    progress_epoch(&c->p, r->epoch, r->seconds, r->threads, train, test, nx, keys, vals);
     loss_history_add(&c->hist, train, test);
     if (c->a->checkpoint_every && r->epoch % c->a->checkpoint_every == 0 &&
         r->epoch < c->a->epochs) {
