@@ -2,10 +2,10 @@
  *
  * Every thread count gives the same bytes, so the loop may pick the count step by step for
  * speed alone. Most of the time the most threads win, but not always: a minibatch of one shard
- * split across cores that are far apart (two sockets, or a virtual machine whose cores the host
- * moves between chiplets, where a cache line takes 350 ns instead of 60 ns to cross) runs
- * slower on two threads than on one. So the loop runs the most threads, now and then tries
- * half (or, after a switch, double) that many for a few steps, and keeps whichever was faster.
+ * split across cores that are far apart (two sockets, or a virtual machine whose host at times
+ * places its vCPUs so that a cache line takes 350 ns instead of 60 ns to cross) runs slower on
+ * two threads than on one. So the loop runs the most threads, now and then tries
+ * half or double that many (as there are) for two steps, and keeps whichever was faster.
  * Tries grow rarer while they lose: a choice that holds costs a few tenths of a percent of a
  * long run, about a percent of a run of a few hundred steps. */
 #ifndef LATENT_SRC_NN_THREAD_CHOICE_H
@@ -24,7 +24,7 @@ typedef struct latent_thread_choice {
     int up;              /* the next try doubles `now` instead of halving it, when both exist */
     int64_t steps;       /* full steps recorded */
     int64_t next_try;    /* the step at which the next try starts */
-    int64_t period;      /* steps between tries: doubled after a try that loses */
+    int64_t period;      /* steps between tries: grown after a try that loses */
     double recent[LATENT_CHOICE_RECENT]; /* the last full steps' seconds at `now` */
     int n_recent;
     double best_try;     /* the fastest step of the try under way */
