@@ -1,57 +1,88 @@
 /* AVX2 optimizer updates (PyTorch's Adam, AdamW and SGD with momentum), elementwise.
  * Written with the scalar reference's operations in its order and no FMA: every operation is
  * correctly rounded (sqrt and division included), so each level updates to the same bytes. */
+#include <math.h>
 #include "../kernels.h"
 #include "vmath.h"
 
-LK_AVX2_INLINE void adam_vec(float *w, const float *g, float *m, float *v, const lk_adam_params *p,
-                             __m256i mk, int full)
+/* The update's constants, made once per call: read through the parameter pointer inside the
+ * loop, they would be reloaded (and lr / bc1, sqrt(bc2) recomputed on the divider the update is
+ * bound by) every vector, as the stores to w, m and v might change them. */
+typedef struct adam_consts {
+    __m256 b1, b2, c1, c2, step, sbc2, eps, wd, decay;
+} adam_consts;
+
+static adam_consts adam_consts_of(const lk_adam_params *p)
 {
-    const __m256 b1 = _mm256_set1_ps(p->beta1), b2 = _mm256_set1_ps(p->beta2);
-    const __m256 c1 = _mm256_set1_ps(1.0f - p->beta1), c2 = _mm256_set1_ps(1.0f - p->beta2);
-    const __m256 step = _mm256_set1_ps(p->lr / p->bc1), sbc2 = _mm256_set1_ps(sqrtf(p->bc2));
-    const __m256 eps = _mm256_set1_ps(p->eps), wd = _mm256_set1_ps(p->weight_decay);
+    return (adam_consts){
+        .b1 = _mm256_set1_ps(p->beta1), .b2 = _mm256_set1_ps(p->beta2),
+        .c1 = _mm256_set1_ps(1.0f - p->beta1), .c2 = _mm256_set1_ps(1.0f - p->beta2),
+        .step = _mm256_set1_ps(p->lr / p->bc1), .sbc2 = _mm256_set1_ps(sqrtf(p->bc2)),
+        .eps = _mm256_set1_ps(p->eps), .wd = _mm256_set1_ps(p->weight_decay),
+        .decay = _mm256_set1_ps(1.0f - p->lr * p->weight_decay),
+    };
+}
+
+LK_AVX2_INLINE void adam_vec(float *w, const float *g, float *m, float *v, const adam_consts *k,
+                             int decoupled, __m256i mk, int full)
+{
     __m256 wv = lk_avx2_ld(w, mk, full), gv = lk_avx2_ld(g, mk, full);
-    if (p->decoupled) wv = _mm256_mul_ps(wv, _mm256_set1_ps(1.0f - p->lr * p->weight_decay));
-    else gv = _mm256_add_ps(gv, _mm256_mul_ps(wd, wv));
-    __m256 mv = _mm256_add_ps(_mm256_mul_ps(b1, lk_avx2_ld(m, mk, full)), _mm256_mul_ps(c1, gv));
-    __m256 vv = _mm256_add_ps(_mm256_mul_ps(b2, lk_avx2_ld(v, mk, full)),
-                              _mm256_mul_ps(c2, _mm256_mul_ps(gv, gv)));
-    __m256 den = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vv), sbc2), eps);
-    wv = _mm256_sub_ps(wv, _mm256_mul_ps(step, _mm256_div_ps(mv, den)));
+    if (decoupled) wv = _mm256_mul_ps(wv, k->decay);
+    else gv = _mm256_add_ps(gv, _mm256_mul_ps(k->wd, wv));
+    __m256 mv = _mm256_add_ps(_mm256_mul_ps(k->b1, lk_avx2_ld(m, mk, full)), _mm256_mul_ps(k->c1, gv));
+    __m256 vv = _mm256_add_ps(_mm256_mul_ps(k->b2, lk_avx2_ld(v, mk, full)),
+                              _mm256_mul_ps(k->c2, _mm256_mul_ps(gv, gv)));
+    __m256 den = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vv), k->sbc2), k->eps);
+    wv = _mm256_sub_ps(wv, _mm256_mul_ps(k->step, _mm256_div_ps(mv, den)));
     lk_avx2_st(m, mv, mk, full);
     lk_avx2_st(v, vv, mk, full);
     lk_avx2_st(w, wv, mk, full);
 }
 
-static void adam_avx2(int64_t n, float *w, const float *g, float *m, float *v,
-                      const lk_adam_params *p)
+/* n weights, with `decoupled` a constant in each instantiation (no branch in the loop) */
+LK_AVX2_INLINE void adam_run(int64_t n, float *w, const float *g, float *m, float *v,
+                             const adam_consts *k, int decoupled)
 {
     const __m256i all = _mm256_set1_epi32(-1);
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) adam_vec(w + i, g + i, m + i, v + i, p, all, 1);
-    if (i < n) adam_vec(w + i, g + i, m + i, v + i, p, lk_avx2_tail_mask(n - i), 0);
+    for (; i + 8 <= n; i += 8) adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1);
+    if (i < n) adam_vec(w + i, g + i, m + i, v + i, k, decoupled, lk_avx2_tail_mask(n - i), 0);
 }
 
-LK_AVX2_INLINE void sgd_vec(float *w, const float *g, float *vel, const lk_sgd_params *p,
-                            __m256i mk, int full)
+static void adam_avx2(int64_t n, float *w, const float *g, float *m, float *v,
+                      const lk_adam_params *p)
+{
+    const adam_consts k = adam_consts_of(p);
+    if (p->decoupled) adam_run(n, w, g, m, v, &k, 1);
+    else adam_run(n, w, g, m, v, &k, 0);
+}
+
+LK_AVX2_INLINE void sgd_vec(float *w, const float *g, float *vel, __m256 lr, __m256 wd, __m256 mom,
+                            int momentum, __m256i mk, int full)
 {
     __m256 wv = lk_avx2_ld(w, mk, full);
-    __m256 gv = _mm256_add_ps(lk_avx2_ld(g, mk, full),
-                              _mm256_mul_ps(_mm256_set1_ps(p->weight_decay), wv));
-    if (p->momentum != 0.0f) {
-        gv = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(p->momentum), lk_avx2_ld(vel, mk, full)), gv);
+    __m256 gv = _mm256_add_ps(lk_avx2_ld(g, mk, full), _mm256_mul_ps(wd, wv));
+    if (momentum) {
+        gv = _mm256_add_ps(_mm256_mul_ps(mom, lk_avx2_ld(vel, mk, full)), gv);
         lk_avx2_st(vel, gv, mk, full);
     }
-    lk_avx2_st(w, _mm256_sub_ps(wv, _mm256_mul_ps(_mm256_set1_ps(p->lr), gv)), mk, full);
+    lk_avx2_st(w, _mm256_sub_ps(wv, _mm256_mul_ps(lr, gv)), mk, full);
+}
+
+LK_AVX2_INLINE void sgd_run(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p,
+                            int momentum)
+{
+    const __m256i all = _mm256_set1_epi32(-1);
+    const __m256 lr = _mm256_set1_ps(p->lr), wd = _mm256_set1_ps(p->weight_decay), mom = _mm256_set1_ps(p->momentum);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1);
+    if (i < n) sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, lk_avx2_tail_mask(n - i), 0);
 }
 
 static void sgd_avx2(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)
 {
-    const __m256i all = _mm256_set1_epi32(-1);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) sgd_vec(w + i, g + i, vel + i, p, all, 1);
-    if (i < n) sgd_vec(w + i, g + i, vel + i, p, lk_avx2_tail_mask(n - i), 0);
+    if (p->momentum != 0.0f) sgd_run(n, w, g, vel, p, 1);
+    else sgd_run(n, w, g, vel, p, 0);
 }
 
 void lk_avx2_fill_optim(lk_table *t)
