@@ -28,12 +28,25 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
                    const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                    const float *bias, latent_act act, float slope);
 
+/* lk_sgemm_team for a dense layer's weights, which then stay with one member from call to
+ * call: a member computes the weight rows lk_team_split gives it, the rows of C for the weight
+ * gradient dY^T X (trans_a, not trans_b; m = the layer's outputs) and the rows of C^T for the
+ * forward X W^T when it runs swapped (few rows; n = the layer's outputs, more than m). The
+ * optimizer step then finds a row's gradient in the caches of the member that updates the row
+ * (the same lk_team_split), and the next forward pass finds the updated row there. Other
+ * products, and work too small for the whole team, run as lk_sgemm_team; same bytes either way. */
+void lk_sgemm_team_weight_rows(const lk_team *team, const lk_table *t, int trans_a, int trans_b,
+                               int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                               int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                               int64_t ldc, const float *bias, latent_act act, float slope);
+
 /* The weight gradient of a slab of shards as the gradient reduction would sum it: C (m x n) =
  * the sum over parts p of A_p^T B_p, part p being rows [k0[p], k0[p] + klen[p]) of A (k x m,
  * lda) and of B (k x n, ldb), the parts added by the fixed tree (the first power-of-two block of
  * parts, then the rest; left + right). The bytes are those of lk_sgemm(TN) on each part into a
  * buffer of its own, then that tree over the buffers; C is written once. Team and threads as
- * lk_sgemm_team. */
+ * lk_sgemm_team, the rows of C (weight rows) split among the members as in
+ * lk_sgemm_team_weight_rows. */
 void lk_sgemm_tn_tree(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
                       const int64_t *k0, const int64_t *klen, int parts, const float *a,
                       int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc);

@@ -569,10 +569,19 @@ static void scale_only(const lk_table *t, int64_t i0, int64_t i1, int64_t n, flo
     }
 }
 
-void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int trans_b, int64_t m,
-                   int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
-                   const float *bias, latent_act act, float slope)
+/* The whole team splitting the rows of a product whose C (or C^T) rows are weight rows, member
+ * i taking lk_team_split's part i, when the work pays for every member; else 0 (the usual grid). */
+static int weight_rows_grid(const lk_team *team, int64_t rows, int64_t fmas, grid *g)
+{
+    if (team->size < 2 || rows < team->size || members_for(team, fmas) < team->size) return 0;
+    *g = (grid){team->size, 1, 1};
+    return 1;
+}
+
+static void sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int trans_b, int64_t m,
+                       int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                       const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                       const float *bias, latent_act act, float slope, int weight_rows)
 {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
@@ -588,9 +597,10 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
         gemm_job g = {.t = t, .trans_a = 0, .trans_b = 1, .m = n, .n = m, .k = k, .alpha = 1.0f,
                       .beta = 0.0f, .a = b, .lda = ldb, .b = a, .ldb = lda, .a_in_place = 1};
         g.kc = k_block(t, k);
-        g.grid = pick_grid(members_for(team, m * n * k), n, mr, nr, ceil_div(m, nr));
-        swapped_member(&g, cell_index(team, c), (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL,
-                       c, ldc);
+        const int owned = weight_rows && weight_rows_grid(team, n, m * n * k, &g.grid);
+        if (!owned) g.grid = pick_grid(members_for(team, m * n * k), n, mr, nr, ceil_div(m, nr));
+        swapped_member(&g, owned ? team->id : cell_index(team, c),
+                       (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL, c, ldc);
         return;
     }
     gemm_job g = {.t = t, .trans_a = !!trans_a, .trans_b = !!trans_b, .m = m, .n = n, .k = k,
@@ -601,8 +611,27 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
     g.a_in_place = alpha == 1.0f && t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
     g.b_in_place = !g.a_in_place && !g.trans_b && t->gemm_ukr_strided && m <= B_IN_PLACE_MAX_M;
     const int64_t ncols = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
-    g.grid = pick_grid(members_for(team, m * n * k), m, mr, nr, ceil_div(ncols, nr));
-    gemm_member(&g, cell_index(team, c));
+    const int owned = weight_rows && trans_a && !trans_b && weight_rows_grid(team, m, m * n * k, &g.grid);
+    if (!owned) g.grid = pick_grid(members_for(team, m * n * k), m, mr, nr, ceil_div(ncols, nr));
+    gemm_member(&g, owned ? team->id : cell_index(team, c));
+}
+
+void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int trans_b, int64_t m,
+                   int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                   const float *bias, latent_act act, float slope)
+{
+    sgemm_team(team, t, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act,
+               slope, 0);
+}
+
+void lk_sgemm_team_weight_rows(const lk_team *team, const lk_table *t, int trans_a, int trans_b,
+                               int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                               int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                               int64_t ldc, const float *bias, latent_act act, float slope)
+{
+    sgemm_team(team, t, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act,
+               slope, 1);
 }
 
 /* ---- the weight gradient of several shards, summed by the fixed tree -------------------------
@@ -762,9 +791,10 @@ void lk_sgemm_tn_tree(const lk_team *team, const lk_table *t, int64_t m, int64_t
     int64_t nc = TREE_B_FLOATS / (ktotal > 0 ? ktotal : 1) / nr * nr;
     nc = nc < nr ? nr : min64(nc, round_up(n, nr));
     gemm_job g = {.t = t, .m = m, .n = n, .k = ktotal};
-    g.grid = pick_grid(members_for(team, m * n * (ktotal > 0 ? ktotal : 1)), m, mr, nr,
-                       ceil_div(n, nr));
-    const int id = cell_index(team, c);
+    const int64_t fmas = m * n * (ktotal > 0 ? ktotal : 1);
+    const int owned = weight_rows_grid(team, m, fmas, &g.grid);
+    if (!owned) g.grid = pick_grid(members_for(team, fmas), m, mr, nr, ceil_div(n, nr));
+    const int id = owned ? team->id : cell_index(team, c);
     if (id >= g.grid.tm * g.grid.tn) return;
     gemm_cell cl = cell_of(&g, id);
     if (cl.row_lo >= cl.row_hi || cl.col_lo >= cl.col_hi) return;

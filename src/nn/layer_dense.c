@@ -87,20 +87,21 @@ static void forward(const latent_layer *l, const latent_pass *ps, const latent_l
     const float *W = io->w + d->w_off, *b = d->b_off >= 0 ? io->w + d->b_off : NULL;
     const int64_t rows = io->rows;
     if (keeps_pre(l)) {
-        lk_sgemm_team(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, io->x, d->in, W, d->in, 0.0f,
-                      io->pre, d->out, b, LATENT_ACT_IDENTITY, 0.0f);
+        lk_sgemm_team_weight_rows(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, io->x, d->in, W,
+                                  d->in, 0.0f, io->pre, d->out, b, LATENT_ACT_IDENTITY, 0.0f);
         lk_team_sync(ps->team);
         int64_t lo, hi;
         lk_team_split(ps->team, rows, &lo, &hi);
         t->act_fwd[d->act]((hi - lo) * d->out, io->pre + lo * d->out, io->y + lo * d->out, d->slope);
     } else {
-        lk_sgemm_team(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, io->x, d->in, W, d->in, 0.0f,
-                      io->y, d->out, b, d->act, d->slope);
+        lk_sgemm_team_weight_rows(ps->team, t, 0, 1, rows, d->out, d->in, 1.0f, io->x, d->in, W,
+                                  d->in, 0.0f, io->y, d->out, b, d->act, d->slope);
     }
 }
 
 /* Each shard's gradients from its own rows into its slot: delta^T x (unless bias_only) and the
- * column sums of delta. */
+ * column sums of delta, each member the outputs lk_team_split gives it (the weight rows its
+ * forward pass computed and its optimizer step updates). */
 static void shard_weights(const latent_pass *ps, const latent_layer_io *io, const latent_dense *d,
                           const float *dy, latent_grad g, int bias_only)
 {
@@ -113,8 +114,9 @@ static void shard_weights(const latent_pass *ps, const latent_layer_io *io, cons
         float *gs = g.base + (int64_t)seg->shard * g.stride;
         const float *ds = dy + seg->at * d->out, *xs = io->x + seg->at * d->in;
         if (!bias_only)
-            lk_sgemm_team(team, t, 1, 0, d->out, d->in, seg->rows, 1.0f, ds, d->out, xs, d->in,
-                          0.0f, gs + d->w_off, d->in, NULL, LATENT_ACT_IDENTITY, 0.0f);
+            lk_sgemm_team_weight_rows(team, t, 1, 0, d->out, d->in, seg->rows, 1.0f, ds, d->out,
+                                      xs, d->in, 0.0f, gs + d->w_off, d->in, NULL,
+                                      LATENT_ACT_IDENTITY, 0.0f);
         if (c1 > c0 && d->b_off >= 0)
             t->col_sum(seg->rows, c1 - c0, ds + c0, d->out, gs + d->b_off + c0);
     }

@@ -206,10 +206,84 @@ static void reduce_across_ranks(step_ctx *c, latent_params *p, int tid)
     sync_all(c);
 }
 
+/* Thread tid's rows of tensor `at` as floats [*o0, *o1): the rows lk_team_split gives it, the
+ * ones its GEMMs computed (lk_sgemm_team_weight_rows). */
+static void owned_rows(const step_ctx *c, const latent_param_tensor *at, int tid, int64_t *o0,
+                       int64_t *o1)
+{
+    const int64_t rows = at->ndim > 0 && at->shape[0] > 0 ? at->shape[0] : 1, len = at->numel / rows;
+    const lk_team member = {tid, c->threads, NULL};
+    int64_t r0, r1;
+    lk_team_split(&member, rows, &r0, &r1);
+    *o0 = at->offset + r0 * len, *o1 = at->offset + r1 * len;
+}
+
+/* Whether each thread updates the weight rows it computed: one slab, its team every thread,
+ * whose gradient is already summed in g (a lone shard's, or the slab's tree GEMM's). A thread's
+ * gradient rows and moments are then in its own caches, not half of them in another core's.
+ * Clipping needs the chunks' norms in their fixed order, and the MPI reduction its chunked
+ * slices: those take chunks. */
+static int update_by_rows(const step_ctx *c, const latent_params *p, const latent_optim_config *cfg)
+{
+    const int in_place = c->swapped || (c->b->node && c->n_slab_nodes == 1);
+    return c->threads > 1 && c->team_size == c->threads && c->ranks == 1 && in_place &&
+           !(cfg->clip_norm > 0.0) && latent_params_chunks(p) >= c->threads;
+}
+
+/* Thread tid's check sum of buf over its rows (any NaN or Inf makes it so), chunk by chunk, into
+ * chunk_stat[tid]; with `optim`, each chunk updated first (and summed while it is in L1). */
+static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_config *cfg,
+                      const float *buf, int optim, int tid)
+{
+    const lk_table *t = lk_active();
+    double s = 0.0;
+    for (int i = 0; i < p->n_tensors; i++) {
+        int64_t o0, o1;
+        owned_rows(c, &p->tensor[i], tid, &o0, &o1);
+        for (int64_t o = o0; o < o1; o += LATENT_UPDATE_CHUNK) {
+            const int64_t e = o1 - o < LATENT_UPDATE_CHUNK ? o1 : o + LATENT_UPDATE_CHUNK;
+            if (optim) latent_optim_range(p, cfg, &c->plan, o, e);
+            s += t->sum(e - o, buf + o);
+        }
+    }
+    p->chunk_stat[tid] = s;
+}
+
+/* Thread 0: the threads' check sums (chunk_stat[0 .. threads)) to the error naming the tensor. */
+static latent_status check_rows(const step_ctx *c, const latent_params *p, const float *buf,
+                                const char *what)
+{
+    for (int k = 0; k < c->threads; k++)
+        if (!isfinite(p->chunk_stat[k])) return latent_params_check_finite(p, buf, what, c->where);
+    return LATENT_OK;
+}
+
+static void update_rows(step_ctx *c, latent_params *p, const latent_optim_config *cfg, int tid)
+{
+    rows_pass(c, p, cfg, p->g, 0, tid);
+    sync_all(c);
+    if (tid == 0) {
+        c->status = check_rows(c, p, p->g, "gradient of");
+        if (!c->status) c->status = latent_params_alloc_state(p);
+        if (!c->status) c->plan = latent_optim_begin(p, cfg);
+    }
+    sync_all(c);
+    if (c->status) return;
+    rows_pass(c, p, cfg, p->w, 1, tid);
+    sync_all(c);
+    if (tid == 0) c->status = check_rows(c, p, p->w, "parameter");
+    sync_all(c);
+}
+
 /* The update of one group by every thread: reduce the shards' gradients, check them, clip, step,
- * check the parameters. Chunks split among threads; the decisions are thread 0's. */
+ * check the parameters. Chunks (or rows, update_by_rows) split among threads; the decisions are
+ * thread 0's. */
 static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg, int tid)
 {
+    if (update_by_rows(c, p, cfg)) {
+        update_rows(c, p, cfg, tid);
+        return;
+    }
     int64_t c0, c1;
     chunk_range(c, p, tid, &c0, &c1);
     if (c->ranks > 1) {

@@ -51,9 +51,15 @@ latent_optim_plan latent_optim_begin(latent_params *p, const latent_optim_config
 void latent_optim_chunks(latent_params *p, const latent_optim_config *cfg,
                          const latent_optim_plan *plan, int64_t c0, int64_t c1)
 {
-    const lk_table *t = lk_active();
     const int64_t lo = c0 * LATENT_UPDATE_CHUNK;
     const int64_t hi = c1 * LATENT_UPDATE_CHUNK < p->n ? c1 * LATENT_UPDATE_CHUNK : p->n;
+    latent_optim_range(p, cfg, plan, lo, hi);
+}
+
+void latent_optim_range(latent_params *p, const latent_optim_config *cfg,
+                        const latent_optim_plan *plan, int64_t lo, int64_t hi)
+{
+    const lk_table *t = lk_active();
     if (hi <= lo) return;
     if (plan->scale != 1.0f)
         for (int64_t i = lo; i < hi; i++) p->g[i] *= plan->scale;

@@ -2,6 +2,7 @@
  * run, divergence caught with its epoch, step and tensor, and the checkpoint contents. */
 #include <criterion/criterion.h>
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 #include "src/models/model.h"
 #include "src/nn/thread_choice.h"
@@ -410,6 +411,32 @@ Test(divergence, nan_in_data_names_step_and_tensor)
     const char *msg = latent_last_error();
     cr_expect(strstr(msg, "epoch 1, step 1") != NULL, "%s", msg);
     cr_expect(strstr(msg, "gradient of encoder.0.weight") != NULL, "%s", msg);
+    latent_model_free(m);
+    free(x);
+}
+
+/* A minibatch of one shard on two threads updates by rows (each thread the weight rows its
+ * GEMMs computed): a NaN still names the gradient, and no weight has moved. */
+Test(divergence, nan_in_a_lone_shard_on_two_threads)
+{
+    const int64_t n = 32;
+    float *x = synthetic(n, 50, 3);
+    x[5 * 50 + 9] = NAN;
+    latent_model *m = make(LATENT_MODEL_AE, 0);
+    const int64_t nw = m->group[0].n;
+    float *before = malloc(sizeof(float) * (size_t)nw);
+    memcpy(before, m->group[0].w, sizeof(float) * (size_t)nw);
+    latent_train_options o;
+    latent_train_options_default(LATENT_MODEL_AE, &o);
+    o.epochs = 1, o.batch = 32, o.fixed_threads = 1;
+    omp_set_num_threads(2);
+    cr_assert_eq(latent_model_train(m, x, n, 50, &o), LATENT_EDIVERGED);
+    const char *msg = latent_last_error();
+    cr_expect(strstr(msg, "epoch 1, step 1") != NULL, "%s", msg);
+    cr_expect(strstr(msg, "gradient of encoder.0.weight") != NULL, "%s", msg);
+    cr_expect(memcmp(before, m->group[0].w, sizeof(float) * (size_t)nw) == 0,
+              "a step with a NaN gradient changed the weights");
+    free(before);
     latent_model_free(m);
     free(x);
 }
