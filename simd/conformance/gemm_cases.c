@@ -268,9 +268,18 @@ static void run_swapped_and_teams(const lk_table *ref, const lk_table *var, lk_c
                         lk_sgemm_team(&team, var, 0, 0, m, n, k, 1.0f, A.p, lda, BT.p, n, 0.0f,
                                       E.p, ldc, bias, (latent_act)a, 0.2f);
                         lk_team_sync(&team);
+#pragma omp single
+                        {
+                            same = same && memcmp(D.p, E.p, (size_t)(m * ldc) * sizeof(float)) == 0;
+                            for (int64_t i = 0; i < m * ldc; i++) E.p[i] = 7.0f;
+                        }
+                        /* the forward product with each member on its weight rows */
+                        lk_sgemm_team_weight_rows(&team, var, 0, 1, m, n, k, 1.0f, A.p, lda, B.p,
+                                                  k, 0.0f, E.p, ldc, bias, (latent_act)a, 0.2f);
+                        lk_team_sync(&team);
                     }
                     same = same && got == size &&
-                           memcmp(D.p, E.p, (size_t)(m * ldc) * sizeof(float)) == 0;
+                           memcmp(C.p, E.p, (size_t)(m * ldc) * sizeof(float)) == 0;
                     snprintf(what + strlen(what), sizeof what - strlen(what), ", team of %d", size);
                     lk_report_case(r, same ? 0.0 : 1.0, 0.0, what);
                 }
@@ -278,6 +287,52 @@ static void run_swapped_and_teams(const lk_table *ref, const lk_table *var, lk_c
             free(A.base), free(B.base), free(BT.base), free(BI.base), free(C.base), free(D.base),
                 free(E.base);
         }
+}
+
+/* A weight gradient dY^T X (TN: dY k x m, X k x n) with each member of a team of 2 or 3 on its
+ * weight rows (lk_sgemm_team_weight_rows) must give the bytes of lk_sgemm on one thread. */
+static void run_weight_rows_tn(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    static const int64_t sz[][3] = {{64, 784, 32}, {784, 64, 64}, {16, 64, 32}, {3, 50, 7},
+                                    {1024, 784, 17}, {130, 1000, 64}};
+    for (int s = 0; s < (int)(sizeof sz / sizeof sz[0]); s++) {
+        const int64_t m = sz[s][0], n = sz[s][1], k = sz[s][2];
+        buf DY = buf_new(k * m, s % 2), X = buf_new(k * n, 0), C = buf_new(m * n, 0),
+            E = buf_new(m * n, 0);
+        char what[96];
+        snprintf(what, sizeof what, "TN m=%lld n=%lld k=%lld", (long long)m, (long long)n,
+                 (long long)k);
+        if (!DY.base || !X.base || !C.base || !E.base) {
+            lk_report_case(r, 1.0, 0.0, "out of memory");
+        } else {
+            lk_fill_uniform(DY.p, k * m, 5400 + (uint64_t)s, -1.0f, 1.0f);
+            lk_fill_uniform(X.p, k * n, 5500 + (uint64_t)s, -1.0f, 1.0f);
+            lk_sgemm(var, 1, 0, m, n, k, 1.0f, DY.p, m, X.p, n, 0.0f, C.p, n, NULL,
+                     LATENT_ACT_IDENTITY, 0.0f);
+            for (int size = 2; size <= 3 && !omp_in_parallel(); size++) {
+                lk_barrier bar;
+                lk_barrier_init(&bar);
+                int got = 0;
+                for (int64_t i = 0; i < m * n; i++) E.p[i] = 7.0f;
+#pragma omp parallel num_threads(size)
+                {
+                    LK_REGION_ENTERED();
+                    const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
+#pragma omp single
+                    got = team.size;
+                    lk_sgemm_team_weight_rows(&team, var, 1, 0, m, n, k, 1.0f, DY.p, m, X.p, n,
+                                              0.0f, E.p, n, NULL, LATENT_ACT_IDENTITY, 0.0f);
+                    lk_team_sync(&team);
+                }
+                const int same = got == size && memcmp(C.p, E.p, (size_t)(m * n) * sizeof(float)) == 0;
+                char w2[128];
+                snprintf(w2, sizeof w2, "%s, team of %d", what, size);
+                lk_report_case(r, same ? 0.0 : 1.0, 0.0, w2);
+            }
+        }
+        free(DY.base), free(X.base), free(C.base), free(E.base);
+    }
 }
 
 /* The reduction's tree over per-part buffers (part i at bufs + i * len), the reference the
@@ -609,6 +664,7 @@ const lk_conformance_kernel lk_conformance_gemm[] = {
     {"sgemm_tn", run_tn},
     {"sgemm_bias_act", run_bias_act},
     {"sgemm_swapped_teams", run_swapped_and_teams},
+    {"sgemm_weight_rows_tn", run_weight_rows_tn},
     {"sgemm_tn_tree", run_tn_tree},
     {"kmeans_assign", run_kmeans},
     {"kmeans_screen", run_kmeans_screen},
