@@ -678,7 +678,7 @@ static int64_t tree_offset(const tree_job *j, int p, int64_t width)
 /* Part p's product for one tile into d (ld floats apart): its k blocks in order, the first
  * overwriting, the rest accumulating, as lk_sgemm's own k loop does. */
 static __attribute__((noinline)) void tree_leaf_on_stack(const tree_tile *x, int p, float *d,
-                                                         int64_t ld)
+                                                         int64_t ld, int add)
 {
     const tree_job *j = x->j;
     const int mr = j->t->mr, nr = j->t->nr;
@@ -688,15 +688,17 @@ static __attribute__((noinline)) void tree_leaf_on_stack(const tree_tile *x, int
         const int64_t kb = min64(kc, j->klen[p] - pc);
         pack_a(mr, 1, j->a, j->lda, x->i0, x->rows, j->k0[p] + pc, kb, 1.0f, ab);
         pack_b(nr, 0, j->b, j->ldb, j->k0[p] + pc, kb, x->j0, x->cols, 0, 1, ab + KC_MAX * MR_MAX);
-        j->t->gemm_ukr(kb, ab, ab + KC_MAX * MR_MAX, d, ld, pc > 0, NULL);
+        j->t->gemm_ukr(kb, ab, ab + KC_MAX * MR_MAX, d, ld, add || pc > 0, NULL);
     }
 }
 
-static void tree_leaf(const tree_tile *x, int p, float *d, int64_t ld)
+/* Part p's product of one tile into d, or, with `add` (one k block, a level that adds C last),
+ * d + that product: the same single rounding as the product into a scratch tile added after. */
+static void tree_leaf(const tree_tile *x, int p, float *d, int64_t ld, int add)
 {
     const tree_job *j = x->j;
     if (!x->apack) {
-        tree_leaf_on_stack(x, p, d, ld);
+        tree_leaf_on_stack(x, p, d, ld, add);
         return;
     }
     const int64_t at_a = tree_offset(j, p, x->mbr), at_b = tree_offset(j, p, x->nbr);
@@ -705,7 +707,7 @@ static void tree_leaf(const tree_tile *x, int p, float *d, int64_t ld)
         const int64_t kb = min64(kc, j->klen[p] - pc);
         const float *ap = x->apack + at_a + pc * x->mbr + x->ir * kb;
         const float *bp = x->bpack + at_b + pc * x->nbr + x->jr * kb;
-        j->t->gemm_ukr(kb, ap, bp, d, ld, pc > 0, NULL);
+        j->t->gemm_ukr(kb, ap, bp, d, ld, add || pc > 0, NULL);
     }
 }
 
@@ -715,13 +717,19 @@ static void tree_tile_sum(const tree_tile *x, int lo, int hi, float *d, int64_t 
 {
     const tree_job *j = x->j;
     if (hi - lo == 1) {
-        tree_leaf(x, lo, d, ld);
+        tree_leaf(x, lo, d, ld, 0);
         return;
     }
     int half = 1;
     while (half * 2 < hi - lo) half *= 2;
     const int mr = j->t->mr, nr = j->t->nr;
     tree_tile_sum(x, lo, lo + half, d, ld, tmp + 1);
+    const int64_t right = j->klen[lo + half];
+    if (hi - lo - half == 1 && j->t->gemm_adds_c && k_block(j->t, right) >= right) {
+        /* a right part of one k block adds itself onto the left sum in the micro-kernel */
+        tree_leaf(x, lo + half, d, ld, 1);
+        return;
+    }
     tree_tile_sum(x, lo + half, hi, tmp[0], nr, tmp + 1);
     for (int i = 0; i < mr; i++)
         for (int c = 0; c < nr; c++) d[i * ld + c] = d[i * ld + c] + tmp[0][i * nr + c];

@@ -154,6 +154,9 @@ typedef struct lk_table {
     lk_gemm_ukr_edge_fn gemm_ukr_edge;
     int mr, nr;          /* tile of the micro-kernel */
     int64_t kc, mc, nc;  /* blocking; defaults per level, refined from hwloc's cache sizes */
+    /* 1: told to accumulate, the micro-kernels sum their products from zero and add C once at
+     * the end (C + sum); 0: they start their sums from C (the scalar level) */
+    int gemm_adds_c;
     /* activations */
     lk_act_fwd_fn act_fwd[LATENT_ACT_COUNT];
     lk_act_bwd_fn act_bwd[LATENT_ACT_COUNT];

@@ -104,6 +104,7 @@ void lk_avx2_fill_gemm(lk_table *t)
 {
     t->gemm_ukr = ukr_6x16;
     t->gemm_ukr_strided = ukr_6x16_strided;
+    t->gemm_adds_c = 1;
     t->mr = MR;
     t->nr = NR;
     /* B micro-panel kc x 16 (16 KiB at kc = 256) in L1d, A block 192 x 256 in L2, B in L3 */

@@ -155,6 +155,7 @@ void lk_avx512_fill_gemm(lk_table *t)
     t->gemm_ukr = ukr_12x32;
     t->gemm_ukr_strided = ukr_12x32_strided;
     t->gemm_ukr_edge = ukr_edge;
+    t->gemm_adds_c = 1;
     t->mr = MR;
     t->nr = NR;
     /* What latent_blocking_for_caches gives a 1 MiB L2: both micro-panels (64 KiB of B at

@@ -92,6 +92,7 @@ static double fma_peak_neon(double seconds)
 void lk_neon_fill_gemm(lk_table *t)
 {
     t->gemm_ukr = gemm_ukr_neon_8x12;
+    t->gemm_adds_c = 1;
     t->mr = MR;
     t->nr = NR;
     /* kc: an 8 x kc A panel and a kc x 12 B panel (20 KiB at 256) stay in a 64 KiB L1d;

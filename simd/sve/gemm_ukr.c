@@ -131,6 +131,7 @@ int lk_sve_fill_gemm(lk_table *t)
     t->gemm_ukr = nv == 3 ? ukr_sve_3 : nv == 2 ? ukr_sve_2 : ukr_sve_1;
     t->gemm_ukr_edge = NULL; /* the driver pads edge tiles through its scratch tile */
     t->gemm_ukr_strided = NULL;
+    t->gemm_adds_c = 1;
     t->mr = MR;
     t->nr = nv * vl;
     /* the NEON kernel's blocking scaled by the tile's width; refined from the caches */
