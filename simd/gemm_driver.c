@@ -569,12 +569,30 @@ static void scale_only(const lk_table *t, int64_t i0, int64_t i1, int64_t n, flo
     }
 }
 
+/* A grid's cost as pick_grid weighs it: the busiest cell's. */
+static double grid_cost(const grid *g, int64_t m, int mr, int nr, int64_t npanels)
+{
+    const int64_t rows = min64(m, ceil_div(ceil_div(m, g->ru), g->tm) * g->ru);
+    return cell_cost(rows, ceil_div(npanels, g->tn), mr, nr);
+}
+
+/* Weight rows kept by a member cost at most this much more than the best grid's busiest cell:
+ * what the caches save is worth a little imbalance, not a many-core team's thin row slices. */
+#define WEIGHT_ROWS_SLACK 1.10
+
 /* The whole team splitting the rows of a product whose C (or C^T) rows are weight rows, member
- * i taking lk_team_split's part i, when the work pays for every member; else 0 (the usual grid). */
-static int weight_rows_grid(const lk_team *team, int64_t rows, int64_t fmas, grid *g)
+ * i taking lk_team_split's part i, when the work pays for every member and the split costs
+ * little more than the best grid; else 0 (the usual grid). */
+static int weight_rows_grid(const lk_table *t, const lk_team *team, int64_t rows, int64_t fmas,
+                            int64_t npanels, grid *g)
 {
     if (team->size < 2 || rows < team->size || members_for(team, fmas) < team->size) return 0;
-    *g = (grid){team->size, 1, 1};
+    const grid split = {team->size, 1, 1},
+               best = pick_grid(team->size, rows, t->mr, t->nr, npanels);
+    if (grid_cost(&split, rows, t->mr, t->nr, npanels) >
+        WEIGHT_ROWS_SLACK * grid_cost(&best, rows, t->mr, t->nr, npanels))
+        return 0;
+    *g = split;
     return 1;
 }
 
@@ -597,7 +615,8 @@ static void sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int 
         gemm_job g = {.t = t, .trans_a = 0, .trans_b = 1, .m = n, .n = m, .k = k, .alpha = 1.0f,
                       .beta = 0.0f, .a = b, .lda = ldb, .b = a, .ldb = lda, .a_in_place = 1};
         g.kc = k_block(t, k);
-        const int owned = weight_rows && weight_rows_grid(team, n, m * n * k, &g.grid);
+        const int owned =
+            weight_rows && weight_rows_grid(t, team, n, m * n * k, ceil_div(m, nr), &g.grid);
         if (!owned) g.grid = pick_grid(members_for(team, m * n * k), n, mr, nr, ceil_div(m, nr));
         swapped_member(&g, owned ? team->id : cell_index(team, c),
                        (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL, c, ldc);
@@ -611,7 +630,8 @@ static void sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int 
     g.a_in_place = alpha == 1.0f && t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
     g.b_in_place = !g.a_in_place && !g.trans_b && t->gemm_ukr_strided && m <= B_IN_PLACE_MAX_M;
     const int64_t ncols = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
-    const int owned = weight_rows && trans_a && !trans_b && weight_rows_grid(team, m, m * n * k, &g.grid);
+    const int owned = weight_rows && trans_a && !trans_b &&
+                      weight_rows_grid(t, team, m, m * n * k, ceil_div(ncols, nr), &g.grid);
     if (!owned) g.grid = pick_grid(members_for(team, m * n * k), m, mr, nr, ceil_div(ncols, nr));
     gemm_member(&g, owned ? team->id : cell_index(team, c));
 }
@@ -800,7 +820,7 @@ void lk_sgemm_tn_tree(const lk_team *team, const lk_table *t, int64_t m, int64_t
     nc = nc < nr ? nr : min64(nc, round_up(n, nr));
     gemm_job g = {.t = t, .m = m, .n = n, .k = ktotal};
     const int64_t fmas = m * n * (ktotal > 0 ? ktotal : 1);
-    const int owned = weight_rows_grid(team, m, fmas, &g.grid);
+    const int owned = weight_rows_grid(t, team, m, fmas, ceil_div(n, nr), &g.grid);
     if (!owned) g.grid = pick_grid(members_for(team, fmas), m, mr, nr, ceil_div(n, nr));
     const int id = owned ? team->id : cell_index(team, c);
     if (id >= g.grid.tm * g.grid.tn) return;
