@@ -581,16 +581,15 @@ static double grid_cost(const grid *g, int64_t m, int mr, int nr, int64_t npanel
 #define WEIGHT_ROWS_SLACK 1.10
 
 /* The whole team splitting the rows of a product whose C (or C^T) rows are weight rows, member
- * i taking lk_team_split's part i, when the work pays for every member and the split costs
- * little more than the best grid; else 0 (the usual grid). */
-static int weight_rows_grid(const lk_table *t, const lk_team *team, int64_t rows, int64_t fmas,
+ * i taking lk_team_split's part i, in place of *g (the best grid for the team), when the work
+ * pays for every member and the split costs little more than *g; returns whether it did. */
+static int take_weight_rows(const lk_table *t, const lk_team *team, int64_t rows, int64_t fmas,
                             int64_t npanels, grid *g)
 {
     if (team->size < 2 || rows < team->size || members_for(team, fmas) < team->size) return 0;
-    const grid split = {team->size, 1, 1},
-               best = pick_grid(team->size, rows, t->mr, t->nr, npanels);
+    const grid split = {team->size, 1, 1};
     if (grid_cost(&split, rows, t->mr, t->nr, npanels) >
-        WEIGHT_ROWS_SLACK * grid_cost(&best, rows, t->mr, t->nr, npanels))
+        WEIGHT_ROWS_SLACK * grid_cost(g, rows, t->mr, t->nr, npanels))
         return 0;
     *g = split;
     return 1;
@@ -615,9 +614,9 @@ static void sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int 
         gemm_job g = {.t = t, .trans_a = 0, .trans_b = 1, .m = n, .n = m, .k = k, .alpha = 1.0f,
                       .beta = 0.0f, .a = b, .lda = ldb, .b = a, .ldb = lda, .a_in_place = 1};
         g.kc = k_block(t, k);
+        g.grid = pick_grid(members_for(team, m * n * k), n, mr, nr, ceil_div(m, nr));
         const int owned =
-            weight_rows && weight_rows_grid(t, team, n, m * n * k, ceil_div(m, nr), &g.grid);
-        if (!owned) g.grid = pick_grid(members_for(team, m * n * k), n, mr, nr, ceil_div(m, nr));
+            weight_rows && take_weight_rows(t, team, n, m * n * k, ceil_div(m, nr), &g.grid);
         swapped_member(&g, owned ? team->id : cell_index(team, c),
                        (bias || act != LATENT_ACT_IDENTITY) ? &epi : NULL, c, ldc);
         return;
@@ -630,9 +629,9 @@ static void sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int 
     g.a_in_place = alpha == 1.0f && t->gemm_ukr_strided && n <= A_IN_PLACE_MAX_N;
     g.b_in_place = !g.a_in_place && !g.trans_b && t->gemm_ukr_strided && m <= B_IN_PLACE_MAX_M;
     const int64_t ncols = min64(round_up(t->nc < nr ? nr : t->nc, nr), round_up(n, nr));
+    g.grid = pick_grid(members_for(team, m * n * k), m, mr, nr, ceil_div(ncols, nr));
     const int owned = weight_rows && trans_a && !trans_b &&
-                      weight_rows_grid(t, team, m, m * n * k, ceil_div(ncols, nr), &g.grid);
-    if (!owned) g.grid = pick_grid(members_for(team, m * n * k), m, mr, nr, ceil_div(ncols, nr));
+                      take_weight_rows(t, team, m, m * n * k, ceil_div(ncols, nr), &g.grid);
     gemm_member(&g, owned ? team->id : cell_index(team, c));
 }
 
@@ -820,8 +819,8 @@ void lk_sgemm_tn_tree(const lk_team *team, const lk_table *t, int64_t m, int64_t
     nc = nc < nr ? nr : min64(nc, round_up(n, nr));
     gemm_job g = {.t = t, .m = m, .n = n, .k = ktotal};
     const int64_t fmas = m * n * (ktotal > 0 ? ktotal : 1);
-    const int owned = weight_rows_grid(t, team, m, fmas, ceil_div(n, nr), &g.grid);
-    if (!owned) g.grid = pick_grid(members_for(team, fmas), m, mr, nr, ceil_div(n, nr));
+    g.grid = pick_grid(members_for(team, fmas), m, mr, nr, ceil_div(n, nr));
+    const int owned = take_weight_rows(t, team, m, fmas, ceil_div(n, nr), &g.grid);
     const int id = owned ? team->id : cell_index(team, c);
     if (id >= g.grid.tm * g.grid.tn) return;
     gemm_cell cl = cell_of(&g, id);

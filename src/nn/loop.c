@@ -154,11 +154,11 @@ static void chunk_sum(latent_params *p, const float *buf, int squares, int64_t c
     }
 }
 
-/* Thread 0: NaN or Inf anywhere in buf (per the chunk sums) becomes the error naming the tensor. */
-static latent_status check_chunks(const step_ctx *c, const latent_params *p, const float *buf,
-                                  const char *what)
+/* Thread 0: NaN or Inf anywhere in buf (per the first n check sums in chunk_stat: one per chunk,
+ * or one per thread) becomes the error naming the tensor. */
+static latent_status check_sums(const step_ctx *c, const latent_params *p, int64_t n,
+                                const float *buf, const char *what)
 {
-    const int64_t n = latent_params_chunks(p);
     for (int64_t k = 0; k < n; k++)
         if (!isfinite(p->chunk_stat[k])) return latent_params_check_finite(p, buf, what, c->where);
     return LATENT_OK;
@@ -249,70 +249,50 @@ static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_co
     p->chunk_stat[tid] = s;
 }
 
-/* Thread 0: the threads' check sums (chunk_stat[0 .. threads)) to the error naming the tensor. */
-static latent_status check_rows(const step_ctx *c, const latent_params *p, const float *buf,
-                                const char *what)
-{
-    for (int k = 0; k < c->threads; k++)
-        if (!isfinite(p->chunk_stat[k])) return latent_params_check_finite(p, buf, what, c->where);
-    return LATENT_OK;
-}
-
-static void update_rows(step_ctx *c, latent_params *p, const latent_optim_config *cfg, int tid)
-{
-    rows_pass(c, p, cfg, p->g, 0, tid);
-    sync_all(c);
-    if (tid == 0) {
-        c->status = check_rows(c, p, p->g, "gradient of");
-        if (!c->status) c->status = latent_params_alloc_state(p);
-        if (!c->status) c->plan = latent_optim_begin(p, cfg);
-    }
-    sync_all(c);
-    if (c->status) return;
-    rows_pass(c, p, cfg, p->w, 1, tid);
-    sync_all(c);
-    if (tid == 0) c->status = check_rows(c, p, p->w, "parameter");
-    sync_all(c);
-}
-
 /* The update of one group by every thread: reduce the shards' gradients, check them, clip, step,
  * check the parameters. Chunks (or rows, update_by_rows) split among threads; the decisions are
  * thread 0's. */
 static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg, int tid)
 {
-    if (update_by_rows(c, p, cfg)) {
-        update_rows(c, p, cfg, tid);
-        return;
-    }
+    const int by_rows = update_by_rows(c, p, cfg);
+    const int64_t n_sums = by_rows ? c->threads : latent_params_chunks(p);
     int64_t c0, c1;
     chunk_range(c, p, tid, &c0, &c1);
-    if (c->ranks > 1) {
-        reduce_across_ranks(c, p, tid);
-        if (c->status) return;
-    }
-    /* chunk by chunk, so each is summed while it is still in L1; slabs that were nodes left
-     * their sums in their first shards' slots, or, one slab, in g */
-    for (int64_t k = c0; k < c1; k++) {
-        if (c->ranks == 1 && !c->swapped && !c->b->node)
-            latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
-        else if (c->ranks == 1 && c->b->node && c->n_slab_nodes > 1)
-            latent_params_reduce_slot_nodes(p, c->b->n_shards, c->slab_bound, c->n_slab_nodes, k, k + 1);
-        chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
+    if (by_rows) {
+        rows_pass(c, p, cfg, p->g, 0, tid);
+    } else {
+        if (c->ranks > 1) {
+            reduce_across_ranks(c, p, tid);
+            if (c->status) return;
+        }
+        /* chunk by chunk, so each is summed while it is still in L1; slabs that were nodes left
+         * their sums in their first shards' slots, or, one slab, in g */
+        for (int64_t k = c0; k < c1; k++) {
+            if (c->ranks == 1 && !c->swapped && !c->b->node)
+                latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
+            else if (c->ranks == 1 && c->b->node && c->n_slab_nodes > 1)
+                latent_params_reduce_slot_nodes(p, c->b->n_shards, c->slab_bound, c->n_slab_nodes, k, k + 1);
+            chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
+        }
     }
     sync_all(c);
     if (tid == 0) {
-        c->status = check_chunks(c, p, p->g, "gradient of");
+        c->status = check_sums(c, p, n_sums, p->g, "gradient of");
         if (!c->status) c->status = latent_params_alloc_state(p);
         if (!c->status) c->plan = latent_optim_begin(p, cfg);
     }
     sync_all(c);
     if (c->status) return;
-    for (int64_t k = c0; k < c1; k++) {
-        latent_optim_chunks(p, cfg, &c->plan, k, k + 1);
-        chunk_sum(p, p->w, 0, k);
+    if (by_rows) {
+        rows_pass(c, p, cfg, p->w, 1, tid);
+    } else {
+        for (int64_t k = c0; k < c1; k++) {
+            latent_optim_chunks(p, cfg, &c->plan, k, k + 1);
+            chunk_sum(p, p->w, 0, k);
+        }
     }
     sync_all(c);
-    if (tid == 0) c->status = check_chunks(c, p, p->w, "parameter");
+    if (tid == 0) c->status = check_sums(c, p, n_sums, p->w, "parameter");
     sync_all(c);
 }
 
