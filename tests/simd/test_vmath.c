@@ -51,6 +51,28 @@ static sweep_result sweep(void (*fn)(int64_t, const float *, float *, const void
     return r;
 }
 
+/* Every `stride`-th float bit pattern of [0, hi], both signs, run like sweep()'s chunks: where
+ * a function's error lives in a narrow range that the whole-range sweep visits sparsely. */
+static sweep_result sweep_within(void (*fn)(int64_t, const float *, float *, const void *),
+                                 const void *ctx, ref_fn ref, float hi, uint32_t stride)
+{
+    static float x[CHUNK], y[CHUNK];
+    sweep_result r = {0.0, 0.0f};
+    uint32_t top;
+    memcpy(&top, &hi, sizeof top);
+    int64_t n = 0;
+    for (uint32_t b = 0; b <= top; b += stride)
+        for (int sign = 0; sign < 2; sign++) {
+            const uint32_t u = b | (uint32_t)sign << 31;
+            memcpy(&x[n++], &u, sizeof u);
+            if (n == CHUNK) { fn(n, x, y, ctx); check(x, n, y, ref, &r); n = 0; }
+        }
+    if (n) { fn(n, x, y, ctx); check(x, n, y, ref, &r); }
+    return r;
+}
+
+static sweep_result worse(sweep_result a, sweep_result b) { return b.worst > a.worst ? b : a; }
+
 static void call_unary(int64_t n, const float *x, float *y, const void *ctx)
 {
     (*(const lk_unary_fn *)ctx)(n, x, y);
@@ -58,6 +80,21 @@ static void call_unary(int64_t n, const float *x, float *y, const void *ctx)
 static void call_act(int64_t n, const float *x, float *y, const void *ctx)
 {
     (*(const lk_act_fwd_fn *)ctx)(n, x, y, 0.0f);
+}
+
+/* The BCE loss of one logit against z = 0 is softplus(l), its gradient (gscale 1) sigmoid(l):
+ * the loss kernel's own exp, log1p and sigmoid, element by element. */
+static void call_bce_term(int64_t n, const float *x, float *y, const void *ctx)
+{
+    (void)ctx;
+    const float zero = 0.0f;
+    for (int64_t i = 0; i < n; i++) y[i] = (float)lk_active()->bce_logits(1, x + i, &zero, NULL, 0.0f);
+}
+static void call_bce_grad(int64_t n, const float *x, float *y, const void *ctx)
+{
+    (void)ctx;
+    static float zeros[CHUNK];
+    lk_active()->bce_logits(n, x, zeros, y, 1.0f);
 }
 
 static void expect_bound(const char *what, sweep_result r, double bound)
@@ -89,4 +126,16 @@ Test(vmath, softplus)
 {
     LEVEL_OR_SKIP();
     expect_bound("softplus", sweep(call_act, &lk_active()->act_fwd[LATENT_ACT_SOFTPLUS], ref_softplus), 2.5);
+}
+Test(vmath, bce_logits_term)
+{
+    LEVEL_OR_SKIP();
+    expect_bound("bce_logits term (z = 0)", worse(sweep(call_bce_term, NULL, ref_softplus),
+                 sweep_within(call_bce_term, NULL, ref_softplus, 30.0f, 211)), 2.5);
+}
+Test(vmath, bce_logits_gradient)
+{
+    LEVEL_OR_SKIP();
+    expect_bound("bce_logits gradient (z = 0)", worse(sweep(call_bce_grad, NULL, ref_sigmoid),
+                 sweep_within(call_bce_grad, NULL, ref_sigmoid, 30.0f, 211)), 2.5);
 }
