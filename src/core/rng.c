@@ -1,5 +1,6 @@
 /* Philox4x32-10 (Salmon et al. 2011): counter-based, so a draw depends only on its coordinates. */
 #include <math.h>
+#include <string.h>
 #include "latent/rng.h"
 #include "simd/kernels.h"
 #include "simd/lanes_math.h"
@@ -35,6 +36,17 @@ void latent_rng_fill_u32(latent_rng *r, int64_t n, uint32_t *out)
     for (; n - i >= 64; i += 64) { /* whole groups of 16 blocks */
         lk_active()->philox_x16(r->ctr, r->key, out + i);
         r->ctr[0] += 16;
+    }
+    if (n - i > 8) { /* a short tail (a row's few normals): one group, the blocks past it unused */
+        uint32_t group[64];
+        lk_active()->philox_x16(r->ctr, r->key, group);
+        const int64_t k = n - i, blocks = (k + 3) / 4;
+        memcpy(out + i, group, (size_t)k * sizeof *out);
+        /* the state block by block drawing would leave: the last block, used up to k */
+        memcpy(r->buf, group + 4 * (blocks - 1), sizeof r->buf);
+        r->ctr[0] += (uint32_t)blocks;
+        r->used = (int)(k - 4 * (blocks - 1));
+        return;
     }
     while (i < n) out[i++] = latent_rng_u32(r);
 }

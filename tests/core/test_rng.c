@@ -66,7 +66,7 @@ Test(rng, permutation_is_a_permutation)
  * across the 2^32 wrap of the block counter. */
 Test(rng, fill_equals_word_by_word)
 {
-    const int64_t lens[] = {0, 1, 3, 63, 64, 65, 200, 1000};
+    const int64_t lens[] = {0, 1, 3, 8, 9, 16, 17, 32, 33, 63, 64, 65, 200, 1000};
     for (int skip = 0; skip < 6; skip++)
         for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
             latent_rng a, b;
