@@ -489,12 +489,18 @@ static void gemm_member(const gemm_job *g, int id)
 #define SWAP_MAX_M 64
 
 /* Cell [r0, r1) x [c0, c1) of C^T (ld floats apart in t) into C's rows [c0, c1), columns
- * [r0, r1), then bias and activation as the epilogue ep (or none) would apply them. */
+ * [r0, r1), then bias and activation as the epilogue ep (or none) would apply them. The bias
+ * (or zero: the epilogue adds it even for identity, which turns -0 into +0) goes in as the
+ * transposed values are stored, the same single addition, so C is written once and only a
+ * costly activation passes over it again. */
 static void store_transposed(const lk_table *t, const float *ct, int64_t ld, int64_t r0,
                              int64_t r1, int64_t c0, int64_t c1, float *c, int64_t ldc,
                              const lk_epilogue *ep)
 {
     const int64_t rows = r1 - r0, i4 = c0 + (c1 - c0) / 4 * 4;
+    const float *bias = ep && ep->bias ? ep->bias + r0 : NULL;
+    const int add = ep != NULL;
+    const v4f zero = {0.0f, 0.0f, 0.0f, 0.0f};
     /* sixteen of C's columns at a time (a line of each of its rows), down all the cell's rows
      * in blocks of four: the sixteen rows of C^T they come from stay in L1 meanwhile */
     for (int64_t j0 = 0; j0 < rows; j0 += 16) {
@@ -505,26 +511,26 @@ static void store_transposed(const lk_table *t, const float *ct, int64_t ld, int
             v4f col[4];
             for (int64_t j = j0; j < j4; j += 4) {
                 transpose4_load(src + j * ld, ld, col);
-                for (int q = 0; q < 4; q++) store4(ci + q * ldc + j, col[q]);
+                if (add) {
+                    const v4f b = bias ? load4(bias + j) : zero;
+                    for (int q = 0; q < 4; q++) store4(ci + q * ldc + j, col[q] + b);
+                } else {
+                    for (int q = 0; q < 4; q++) store4(ci + q * ldc + j, col[q]);
+                }
             }
             for (int64_t j = j4; j < j1; j++)
-                for (int q = 0; q < 4; q++) ci[q * ldc + j] = src[j * ld + q];
+                for (int q = 0; q < 4; q++)
+                    ci[q * ldc + j] = add ? src[j * ld + q] + (bias ? bias[j] : 0.0f) : src[j * ld + q];
         }
     }
     for (int64_t i = i4; i < c1; i++) {
         float *ci = c + i * ldc + r0;
         const float *src = ct + (i - c0);
-        for (int64_t j = 0; j < rows; j++) ci[j] = src[j * ld];
+        for (int64_t j = 0; j < rows; j++)
+            ci[j] = add ? src[j * ld] + (bias ? bias[j] : 0.0f) : src[j * ld];
     }
-    for (int64_t i = c0; i < c1 && ep; i++) {
-        float *ci = c + i * ldc + r0;
-        /* the epilogue adds the bias (or zero) before its activation, even for identity */
-        if (ep->bias)
-            for (int64_t j = 0; j < rows; j++) ci[j] = ci[j] + ep->bias[r0 + j];
-        else
-            for (int64_t j = 0; j < rows; j++) ci[j] = ci[j] + 0.0f;
-        if (ep->act != LATENT_ACT_IDENTITY) t->act_fwd[ep->act](rows, ci, ci, ep->slope);
-    }
+    if (ep && ep->act != LATENT_ACT_IDENTITY)
+        for (int64_t i = c0; i < c1; i++) t->act_fwd[ep->act](rows, c + i * ldc + r0, c + i * ldc + r0, ep->slope);
 }
 
 static void swapped_member(const gemm_job *g, int id, const lk_epilogue *ep, float *c,
