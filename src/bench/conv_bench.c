@@ -64,7 +64,7 @@ static void run_pass(bench_layer *b, int threads, pass_part part)
                 lk_team_split(&team, sl->rows * l->out_size, &lo, &hi);
                 memcpy(ws->d[0] + lo, b->dy + lo, (size_t)(hi - lo) * sizeof(float));
                 lk_team_sync(&team);
-                latent_grad grad = {b->p.shard_g, b->p.n, b->p.g};
+                latent_grad grad = {b->p.shard_g, b->p.n, b->p.g, NULL};
                 latent_stack_backward(&b->s, b->p.w, ws, 0, 1, sl->rows, ws->d[0], 0, grad,
                                       part == PART_ALL, &ps);
             }

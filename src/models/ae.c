@@ -8,6 +8,7 @@
 #include "config_map.h"
 #include "conv_net.h"
 #include "model.h"
+#include "src/nn/grad_proof.h"
 #include "simd/portable_math.h"
 
 void latent_ae_config_default(latent_ae_config *c)
@@ -249,6 +250,8 @@ static void contractive_shard(latent_model *m, latent_work *w, const latent_batc
     const float scale = cfg_of(m)->contractive / (float)b->rows;
     latent_grad g = latent_model_grad(m, 0);
     float *grad = g.base + (int64_t)sg->shard * g.stride;
+    /* the direct term is no product of the rows: the code layer's gradient is checked whole */
+    latent_proof_void(g, l->w_off);
     int64_t i0, i1;
     lk_team_split(team, C, &i0, &i1);
     for (int64_t i = i0; i < i1; i++) {

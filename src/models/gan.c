@@ -212,7 +212,7 @@ static void slab_g(void *mv, const latent_batch *b, const latent_slab *slab, int
                                                  1.0f, dy + sg->at, 1.0f / (float)b->rows);
     }
     lk_team_sync(team);
-    const latent_grad none = {NULL, 0, NULL};
+    const latent_grad none = {NULL, 0, NULL, NULL};
     float *dx = latent_stack_backward(dn, latent_model_weights(m, D), ws, 0, dn->n_layers,
                                       slab->rows, dy, 0, none, 1, &ps);
     lk_team_split(team, slab->rows, &lo, &hi);

@@ -188,7 +188,7 @@ const float *latent_model_weights(const latent_model *m, int k)
 latent_grad latent_model_grad(latent_model *m, int k)
 {
     latent_params *p = &m->group[m->stack_group[k]];
-    latent_grad g = {p->shard_g, p->n, p->g};
+    latent_grad g = {p->shard_g, p->n, p->g, p};
     return g;
 }
 

@@ -79,6 +79,8 @@ typedef struct latent_grad {
     float *base;
     int64_t stride;
     float *whole;
+    latent_params *params;   /* the group, whose proof of finiteness layers add to (grad_proof.h);
+                              * NULL: none kept */
 } latent_grad;
 
 /* Where the pass's node sum of the weight gradients goes: whole when the slab holds every shard

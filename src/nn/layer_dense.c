@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "layer_dense.h"
+#include "grad_proof.h"
 #include "latent/rng.h"
 #include "simd/gemm.h"
 
@@ -122,6 +123,14 @@ static void shard_weights(const latent_pass *ps, const latent_layer_io *io, cons
     }
 }
 
+/* Whether proving the weight gradient finite (the minibatch's rows of dy and x, read while in
+ * cache) costs less than checking it (out x in floats, read again from memory). The same answer
+ * for every slab of the step; a layer that records nothing voids its tensors' proof. */
+static int proof_pays(const latent_pass *ps, const latent_dense *d)
+{
+    return latent_pass_rows(ps) * (d->in + d->out) <= d->in * d->out;
+}
+
 static void backward(const latent_layer *l, const latent_pass *ps, const latent_layer_io *io,
                      float *dy, int dy_is_delta, latent_grad g, float *dx)
 {
@@ -137,6 +146,19 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
         const int64_t o = lo * d->out, n = (hi - lo) * d->out;
         t->act_bwd[d->act](n, (io->pre ? io->pre : io->y) + o, io->y + o, dy + o, dy + o, d->slope);
         lk_team_sync(team);
+    }
+    if (g.base && g.params && proof_pays(ps, d)) {
+        /* this member's rows toward the proof that the gradients are finite (grad_proof.h) */
+        int64_t lo, hi;
+        lk_team_split(team, rows, &lo, &hi);
+        double sq_dy, sq_x;
+        latent_proof_row_norms(t, hi - lo, dy + lo * d->out, d->out, io->x + lo * d->in, d->in,
+                               &sq_dy, &sq_x);
+        latent_proof_add(g, d->w_off, sq_dy, sq_x, hi - lo);
+        if (d->b_off >= 0) latent_proof_add(g, d->b_off, sq_dy, (double)(hi - lo), hi - lo);
+    } else if (g.base && g.params) {
+        latent_proof_void(g, d->w_off);
+        if (d->b_off >= 0) latent_proof_void(g, d->b_off);
     }
     /* a node pass: the slab's weight gradient as its node of the reduction tree, the shards'
      * products meeting tile by tile (beyond a stack's worth of shards, through their slots);

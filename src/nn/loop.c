@@ -11,6 +11,7 @@
 #include "latent/rng.h"
 #include "simd/fp_mode.h"
 #include "simd/team.h"
+#include "grad_proof.h"
 #include "thread_choice.h"
 #include "update.h"
 
@@ -230,6 +231,12 @@ static int update_by_rows(const step_ctx *c, const latent_params *p, const laten
            !(cfg->clip_norm > 0.0) && latent_params_chunks(p) >= c->threads;
 }
 
+/* Whether the step's update checks only what the gradient's proof left unproven. */
+static int uses_proof(const step_ctx *c, const latent_optim_config *cfg)
+{
+    return c->ranks == 1 && !(cfg->clip_norm > 0.0);
+}
+
 /* Thread tid's check sum of buf over its rows (any NaN or Inf makes it so), chunk by chunk, into
  * chunk_stat[tid]; with `optim`, each chunk updated first (and summed while it is in L1). */
 static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_config *cfg,
@@ -240,6 +247,8 @@ static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_co
     for (int i = 0; i < p->n_tensors; i++) {
         int64_t o0, o1;
         owned_rows(c, &p->tensor[i], tid, &o0, &o1);
+        /* the gradient pass leaves out what the proof showed finite */
+        if (!optim && uses_proof(c, cfg) && p->tensor_proven[i]) continue;
         for (int64_t o = o0; o < o1; o += LATENT_UPDATE_CHUNK) {
             const int64_t e = o1 - o < LATENT_UPDATE_CHUNK ? o1 : o + LATENT_UPDATE_CHUNK;
             if (optim) latent_optim_range(p, cfg, &c->plan, o, e);
@@ -249,12 +258,15 @@ static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_co
     p->chunk_stat[tid] = s;
 }
 
-/* The update of one group by every thread: reduce the shards' gradients, check them, clip, step,
- * check the parameters. Chunks (or rows, update_by_rows) split among threads; the decisions are
- * thread 0's. */
+/* The update of one group by every thread: reduce the shards' gradients, check them (what the
+ * layers' proof of finiteness did not cover, grad_proof.h), clip, step, check the parameters.
+ * Chunks (or rows, update_by_rows) split among threads; the decisions are thread 0's. */
 static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg, int tid)
 {
     const int by_rows = update_by_rows(c, p, cfg);
+    /* clipping needs every chunk's norm, and several ranks' gradients are not what this rank's
+     * layers proved */
+    const int proven = uses_proof(c, cfg);
     const int64_t n_sums = by_rows ? c->threads : latent_params_chunks(p);
     int64_t c0, c1;
     chunk_range(c, p, tid, &c0, &c1);
@@ -272,7 +284,8 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
                 latent_params_reduce_chunks(p, c->b->n_shards, k, k + 1);
             else if (c->ranks == 1 && c->b->node && c->n_slab_nodes > 1)
                 latent_params_reduce_slot_nodes(p, c->b->n_shards, c->slab_bound, c->n_slab_nodes, k, k + 1);
-            chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
+            if (proven && p->chunk_proven[k]) p->chunk_stat[k] = 0.0;
+            else chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
         }
     }
     sync_all(c);
@@ -321,6 +334,7 @@ static void step_phases(step_ctx *c, int tid)
             for (int i = 0; i < 2 && c->ranks > 1 && !c->status; i++)
                 if (ph->share[i].base) c->status = share_shards(c, ph->share[i].base, ph->share[i].bytes);
             if (ph->after && !c->status) c->status = ph->after(c->model, c->b);
+            if (ph->update && c->ranks == 1) latent_proof_merge(ph->update);
             c->swapped = ph->update && c->ranks == 1 && !c->b->node &&
                          latent_params_reduce_by_swap(ph->update, c->b->n_shards);
         }
@@ -337,6 +351,7 @@ static void step_member(step_ctx *c, int tid)
 {
     const lk_fp_mode fp = lk_fp_flush_denormals();
     const int64_t work0 = lk_work_fmas();
+    latent_proof_set_thread(tid);
     step_phases(c, tid);
     if (c->thread_work) c->thread_work[tid] += lk_work_fmas() - work0;
     lk_fp_restore(fp);
@@ -442,6 +457,8 @@ static latent_status step_on(void *model, latent_plan_fn plan, latent_batch *b,
     if ((st = plan(model, b, c.phase, &c.n_phases))) goto out;
     for (int k = 0; k < c.n_phases && c.ranks > 1; k++)
         if (c.phase[k].update && (st = latent_params_reserve_nodes(c.phase[k].update, c.ranks))) goto out;
+    for (int k = 0; k < c.n_phases && c.ranks == 1; k++)
+        if (c.phase[k].update && (st = latent_proof_reserve(c.phase[k].update, c.threads))) goto out;
     if (c.threads == 1) {
         step_member(&c, 0);
         st = c.status;

@@ -84,6 +84,8 @@ void latent_params_free(latent_params *p)
     latent_free(p->m);
     latent_free(p->v);
     latent_free(p->chunk_stat);
+    latent_free(p->proof);
+    latent_free(p->chunk_proven);
     memset(p, 0, sizeof *p);
 }
 

@@ -3,6 +3,7 @@
 #ifndef LATENT_SRC_NN_PARAMS_H
 #define LATENT_SRC_NN_PARAMS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "latent/nn.h"
 
@@ -37,6 +38,14 @@ typedef struct latent_params {
     float *m, *v;            /* Adam moments (m doubles as SGD velocity); NULL until first step */
     double *chunk_stat;      /* one per LATENT_UPDATE_CHUNK floats: the parallel update's sums */
     int64_t t;               /* optimizer steps taken */
+    /* the proof that a step's gradient is finite (grad_proof.h): each thread's sums per tensor,
+     * whether the last merge proved each tensor and each update chunk, and whether a record
+     * went missing; NULL until a step needs them */
+    double *proof;
+    int proof_threads;
+    atomic_int proof_lost;
+    unsigned char *chunk_proven;
+    unsigned char tensor_proven[LATENT_MAX_TENSORS];
     int n_tensors;
     latent_param_tensor tensor[LATENT_MAX_TENSORS];
 } latent_params;

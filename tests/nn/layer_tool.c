@@ -67,7 +67,7 @@ static int batchnorm(char **argv)
     if (save(argv[9], "y", x.ndim, x.shape, ws.out[0])) return 1;
     if (dy.nbytes != x.nbytes) return fail("DY has the wrong size");
     memcpy(ws.d[0], dy.data, dy.nbytes);
-    latent_grad g = {p.shard_g, p.n, p.g};
+    latent_grad g = {p.shard_g, p.n, p.g, NULL};
     float *dx = latent_stack_backward(&st, p.w, &ws, 0, 1, n, ws.d[0], 0, g, 1, &ps);
     if (save(argv[9], "dx", x.ndim, x.shape, dx)) return 1;
     for (int k = 1; k < shards; k++) /* the gradient of the minibatch: every shard's */
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     if (save(argv[12], "y", 4, yshape, ws.out[0])) return 1;
     if ((int64_t)(dy.nbytes / sizeof(float)) != n * L->out_size) return fail("DY has the wrong size");
     memcpy(ws.d[0], dy.data, dy.nbytes);
-    latent_grad g = {p.shard_g, p.n, p.g};
+    latent_grad g = {p.shard_g, p.n, p.g, NULL};
     float *dx = latent_stack_backward(&st, p.w, &ws, 0, 1, n, ws.d[0], 0, g, 1, ps);
     if (save(argv[12], "dx", 4, x.shape, dx)) return 1;
     const int64_t wshape[4] = {w.shape[0], w.shape[1], w.shape[2], w.shape[3]}, bshape[1] = {oc};

@@ -127,7 +127,7 @@ static void check(latent_layer *l, latent_shape in, int64_t n, int shards)
     /* dL/dy = r; identity activation so dy is the delta */
     float *dy = o.ws.d[0];
     for (int64_t i = 0; i < ny; i++) dy[i] = (float)r[i];
-    latent_grad grad = {o.p.shard_g, o.p.n, o.p.g};
+    latent_grad grad = {o.p.shard_g, o.p.n, o.p.g, NULL};
     float *dx = latent_stack_backward(&o.s, o.p.w, &o.ws, 0, 1, n, dy, 0, grad, 1, &ps);
     /* weights: shard s's gradient against differences of the loss over its samples alone */
     for (int s = 0; s < shards; s++) {
@@ -242,7 +242,7 @@ Test(layers, teams_give_the_same_bytes)
                 for (int64_t i = 0; i < ny; i++) /* any dy */
                     o.ws.d[0][i] = 0.25f * (float)((i * 7) % 11) - 1;
             }
-            latent_grad grad = {o.p.shard_g, o.p.n, o.p.g};
+            latent_grad grad = {o.p.shard_g, o.p.n, o.p.g, NULL};
             float *dx = latent_stack_backward(&o.s, o.p.w, &o.ws, 0, 1, 6, o.ws.d[0], 0, grad, 1, &ps);
 #pragma omp single
             {
@@ -299,7 +299,7 @@ static void node_check(latent_layer *l, latent_shape in, const int64_t *rows, co
                 const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
                 const latent_pass ps = {.team = &team, .slab = &whole, .train = 1, .n_shards = 4};
                 latent_stack_forward(&o.s, o.p.w, &o.ws, 0, 1, x, n, &ps);
-                const latent_grad grad = {o.p.shard_g, o.p.n, o.p.g};
+                const latent_grad grad = {o.p.shard_g, o.p.n, o.p.g, NULL};
                 for (int h = 0; h < (mode == 2 ? 2 : 1); h++) {
                     latent_pass nps = ps;
                     nps.node = mode > 0;
@@ -433,7 +433,7 @@ static void check_bn(latent_shape in, int64_t n, int shards)
     }
     cr_expect_eq(buf.w[b->nb_off], 1.0f);
     for (int64_t i = 0; i < ne; i++) ws.d[0][i] = (float)r[i];
-    latent_grad grad = {p.shard_g, p.n, p.g};
+    latent_grad grad = {p.shard_g, p.n, p.g, NULL};
     float *dx = latent_stack_backward(&s, p.w, &ws, 0, 1, n, ws.d[0], 0, grad, 1, &ps);
     for (int k = 0; k < shards; k++)
         for (int64_t c = 0; c < C; c++)
@@ -521,7 +521,7 @@ Test(layers, dropout_masks)
     float *y = malloc(sizeof(float) * 4000);
     memcpy(y, ws.out[0], sizeof(float) * 4000);
     for (int i = 0; i < 4000; i++) ws.d[0][i] = 1.0f;
-    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 1, 4, ws.d[0], 0, (latent_grad){NULL, 0, NULL}, 1, &ps);
+    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 1, 4, ws.d[0], 0, (latent_grad){NULL, 0, NULL, NULL}, 1, &ps);
     for (int i = 0; i < 4000; i++) cr_expect((y[i] == 0.0f) == (dx[i] == 0.0f), "mask %d", i);
     /* the second shard alone, as its own slab: the same rows come out */
     latent_slab_seg one = {1, 0, 2, 2};
@@ -561,7 +561,7 @@ Test(layers, act_and_reshape)
     for (int i = 0; i < 24; i++) cr_expect_eq(ws.out[1][i], x[i] > 0 ? x[i] : 0.3f * x[i]);
     for (int i = 0; i < 24; i++) ws.d[0][i] = 2.0f;
     sp.pass.train = 1;
-    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 2, 2, ws.d[0], 0, (latent_grad){NULL, 0, NULL}, 1, &sp.pass);
+    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 2, 2, ws.d[0], 0, (latent_grad){NULL, 0, NULL, NULL}, 1, &sp.pass);
     for (int i = 0; i < 24; i++) cr_expect_eq(dx[i], x[i] > 0 ? 2.0f : 0.6f);
     latent_stack_ws_free(&ws);
     latent_params_free(&p);
@@ -595,7 +595,7 @@ Test(layers, channels_first_reshapes)
                     cr_expect_eq(ws.out[0][r * 24 + (h * 3 + w) * 4 + c], x[r * 24 + c * 6 + h * 3 + w]);
     for (int i = 0; i < 48; i++) cr_expect_eq(ws.out[1][i], x[i], "flatten undoes unflatten");
     for (int i = 0; i < 48; i++) ws.d[1][i] = (float)(7 * i % 48);
-    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 2, 2, ws.d[1], 0, (latent_grad){NULL, 0, NULL}, 1, &sp.pass);
+    float *dx = latent_stack_backward(&s, p.w, &ws, 0, 2, 2, ws.d[1], 0, (latent_grad){NULL, 0, NULL, NULL}, 1, &sp.pass);
     for (int i = 0; i < 48; i++) cr_expect_eq(dx[i], (float)(7 * i % 48));
     latent_stack_ws_free(&ws);
     latent_params_free(&p);
@@ -647,7 +647,7 @@ static void stack_teams(latent_stack *s, latent_params *p, latent_params *buf, i
                 memcpy(out, ws.out[s->n_layers - 1], sizeof(float) * (size_t)ny);
                 for (int64_t i = 0; i < ny; i++) ws.d[0][i] = 0.25f * (float)((i * 7) % 11) - 1;
             }
-            latent_grad grad = {p->shard_g, p->n, p->g};
+            latent_grad grad = {p->shard_g, p->n, p->g, NULL};
             float *dx = latent_stack_backward(s, p->w, &ws, 0, s->n_layers, n, ws.d[0], 0, grad, 1, &ps);
 #pragma omp single
             {
