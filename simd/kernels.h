@@ -97,10 +97,12 @@ typedef struct lk_adam_params {
 typedef struct lk_sgd_params {
     float lr, momentum, weight_decay;
 } lk_sgd_params;
-typedef void (*lk_adam_fn)(int64_t n, float *w, const float *g, float *m, float *v,
-                           const lk_adam_params *p);
-typedef void (*lk_sgd_fn)(int64_t n, float *w, const float *g, float *vel,
-                          const lk_sgd_params *p);
+/* Both return the updated weights' check: the sum of 0 x each, 0 when every one is finite and
+ * NaN when one is not (the update's finiteness check, made while the weights are in registers). */
+typedef float (*lk_adam_fn)(int64_t n, float *w, const float *g, float *m, float *v,
+                            const lk_adam_params *p);
+typedef float (*lk_sgd_fn)(int64_t n, float *w, const float *g, float *vel,
+                           const lk_sgd_params *p);
 
 /* ---- k-means ----------------------------------------------------------------------------
  * sqnorm_rows: out[i] = ||x_i||^2 (summed in the kernel's fixed order).

@@ -23,7 +23,7 @@ static adam_consts adam_consts_of(const lk_adam_params *p)
     };
 }
 
-LK_AVX2_INLINE void adam_vec(float *w, const float *g, float *m, float *v, const adam_consts *k,
+LK_AVX2_INLINE __m256 adam_vec(float *w, const float *g, float *m, float *v, const adam_consts *k,
                              int decoupled, __m256i mk, int full)
 {
     __m256 wv = lk_avx2_ld(w, mk, full), gv = lk_avx2_ld(g, mk, full);
@@ -37,27 +37,43 @@ LK_AVX2_INLINE void adam_vec(float *w, const float *g, float *m, float *v, const
     lk_avx2_st(m, mv, mk, full);
     lk_avx2_st(v, vv, mk, full);
     lk_avx2_st(w, wv, mk, full);
+    return wv;
+}
+
+/* The lanes of a check (each 0 or NaN) summed: NaN when any lane is. */
+LK_AVX2_INLINE float check_lanes(__m256 c)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
 /* n weights, with `decoupled` a constant in each instantiation (no branch in the loop) */
-LK_AVX2_INLINE void adam_run(int64_t n, float *w, const float *g, float *m, float *v,
-                             const adam_consts *k, int decoupled)
+LK_AVX2_INLINE float adam_run(int64_t n, float *w, const float *g, float *m, float *v,
+                              const adam_consts *k, int decoupled)
 {
     const __m256i all = _mm256_set1_epi32(-1);
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 check = zero;
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1);
-    if (i < n) adam_vec(w + i, g + i, m + i, v + i, k, decoupled, lk_avx2_tail_mask(n - i), 0);
+    for (; i + 8 <= n; i += 8)
+        check = _mm256_add_ps(check, _mm256_mul_ps(adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1), zero));
+    if (i < n) {
+        const __m256i mk = lk_avx2_tail_mask(n - i);
+        const __m256 wv = adam_vec(w + i, g + i, m + i, v + i, k, decoupled, mk, 0);
+        check = _mm256_add_ps(check, _mm256_and_ps(_mm256_mul_ps(wv, zero), _mm256_castsi256_ps(mk)));
+    }
+    return check_lanes(check);
 }
 
-static void adam_avx2(int64_t n, float *w, const float *g, float *m, float *v,
-                      const lk_adam_params *p)
+static float adam_avx2(int64_t n, float *w, const float *g, float *m, float *v,
+                       const lk_adam_params *p)
 {
     const adam_consts k = adam_consts_of(p);
-    if (p->decoupled) adam_run(n, w, g, m, v, &k, 1);
-    else adam_run(n, w, g, m, v, &k, 0);
+    return p->decoupled ? adam_run(n, w, g, m, v, &k, 1) : adam_run(n, w, g, m, v, &k, 0);
 }
 
-LK_AVX2_INLINE void sgd_vec(float *w, const float *g, float *vel, __m256 lr, __m256 wd, __m256 mom,
+LK_AVX2_INLINE __m256 sgd_vec(float *w, const float *g, float *vel, __m256 lr, __m256 wd, __m256 mom,
                             int momentum, __m256i mk, int full)
 {
     __m256 wv = lk_avx2_ld(w, mk, full);
@@ -66,23 +82,32 @@ LK_AVX2_INLINE void sgd_vec(float *w, const float *g, float *vel, __m256 lr, __m
         gv = _mm256_add_ps(_mm256_mul_ps(mom, lk_avx2_ld(vel, mk, full)), gv);
         lk_avx2_st(vel, gv, mk, full);
     }
-    lk_avx2_st(w, _mm256_sub_ps(wv, _mm256_mul_ps(lr, gv)), mk, full);
+    wv = _mm256_sub_ps(wv, _mm256_mul_ps(lr, gv));
+    lk_avx2_st(w, wv, mk, full);
+    return wv;
 }
 
-LK_AVX2_INLINE void sgd_run(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p,
-                            int momentum)
+LK_AVX2_INLINE float sgd_run(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p,
+                             int momentum)
 {
     const __m256i all = _mm256_set1_epi32(-1);
     const __m256 lr = _mm256_set1_ps(p->lr), wd = _mm256_set1_ps(p->weight_decay), mom = _mm256_set1_ps(p->momentum);
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 check = zero;
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1);
-    if (i < n) sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, lk_avx2_tail_mask(n - i), 0);
+    for (; i + 8 <= n; i += 8)
+        check = _mm256_add_ps(check, _mm256_mul_ps(sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1), zero));
+    if (i < n) {
+        const __m256i mk = lk_avx2_tail_mask(n - i);
+        const __m256 wv = sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, mk, 0);
+        check = _mm256_add_ps(check, _mm256_and_ps(_mm256_mul_ps(wv, zero), _mm256_castsi256_ps(mk)));
+    }
+    return check_lanes(check);
 }
 
-static void sgd_avx2(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)
+static float sgd_avx2(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)
 {
-    if (p->momentum != 0.0f) sgd_run(n, w, g, vel, p, 1);
-    else sgd_run(n, w, g, vel, p, 0);
+    return p->momentum != 0.0f ? sgd_run(n, w, g, vel, p, 1) : sgd_run(n, w, g, vel, p, 0);
 }
 
 void lk_avx2_fill_optim(lk_table *t)

@@ -23,7 +23,7 @@ static adam_consts adam_consts_of(const lk_adam_params *p)
     };
 }
 
-LK_AVX512_INLINE void adam_vec(float *w, const float *g, float *m, float *v, const adam_consts *k,
+LK_AVX512_INLINE __m512 adam_vec(float *w, const float *g, float *m, float *v, const adam_consts *k,
                              int decoupled, __mmask16 mk, int full)
 {
     __m512 wv = lk_avx512_ld(w, mk, full), gv = lk_avx512_ld(g, mk, full);
@@ -37,27 +37,35 @@ LK_AVX512_INLINE void adam_vec(float *w, const float *g, float *m, float *v, con
     lk_avx512_st(m, mv, mk, full);
     lk_avx512_st(v, vv, mk, full);
     lk_avx512_st(w, wv, mk, full);
+    return wv;
 }
 
 /* n weights, with `decoupled` a constant in each instantiation (no branch in the loop) */
-LK_AVX512_INLINE void adam_run(int64_t n, float *w, const float *g, float *m, float *v,
-                             const adam_consts *k, int decoupled)
+LK_AVX512_INLINE float adam_run(int64_t n, float *w, const float *g, float *m, float *v,
+                                const adam_consts *k, int decoupled)
 {
     const __mmask16 all = 0xffff;
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 check = zero;
     int64_t i = 0;
-    for (; i + 16 <= n; i += 16) adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1);
-    if (i < n) adam_vec(w + i, g + i, m + i, v + i, k, decoupled, lk_avx512_tail_mask(n - i), 0);
+    for (; i + 16 <= n; i += 16)
+        check = _mm512_add_ps(check, _mm512_mul_ps(adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1), zero));
+    if (i < n) {
+        const __mmask16 mk = lk_avx512_tail_mask(n - i);
+        const __m512 wv = adam_vec(w + i, g + i, m + i, v + i, k, decoupled, mk, 0);
+        check = _mm512_mask_add_ps(check, mk, check, _mm512_mul_ps(wv, zero));
+    }
+    return _mm512_reduce_add_ps(check);
 }
 
-static void adam_avx512(int64_t n, float *w, const float *g, float *m, float *v,
-                      const lk_adam_params *p)
+static float adam_avx512(int64_t n, float *w, const float *g, float *m, float *v,
+                         const lk_adam_params *p)
 {
     const adam_consts k = adam_consts_of(p);
-    if (p->decoupled) adam_run(n, w, g, m, v, &k, 1);
-    else adam_run(n, w, g, m, v, &k, 0);
+    return p->decoupled ? adam_run(n, w, g, m, v, &k, 1) : adam_run(n, w, g, m, v, &k, 0);
 }
 
-LK_AVX512_INLINE void sgd_vec(float *w, const float *g, float *vel, __m512 lr, __m512 wd, __m512 mom,
+LK_AVX512_INLINE __m512 sgd_vec(float *w, const float *g, float *vel, __m512 lr, __m512 wd, __m512 mom,
                             int momentum, __mmask16 mk, int full)
 {
     __m512 wv = lk_avx512_ld(w, mk, full);
@@ -66,23 +74,32 @@ LK_AVX512_INLINE void sgd_vec(float *w, const float *g, float *vel, __m512 lr, _
         gv = _mm512_add_ps(_mm512_mul_ps(mom, lk_avx512_ld(vel, mk, full)), gv);
         lk_avx512_st(vel, gv, mk, full);
     }
-    lk_avx512_st(w, _mm512_sub_ps(wv, _mm512_mul_ps(lr, gv)), mk, full);
+    wv = _mm512_sub_ps(wv, _mm512_mul_ps(lr, gv));
+    lk_avx512_st(w, wv, mk, full);
+    return wv;
 }
 
-LK_AVX512_INLINE void sgd_run(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p,
-                            int momentum)
+LK_AVX512_INLINE float sgd_run(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p,
+                               int momentum)
 {
     const __mmask16 all = 0xffff;
     const __m512 lr = _mm512_set1_ps(p->lr), wd = _mm512_set1_ps(p->weight_decay), mom = _mm512_set1_ps(p->momentum);
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 check = zero;
     int64_t i = 0;
-    for (; i + 16 <= n; i += 16) sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1);
-    if (i < n) sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, lk_avx512_tail_mask(n - i), 0);
+    for (; i + 16 <= n; i += 16)
+        check = _mm512_add_ps(check, _mm512_mul_ps(sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1), zero));
+    if (i < n) {
+        const __mmask16 mk = lk_avx512_tail_mask(n - i);
+        const __m512 wv = sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, mk, 0);
+        check = _mm512_mask_add_ps(check, mk, check, _mm512_mul_ps(wv, zero));
+    }
+    return _mm512_reduce_add_ps(check);
 }
 
-static void sgd_avx512(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)
+static float sgd_avx512(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)
 {
-    if (p->momentum != 0.0f) sgd_run(n, w, g, vel, p, 1);
-    else sgd_run(n, w, g, vel, p, 0);
+    return p->momentum != 0.0f ? sgd_run(n, w, g, vel, p, 1) : sgd_run(n, w, g, vel, p, 0);
 }
 
 void lk_avx512_fill_optim(lk_table *t)

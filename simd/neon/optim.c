@@ -3,9 +3,11 @@
 #include <math.h>
 #include "../kernels.h"
 
-static void adam_neon(int64_t n, float *w, const float *g, float *m, float *v,
-                      const lk_adam_params *p)
+static float adam_neon(int64_t n, float *w, const float *g, float *m, float *v,
+                       const lk_adam_params *p)
 {
+    float32x4_t check = vdupq_n_f32(0.0f);
+    float tail = 0.0f;
     const float step = p->lr / p->bc1, sbc2 = sqrtf(p->bc2);
     const float decay = 1.0f - p->lr * p->weight_decay;
     const float32x4_t b1 = vdupq_n_f32(p->beta1), b2 = vdupq_n_f32(p->beta2);
@@ -23,6 +25,7 @@ static void adam_neon(int64_t n, float *w, const float *g, float *m, float *v,
         vst1q_f32(m + i, mi);
         vst1q_f32(v + i, vi);
         vst1q_f32(w + i, wi);
+        check = vaddq_f32(check, vmulq_n_f32(wi, 0.0f));
     }
     for (; i < n; i++) {
         float gi = g[i];
@@ -31,12 +34,16 @@ static void adam_neon(int64_t n, float *w, const float *g, float *m, float *v,
         m[i] = fmaf(1.0f - p->beta1, gi, p->beta1 * m[i]);
         v[i] = fmaf(1.0f - p->beta2, gi * gi, p->beta2 * v[i]);
         w[i] = fmaf(-step, m[i] / (sqrtf(v[i]) / sbc2 + p->eps), w[i]);
+        tail += w[i] * 0.0f;
     }
+    return vaddvq_f32(check) + tail;
 }
 
-static void sgd_neon(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)
+static float sgd_neon(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)
 {
     const int mom = p->momentum != 0.0f;
+    float32x4_t check = vdupq_n_f32(0.0f);
+    float tail = 0.0f;
     int64_t i = 0;
     for (; i + 4 <= n; i += 4) {
         float32x4_t wi = vld1q_f32(w + i);
@@ -45,13 +52,17 @@ static void sgd_neon(int64_t n, float *w, const float *g, float *vel, const lk_s
             gi = vfmaq_n_f32(gi, vld1q_f32(vel + i), p->momentum);
             vst1q_f32(vel + i, gi);
         }
-        vst1q_f32(w + i, vfmsq_n_f32(wi, gi, p->lr));
+        wi = vfmsq_n_f32(wi, gi, p->lr);
+        vst1q_f32(w + i, wi);
+        check = vaddq_f32(check, vmulq_n_f32(wi, 0.0f));
     }
     for (; i < n; i++) {
         float gi = fmaf(p->weight_decay, w[i], g[i]);
         if (mom) gi = vel[i] = fmaf(p->momentum, vel[i], gi);
         w[i] = fmaf(-p->lr, gi, w[i]);
+        tail += w[i] * 0.0f;
     }
+    return vaddvq_f32(check) + tail;
 }
 
 void lk_neon_fill_optim(lk_table *t)

@@ -238,7 +238,7 @@ static int uses_proof(const step_ctx *c, const latent_optim_config *cfg)
 }
 
 /* Thread tid's check sum of buf over its rows (any NaN or Inf makes it so), chunk by chunk, into
- * chunk_stat[tid]; with `optim`, each chunk updated first (and summed while it is in L1). */
+ * chunk_stat[tid]; with `optim`, each chunk updated, the update kernel checking what it wrote. */
 static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_config *cfg,
                       const float *buf, int optim, int tid)
 {
@@ -251,8 +251,8 @@ static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_co
         if (!optim && uses_proof(c, cfg) && p->tensor_proven[i]) continue;
         for (int64_t o = o0; o < o1; o += LATENT_UPDATE_CHUNK) {
             const int64_t e = o1 - o < LATENT_UPDATE_CHUNK ? o1 : o + LATENT_UPDATE_CHUNK;
-            if (optim) latent_optim_range(p, cfg, &c->plan, o, e);
-            s += t->sum(e - o, buf + o);
+            /* the update checks the weights it wrote; the gradient is summed */
+            s += optim ? latent_optim_range(p, cfg, &c->plan, o, e) : t->sum(e - o, buf + o);
         }
     }
     p->chunk_stat[tid] = s;
@@ -300,8 +300,7 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
         rows_pass(c, p, cfg, p->w, 1, tid);
     } else {
         for (int64_t k = c0; k < c1; k++) {
-            latent_optim_chunks(p, cfg, &c->plan, k, k + 1);
-            chunk_sum(p, p->w, 0, k);
+            p->chunk_stat[k] = latent_optim_chunks(p, cfg, &c->plan, k, k + 1);
         }
     }
     sync_all(c);

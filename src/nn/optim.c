@@ -48,25 +48,23 @@ latent_optim_plan latent_optim_begin(latent_params *p, const latent_optim_config
     return plan_step(p, cfg, sq);
 }
 
-void latent_optim_chunks(latent_params *p, const latent_optim_config *cfg,
-                         const latent_optim_plan *plan, int64_t c0, int64_t c1)
+float latent_optim_chunks(latent_params *p, const latent_optim_config *cfg,
+                          const latent_optim_plan *plan, int64_t c0, int64_t c1)
 {
     const int64_t lo = c0 * LATENT_UPDATE_CHUNK;
     const int64_t hi = c1 * LATENT_UPDATE_CHUNK < p->n ? c1 * LATENT_UPDATE_CHUNK : p->n;
-    latent_optim_range(p, cfg, plan, lo, hi);
+    return latent_optim_range(p, cfg, plan, lo, hi);
 }
 
-void latent_optim_range(latent_params *p, const latent_optim_config *cfg,
-                        const latent_optim_plan *plan, int64_t lo, int64_t hi)
+float latent_optim_range(latent_params *p, const latent_optim_config *cfg,
+                         const latent_optim_plan *plan, int64_t lo, int64_t hi)
 {
     const lk_table *t = lk_active();
-    if (hi <= lo) return;
+    if (hi <= lo) return 0.0f;
     if (plan->scale != 1.0f)
         for (int64_t i = lo; i < hi; i++) p->g[i] *= plan->scale;
-    if (cfg->kind == LATENT_OPT_SGD)
-        t->sgd(hi - lo, p->w + lo, p->g + lo, p->m + lo, &plan->sgd);
-    else
-        t->adam(hi - lo, p->w + lo, p->g + lo, p->m + lo, p->v + lo, &plan->adam);
+    if (cfg->kind == LATENT_OPT_SGD) return t->sgd(hi - lo, p->w + lo, p->g + lo, p->m + lo, &plan->sgd);
+    return t->adam(hi - lo, p->w + lo, p->g + lo, p->m + lo, p->v + lo, &plan->adam);
 }
 
 latent_status latent_optim_step(latent_params *p, const latent_optim_config *cfg)

@@ -24,11 +24,13 @@ typedef struct latent_optim_plan {
  * counts the step and fixes its factors. */
 latent_optim_plan latent_optim_begin(latent_params *p, const latent_optim_config *cfg);
 
-/* Updates chunks [c0, c1) (any thread, any split of the chunks: the same bytes). */
-void latent_optim_chunks(latent_params *p, const latent_optim_config *cfg,
-                         const latent_optim_plan *plan, int64_t c0, int64_t c1);
+/* Updates chunks [c0, c1) (any thread, any split of the chunks: the same bytes). Returns the
+ * updated weights' check: 0 when all are finite, NaN when one is not. */
+float latent_optim_chunks(latent_params *p, const latent_optim_config *cfg,
+                          const latent_optim_plan *plan, int64_t c0, int64_t c1);
 
-/* Updates floats [lo, hi) (any thread, any split: the same bytes). */
-void latent_optim_range(latent_params *p, const latent_optim_config *cfg,
-                        const latent_optim_plan *plan, int64_t lo, int64_t hi);
+/* Updates floats [lo, hi) (any thread, any split: the same bytes); returns their check as
+ * latent_optim_chunks does. */
+float latent_optim_range(latent_params *p, const latent_optim_config *cfg,
+                         const latent_optim_plan *plan, int64_t lo, int64_t hi);
 #endif

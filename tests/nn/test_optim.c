@@ -151,3 +151,31 @@ Test(params, tree_cut_among_ranks_gives_the_same_bytes)
             latent_params_free(&p);
         }
 }
+
+/* The update kernels' check of the weights they write (0, or NaN when one is not finite), at this
+ * level: a non-finite gradient anywhere (in a full vector, in the tail) shows; finite updates
+ * read 0, even where the tail's unused lanes would divide 0 by 0 (eps = 0). */
+Test(optim, update_kernels_check_what_they_write)
+{
+    const lk_table *t = lk_active();
+    enum { N = 37 };
+    const lk_adam_params adam = {1e-2f, 0.9f, 0.999f, 0.0f, 0.0f, 0.1f, 0.001f, 0};
+    const lk_sgd_params sgd = {1e-2f, 0.9f, 0.0f};
+    for (int bad = -1; bad < N; bad++) {
+        float w[N], g[N], m[N], v[N], w2[N], vel[N];
+        for (int i = 0; i < N; i++) {
+            w[i] = w2[i] = 0.1f * (float)i - 1.0f;
+            g[i] = 0.3f + 0.2f * sinf((float)i);
+            m[i] = v[i] = vel[i] = 0.0f;
+        }
+        if (bad >= 0) g[bad] = bad % 2 ? INFINITY : NAN;
+        const float ca = t->adam(N, w, g, m, v, &adam), cs = t->sgd(N, w2, g, vel, &sgd);
+        if (bad < 0) {
+            cr_expect(ca == 0.0f && cs == 0.0f, "finite: adam %g, sgd %g", (double)ca, (double)cs);
+            for (int i = 0; i < N; i++) cr_expect(isfinite(w[i]) && isfinite(w2[i]), "w[%d]", i);
+        } else {
+            cr_expect(isnan(ca) && isnan(cs), "g[%d] = %g: adam %g, sgd %g", bad, (double)g[bad],
+                      (double)ca, (double)cs);
+        }
+    }
+}
