@@ -40,6 +40,14 @@ LK_AVX2_INLINE __m256 adam_vec(float *w, const float *g, float *m, float *v, con
     return wv;
 }
 
+/* check plus 0 x each written weight (0, or NaN for one that is not finite); a tail's unused
+ * lanes left out */
+LK_AVX2_INLINE __m256 check_add(__m256 check, __m256 wv, __m256i mk, int full)
+{
+    const __m256 z = _mm256_mul_ps(wv, _mm256_setzero_ps());
+    return _mm256_add_ps(check, full ? z : _mm256_and_ps(z, _mm256_castsi256_ps(mk)));
+}
+
 /* The lanes of a check (each 0 or NaN) summed: NaN when any lane is. */
 LK_AVX2_INLINE float check_lanes(__m256 c)
 {
@@ -53,15 +61,13 @@ LK_AVX2_INLINE float adam_run(int64_t n, float *w, const float *g, float *m, flo
                               const adam_consts *k, int decoupled)
 {
     const __m256i all = _mm256_set1_epi32(-1);
-    const __m256 zero = _mm256_setzero_ps();
-    __m256 check = zero;
+    __m256 check = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
-        check = _mm256_add_ps(check, _mm256_mul_ps(adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1), zero));
+        check = check_add(check, adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1), all, 1);
     if (i < n) {
         const __m256i mk = lk_avx2_tail_mask(n - i);
-        const __m256 wv = adam_vec(w + i, g + i, m + i, v + i, k, decoupled, mk, 0);
-        check = _mm256_add_ps(check, _mm256_and_ps(_mm256_mul_ps(wv, zero), _mm256_castsi256_ps(mk)));
+        check = check_add(check, adam_vec(w + i, g + i, m + i, v + i, k, decoupled, mk, 0), mk, 0);
     }
     return check_lanes(check);
 }
@@ -92,15 +98,13 @@ LK_AVX2_INLINE float sgd_run(int64_t n, float *w, const float *g, float *vel, co
 {
     const __m256i all = _mm256_set1_epi32(-1);
     const __m256 lr = _mm256_set1_ps(p->lr), wd = _mm256_set1_ps(p->weight_decay), mom = _mm256_set1_ps(p->momentum);
-    const __m256 zero = _mm256_setzero_ps();
-    __m256 check = zero;
+    __m256 check = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
-        check = _mm256_add_ps(check, _mm256_mul_ps(sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1), zero));
+        check = check_add(check, sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1), all, 1);
     if (i < n) {
         const __m256i mk = lk_avx2_tail_mask(n - i);
-        const __m256 wv = sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, mk, 0);
-        check = _mm256_add_ps(check, _mm256_and_ps(_mm256_mul_ps(wv, zero), _mm256_castsi256_ps(mk)));
+        check = check_add(check, sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, mk, 0), mk, 0);
     }
     return check_lanes(check);
 }

@@ -40,20 +40,26 @@ LK_AVX512_INLINE __m512 adam_vec(float *w, const float *g, float *m, float *v, c
     return wv;
 }
 
+/* check plus 0 x each written weight (0, or NaN for one that is not finite); a tail's unused
+ * lanes left out */
+LK_AVX512_INLINE __m512 check_add(__m512 check, __m512 wv, __mmask16 mk, int full)
+{
+    const __m512 z = _mm512_mul_ps(wv, _mm512_setzero_ps());
+    return full ? _mm512_add_ps(check, z) : _mm512_mask_add_ps(check, mk, check, z);
+}
+
 /* n weights, with `decoupled` a constant in each instantiation (no branch in the loop) */
 LK_AVX512_INLINE float adam_run(int64_t n, float *w, const float *g, float *m, float *v,
                                 const adam_consts *k, int decoupled)
 {
     const __mmask16 all = 0xffff;
-    const __m512 zero = _mm512_setzero_ps();
-    __m512 check = zero;
+    __m512 check = _mm512_setzero_ps();
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
-        check = _mm512_add_ps(check, _mm512_mul_ps(adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1), zero));
+        check = check_add(check, adam_vec(w + i, g + i, m + i, v + i, k, decoupled, all, 1), all, 1);
     if (i < n) {
         const __mmask16 mk = lk_avx512_tail_mask(n - i);
-        const __m512 wv = adam_vec(w + i, g + i, m + i, v + i, k, decoupled, mk, 0);
-        check = _mm512_mask_add_ps(check, mk, check, _mm512_mul_ps(wv, zero));
+        check = check_add(check, adam_vec(w + i, g + i, m + i, v + i, k, decoupled, mk, 0), mk, 0);
     }
     return _mm512_reduce_add_ps(check);
 }
@@ -84,15 +90,13 @@ LK_AVX512_INLINE float sgd_run(int64_t n, float *w, const float *g, float *vel, 
 {
     const __mmask16 all = 0xffff;
     const __m512 lr = _mm512_set1_ps(p->lr), wd = _mm512_set1_ps(p->weight_decay), mom = _mm512_set1_ps(p->momentum);
-    const __m512 zero = _mm512_setzero_ps();
-    __m512 check = zero;
+    __m512 check = _mm512_setzero_ps();
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
-        check = _mm512_add_ps(check, _mm512_mul_ps(sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1), zero));
+        check = check_add(check, sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, all, 1), all, 1);
     if (i < n) {
         const __mmask16 mk = lk_avx512_tail_mask(n - i);
-        const __m512 wv = sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, mk, 0);
-        check = _mm512_mask_add_ps(check, mk, check, _mm512_mul_ps(wv, zero));
+        check = check_add(check, sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, mk, 0), mk, 0);
     }
     return _mm512_reduce_add_ps(check);
 }

@@ -147,18 +147,20 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
         t->act_bwd[d->act](n, (io->pre ? io->pre : io->y) + o, io->y + o, dy + o, dy + o, d->slope);
         lk_team_sync(team);
     }
-    if (g.base && g.params && proof_pays(ps, d)) {
+    if (g.base && g.params) {
         /* this member's rows toward the proof that the gradients are finite (grad_proof.h) */
-        int64_t lo, hi;
-        lk_team_split(team, rows, &lo, &hi);
-        double sq_dy, sq_x;
-        latent_proof_row_norms(t, hi - lo, dy + lo * d->out, d->out, io->x + lo * d->in, d->in,
-                               &sq_dy, &sq_x);
-        latent_proof_add(g, d->w_off, sq_dy, sq_x, hi - lo);
-        if (d->b_off >= 0) latent_proof_add(g, d->b_off, sq_dy, (double)(hi - lo), hi - lo);
-    } else if (g.base && g.params) {
-        latent_proof_void(g, d->w_off);
-        if (d->b_off >= 0) latent_proof_void(g, d->b_off);
+        if (proof_pays(ps, d)) {
+            int64_t lo, hi;
+            lk_team_split(team, rows, &lo, &hi);
+            double sq_dy, sq_x;
+            latent_proof_row_norms(t, hi - lo, dy + lo * d->out, d->out, io->x + lo * d->in,
+                                   d->in, &sq_dy, &sq_x);
+            latent_proof_add(g, d->w_off, sq_dy, sq_x, hi - lo);
+            if (d->b_off >= 0) latent_proof_add(g, d->b_off, sq_dy, (double)(hi - lo), hi - lo);
+        } else {
+            latent_proof_void(g, d->w_off);
+            if (d->b_off >= 0) latent_proof_void(g, d->b_off);
+        }
     }
     /* a node pass: the slab's weight gradient as its node of the reduction tree, the shards'
      * products meeting tile by tile (beyond a stack's worth of shards, through their slots);

@@ -140,10 +140,11 @@ static void chunk_range(const step_ctx *c, const latent_params *p, int tid, int6
     *c1 = n * (tid + 1) / c->threads;
 }
 
-/* Chunk c's sum of buf (in double: any NaN or Inf makes it so) into p->chunk_stat, or, for the
- * gradient when clipping, its squared norm. */
-static void chunk_sum(latent_params *p, const float *buf, int squares, int64_t c)
+/* Chunk c's sum of the gradient (in double: any NaN or Inf makes it so) into p->chunk_stat, or,
+ * when clipping, its squared norm. */
+static void chunk_sum(latent_params *p, int squares, int64_t c)
 {
+    const float *buf = p->g;
     const int64_t o = c * LATENT_UPDATE_CHUNK;
     const int64_t len = p->n - o < LATENT_UPDATE_CHUNK ? p->n - o : LATENT_UPDATE_CHUNK;
     if (squares) {
@@ -237,10 +238,11 @@ static int uses_proof(const step_ctx *c, const latent_optim_config *cfg)
     return c->ranks == 1 && !(cfg->clip_norm > 0.0);
 }
 
-/* Thread tid's check sum of buf over its rows (any NaN or Inf makes it so), chunk by chunk, into
- * chunk_stat[tid]; with `optim`, each chunk updated, the update kernel checking what it wrote. */
+/* Thread tid's check of its rows (any NaN or Inf makes it non-finite), chunk by chunk, into
+ * chunk_stat[tid]: of the gradient (what the proof left unproven), or with `optim` of the weights
+ * as each chunk is updated (the update kernel checks what it writes). */
 static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_config *cfg,
-                      const float *buf, int optim, int tid)
+                      int optim, int tid)
 {
     const lk_table *t = lk_active();
     double s = 0.0;
@@ -251,8 +253,7 @@ static void rows_pass(const step_ctx *c, latent_params *p, const latent_optim_co
         if (!optim && uses_proof(c, cfg) && p->tensor_proven[i]) continue;
         for (int64_t o = o0; o < o1; o += LATENT_UPDATE_CHUNK) {
             const int64_t e = o1 - o < LATENT_UPDATE_CHUNK ? o1 : o + LATENT_UPDATE_CHUNK;
-            /* the update checks the weights it wrote; the gradient is summed */
-            s += optim ? latent_optim_range(p, cfg, &c->plan, o, e) : t->sum(e - o, buf + o);
+            s += optim ? latent_optim_range(p, cfg, &c->plan, o, e) : t->sum(e - o, p->g + o);
         }
     }
     p->chunk_stat[tid] = s;
@@ -271,7 +272,7 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
     int64_t c0, c1;
     chunk_range(c, p, tid, &c0, &c1);
     if (by_rows) {
-        rows_pass(c, p, cfg, p->g, 0, tid);
+        rows_pass(c, p, cfg, 0, tid);
     } else {
         if (c->ranks > 1) {
             reduce_across_ranks(c, p, tid);
@@ -285,7 +286,7 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
             else if (c->ranks == 1 && c->b->node && c->n_slab_nodes > 1)
                 latent_params_reduce_slot_nodes(p, c->b->n_shards, c->slab_bound, c->n_slab_nodes, k, k + 1);
             if (proven && p->chunk_proven[k]) p->chunk_stat[k] = 0.0;
-            else chunk_sum(p, p->g, cfg->clip_norm > 0.0, k);
+            else chunk_sum(p, cfg->clip_norm > 0.0, k);
         }
     }
     sync_all(c);
@@ -297,7 +298,7 @@ static void update(step_ctx *c, latent_params *p, const latent_optim_config *cfg
     sync_all(c);
     if (c->status) return;
     if (by_rows) {
-        rows_pass(c, p, cfg, p->w, 1, tid);
+        rows_pass(c, p, cfg, 1, tid);
     } else {
         for (int64_t k = c0; k < c1; k++) {
             p->chunk_stat[k] = latent_optim_chunks(p, cfg, &c->plan, k, k + 1);
