@@ -40,6 +40,27 @@ void lk_sgemm_team_weight_rows(const lk_team *team, const lk_table *t, int trans
                                int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                                int64_t ldc, const float *bias, latent_act act, float slope);
 
+/* C = A B (A m x k, B k x n, row-major; C is overwritten) on a team whose member i owns the rows
+ * of B lk_team_split(k) gives it: a layer's input gradient dY W, W's rows being the ones the
+ * member's forward pass, weight gradient and update keep (lk_sgemm_team_weight_rows). When
+ * those rows are whole k blocks of the product and the table's micro-kernels add C after each
+ * block (gemm_adds_c), each member multiplies only its own rows, into C (member 0) or a buffer
+ * of its own, and the members then add the blocks in their order: W never leaves its member's
+ * caches. Otherwise lk_sgemm_team. Either way the bytes of lk_sgemm. Every member calls it with
+ * the same arguments; as with lk_sgemm_team, lk_team_sync before reading C, and before calling
+ * it again (the members read each other's buffers until then). */
+void lk_sgemm_team_k_rows(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
+                          int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
+                          float *c, int64_t ldc);
+/* Whether a team of `members` (with a barrier of its own, up to LK_TEAM_POSTS) runs that product
+ * split along k. */
+int lk_sgemm_k_rows_splits(const lk_table *t, int members, int64_t m, int64_t n, int64_t k);
+/* The same with buffered 0: as when no member but the first gets memory for its buffer (each
+ * then adds its blocks to C itself, in turn); for the conformance tests of that path. */
+void lk_sgemm_team_k_rows_buffered(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
+                                   int64_t k, const float *a, int64_t lda, const float *b,
+                                   int64_t ldb, float *c, int64_t ldc, int buffered);
+
 /* The weight gradient of a slab of shards as the gradient reduction would sum it: C (m x n) =
  * the sum over parts p of A_p^T B_p, part p being rows [k0[p], k0[p] + klen[p]) of A (k x m,
  * lda) and of B (k x n, ldb), the parts added by the fixed tree (the first power-of-two block of

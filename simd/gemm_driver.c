@@ -659,6 +659,101 @@ void lk_sgemm_team_weight_rows(const lk_team *team, const lk_table *t, int trans
                slope, 1);
 }
 
+/* ---- the product along the weight rows -------------------------------------------------------
+ * C = A B with B a layer's weights (k x n, k its outputs: dX = dY W): split by output columns,
+ * every member reads every weight row, half of them from the other core's caches, and takes
+ * them back from there again when it updates its own rows. Split along k instead at the members'
+ * own weight rows, each reads only its rows; k blocks let that keep the bytes: with
+ * gemm_adds_c the product of each k block is summed from zero and then added to C, block after
+ * block, so a block's product may be formed anywhere and added later. */
+
+/* Whether member i's weight rows are whole k blocks of kb for every member, each at least one. */
+static int rows_are_blocks(int members, int64_t k, int64_t kb)
+{
+    for (int i = 0; i < members; i++) {
+        const lk_team mi = {i, members, NULL};
+        int64_t lo, hi;
+        lk_team_split(&mi, k, &lo, &hi);
+        if (hi <= lo || lo % kb || (hi % kb && hi != k)) return 0;
+    }
+    return 1;
+}
+
+/* C rows [r0, r1) += each later block of member i, in block order (C = P + C, as the
+ * micro-kernel adds C to a block's sum). */
+static void add_blocks(const float *p, int64_t nblocks, int64_t m, int64_t n, int64_t r0,
+                       int64_t r1, float *c, int64_t ldc)
+{
+    for (int64_t q = 0; q < nblocks; q++)
+        for (int64_t r = r0; r < r1; r++) {
+            const float *pr = p + (q * m + r) * n;
+            float *cr = c + r * ldc;
+            for (int64_t j = 0; j < n; j++) cr[j] = pr[j] + cr[j];
+        }
+}
+
+int lk_sgemm_k_rows_splits(const lk_table *t, int members, int64_t m, int64_t n, int64_t k)
+{
+    const lk_team team = {0, members, NULL};
+    return m > 0 && n > 0 && k > 0 && members >= 2 && t->gemm_adds_c &&
+           members_for(&team, m * n * k) == members && rows_are_blocks(members, k, k_block(t, k));
+}
+
+void lk_sgemm_team_k_rows(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
+                          int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
+                          float *c, int64_t ldc)
+{
+    lk_sgemm_team_k_rows_buffered(team, t, m, n, k, a, lda, b, ldb, c, ldc, 1);
+}
+
+void lk_sgemm_team_k_rows_buffered(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
+                                   int64_t k, const float *a, int64_t lda, const float *b,
+                                   int64_t ldb, float *c, int64_t ldc, int buffered)
+{
+    if (!lk_team_can_post(team) || !lk_sgemm_k_rows_splits(t, team->size, m, n, k)) {
+        sgemm_team(team, t, 0, 0, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, NULL,
+                   LATENT_ACT_IDENTITY, 0.0f, 0);
+        return;
+    }
+    const lk_team solo = lk_team_solo();
+    const int64_t kb = k_block(t, k);
+    int64_t lo, hi;
+    lk_team_split(team, k, &lo, &hi);
+    const int64_t mine = ceil_div(hi - lo, kb);
+    /* member 0's blocks go straight into C, in order; the others' into buffers of their own */
+    float *p = !team->id ? c : buffered ? lk_scratch(LK_SCRATCH_KBLOCKS, (size_t)(mine * m * n)) : NULL;
+    for (int64_t q = 0; q < mine && (p || !team->id); q++) {
+        const int64_t p0 = lo + q * kb, kk = min64(kb, hi - p0);
+        if (team->id)
+            sgemm_team(&solo, t, 0, 0, m, n, kk, 1.0f, a + p0, lda, b + p0 * ldb, ldb, 0.0f,
+                       p + q * m * n, n, NULL, LATENT_ACT_IDENTITY, 0.0f, 0);
+        else
+            sgemm_team(&solo, t, 0, 0, m, n, kk, 1.0f, a + p0, lda, b + p0 * ldb, ldb,
+                       q ? 1.0f : 0.0f, c, ldc, NULL, LATENT_ACT_IDENTITY, 0.0f, 0);
+    }
+    lk_team_post(team, p);
+    lk_team_sync(team);
+    /* The blocks of members 1, 2, ... into C in order, each member its rows of C; a member
+     * without a buffer (out of memory) adds its blocks itself, the others waiting. */
+    int64_t r0, r1;
+    lk_team_split(team, m, &r0, &r1);
+    for (int i = 1; i < team->size; i++) {
+        const lk_team mi = {i, team->size, NULL};
+        int64_t ilo, ihi;
+        lk_team_split(&mi, k, &ilo, &ihi);
+        const float *pi = lk_team_posted(team, i);
+        if (pi) {
+            add_blocks(pi, ceil_div(ihi - ilo, kb), m, n, r0, r1, c, ldc);
+            continue;
+        }
+        lk_team_sync(team);
+        for (int64_t p0 = ilo; p0 < ihi && team->id == i; p0 += kb)
+            sgemm_team(&solo, t, 0, 0, m, n, min64(kb, ihi - p0), 1.0f, a + p0, lda,
+                       b + p0 * ldb, ldb, 1.0f, c, ldc, NULL, LATENT_ACT_IDENTITY, 0.0f, 0);
+        lk_team_sync(team);
+    }
+}
+
 /* ---- the weight gradient of several shards, summed by the fixed tree -------------------------
  * C = sum over parts p of A_p^T B_p, where part p is rows [k0[p], k0[p] + klen[p]) of A (k x m)
  * and B (k x n), the parts' products added by the fixed tree of the gradient reduction (the

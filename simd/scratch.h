@@ -10,6 +10,7 @@
 typedef enum lk_scratch_slot {
     LK_SCRATCH_GEMM = 0,     /* the GEMM's packed panels */
     LK_SCRATCH_CONV,         /* a convolution's gathered rows and class weights */
+    LK_SCRATCH_KBLOCKS,      /* a member's k blocks of a product split by weight rows */
     LK_SCRATCH_SLOTS
 } lk_scratch_slot;
 

@@ -8,6 +8,7 @@ void lk_barrier_init(lk_barrier *b)
 {
     atomic_init(&b->arrived, 0);
     atomic_init(&b->generation, 0);
+    for (int i = 0; i < LK_TEAM_POSTS; i++) b->post[i] = NULL;
 }
 
 static inline void cpu_relax(void)

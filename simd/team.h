@@ -13,9 +13,14 @@ extern "C" {
 
 /* The barrier a team shares. Sense by generation: the last thread to arrive starts the next
  * generation. Waiters spin briefly, then yield the core (teams may outnumber the cores). */
+#define LK_TEAM_POSTS 8
+
 typedef struct lk_barrier {
     _Alignas(64) atomic_uint arrived;
     _Alignas(64) atomic_uint generation;
+    /* a buffer each of the first LK_TEAM_POSTS members shows the others: written before a
+     * barrier, read after it (lk_team_post) */
+    _Alignas(64) void *post[LK_TEAM_POSTS];
 } lk_barrier;
 
 /* One member's view of its team: its index, the team's size and the shared barrier. A team of
@@ -38,6 +43,16 @@ void lk_barrier_init(lk_barrier *b);
 /* Waits until every member of the team has called it (a no-op for a team of one); what one
  * member wrote before it, every member sees after it. */
 void lk_team_sync(const lk_team *t);
+
+/* Shows p to the team: after the next lk_team_sync, lk_team_posted(t, i) is member i's latest
+ * post. Only teams with a barrier of their own and members below LK_TEAM_POSTS can post
+ * (lk_team_can_post). */
+static inline int lk_team_can_post(const lk_team *t)
+{
+    return t->barrier && t->size <= LK_TEAM_POSTS;
+}
+static inline void lk_team_post(const lk_team *t, void *p) { t->barrier->post[t->id] = p; }
+static inline void *lk_team_posted(const lk_team *t, int i) { return t->barrier->post[i]; }
 
 /* Member t->id's part [*lo, *hi) of n items cut into contiguous, near-equal parts. Which
  * member handles an item never changes the item's result: callers split only work whose items

@@ -335,6 +335,65 @@ static void run_weight_rows_tn(const lk_table *ref, const lk_table *var, lk_case
     }
 }
 
+/* The input gradient dY W split along the members' weight rows (lk_sgemm_team_k_rows) against
+ * lk_sgemm on one thread, bit for bit, on teams of 1 to 4, with and without the members'
+ * buffers (the out-of-memory path); the shapes include ones the level splits (weight rows that
+ * are whole k blocks: two or four blocks, a member with two of them) and ones it does not. */
+static void run_k_rows_nn(const lk_table *ref, const lk_table *var, lk_case_report *r)
+{
+    (void)ref;
+    static const int64_t sz[][3] = {{32, 256, 784}, {64, 1024, 784}, {17, 100, 1024},
+                                    {5, 33, 600}, {64, 128, 1568}, {3, 50, 7}, {40, 300, 1000}};
+    int split = 0;
+    for (int s = 0; s < (int)(sizeof sz / sizeof sz[0]); s++) {
+        const int64_t m = sz[s][0], n = sz[s][1], k = sz[s][2], lda = k + s % 2, ldc = n + 1;
+        buf A = buf_new(m * lda, s % 2), B = buf_new(k * n, 0), C = buf_new(m * ldc, 0),
+            E = buf_new(m * ldc, 0);
+        if (!A.base || !B.base || !C.base || !E.base) {
+            lk_report_case(r, 1.0, 0.0, "out of memory");
+            free(A.base), free(B.base), free(C.base), free(E.base);
+            continue;
+        }
+        lk_fill_uniform(A.p, m * lda, 5600 + (uint64_t)s, -1.0f, 1.0f);
+        lk_fill_uniform(B.p, k * n, 5700 + (uint64_t)s, -1.0f, 1.0f);
+        for (int64_t i = 0; i < m * lda; i += 3) A.p[i] = 0.0f; /* ReLU deltas have zeros */
+        lk_sgemm(var, 0, 0, m, n, k, 1.0f, A.p, lda, B.p, n, 0.0f, C.p, ldc, NULL,
+                 LATENT_ACT_IDENTITY, 0.0f);
+        for (int size = 1; size <= 4 && !omp_in_parallel(); size++)
+            for (int buffered = 1; buffered >= 0; buffered--) {
+                for (int64_t i = 0; i < m * ldc; i++) E.p[i] = 7.0f;
+                lk_barrier bar;
+                lk_barrier_init(&bar);
+                int got = 0;
+#pragma omp parallel num_threads(size)
+                {
+                    LK_REGION_ENTERED();
+                    const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
+#pragma omp single
+                    got = team.size;
+                    lk_sgemm_team_k_rows_buffered(&team, var, m, n, k, A.p, lda, B.p, n, E.p,
+                                                  ldc, buffered);
+                    lk_team_sync(&team);
+                }
+                int same = got == size;
+                for (int64_t i = 0; i < m && same; i++)
+                    same = memcmp(C.p + i * ldc, E.p + i * ldc, (size_t)n * sizeof(float)) == 0 &&
+                           E.p[i * ldc + n] == 7.0f;
+                const int splits = lk_sgemm_k_rows_splits(var, size, m, n, k);
+                split += splits;
+                char what[128];
+                snprintf(what, sizeof what, "NN m=%lld n=%lld k=%lld, team of %d%s%s",
+                         (long long)m, (long long)n, (long long)k, size,
+                         splits ? ", split along k" : "", buffered ? "" : ", no buffers");
+                lk_report_case(r, same ? 0.0 : 1.0, 0.0, what);
+            }
+        free(A.base), free(B.base), free(C.base), free(E.base);
+    }
+    /* a level whose micro-kernels add C after each block must take the split somewhere here */
+    if (var->gemm_adds_c && !omp_in_parallel())
+        lk_report_case(r, split >= 8 ? 0.0 : 1.0, 0.0, "products split along k");
+}
+
 /* The reduction's tree over per-part buffers (part i at bufs + i * len), the reference the
  * tree GEMM must equal: the first power-of-two block, then the rest, left + right. */
 static void tree_reference(const float *bufs, int64_t len, int lo, int hi, float *dst)
@@ -666,6 +725,7 @@ const lk_conformance_kernel lk_conformance_gemm[] = {
     {"sgemm_swapped_teams", run_swapped_and_teams},
     {"sgemm_weight_rows_tn", run_weight_rows_tn},
     {"sgemm_tn_tree", run_tn_tree},
+    {"sgemm_k_rows_nn", run_k_rows_nn},
     {"kmeans_assign", run_kmeans},
     {"kmeans_screen", run_kmeans_screen},
     {"rows_dot", run_rows_dot},
