@@ -28,6 +28,12 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
                    const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                    const float *bias, latent_act act, float slope);
 
+/* Forward products X W^T of at most this many rows run swapped (C^T = W X^T, W read where it
+ * lies); on a team each member then computes its own weight rows. At 128 rows the swap measured
+ * the same on one thread as the direct product, and it lets a team of two keep every weight row
+ * with one member at batch 128 (ae/vae 2-10% faster than two teams of one). */
+#define LK_SWAP_MAX_ROWS 128
+
 /* lk_sgemm_team for a dense layer's weights, which then stay with one member from call to
  * call: a member computes the weight rows lk_team_split gives it, the rows of C for the weight
  * gradient dY^T X (trans_a, not trans_b; m = the layer's outputs) and the rows of C^T for the

@@ -486,7 +486,6 @@ static void gemm_member(const gemm_job *g, int id)
  * transposed, with the bias and activation the epilogue would have applied. Every C element is
  * the same products summed in the same order (the k split is k's alone), and the epilogue's
  * additions and activations are the table's own, so the bytes are those of the direct product. */
-#define SWAP_MAX_M 64
 
 /* Cell [r0, r1) x [c0, c1) of C^T (ld floats apart in t) into C's rows [c0, c1), columns
  * [r0, r1), then bias and activation as the epilogue ep (or none) would apply them. The bias
@@ -615,7 +614,7 @@ static void sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int 
     }
     const int mr = t->mr, nr = t->nr;
     lk_epilogue epi = {.kind = LK_EPI_BIAS_ACT, .bias = bias, .act = act, .slope = slope};
-    if (!trans_a && trans_b && alpha == 1.0f && beta == 0.0f && m <= SWAP_MAX_M && n > m &&
+    if (!trans_a && trans_b && alpha == 1.0f && beta == 0.0f && m <= LK_SWAP_MAX_ROWS && n > m &&
         t->gemm_ukr_strided) {
         gemm_job g = {.t = t, .trans_a = 0, .trans_b = 1, .m = n, .n = m, .k = k, .alpha = 1.0f,
                       .beta = 0.0f, .a = b, .lda = ldb, .b = a, .ldb = lda, .a_in_place = 1};

@@ -87,7 +87,7 @@ static latent_status setup(bench_layer *b, const conv_shape *cs, int64_t n, int 
     if (!st) st = latent_params_reserve_shards(&b->p, shards);
     if (st) return st;
     latent_stack_init(&b->s, &b->p, 1, 0);
-    b->team_size = latent_team_size_for(shards, threads);
+    b->team_size = latent_team_size_for(shards, threads, 0);
     b->teams = threads / b->team_size;
     b->ws = calloc((size_t)b->teams, sizeof *b->ws);
     b->slab = calloc((size_t)b->teams, sizeof *b->slab);

@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "latent/rng.h"
 #include "simd/fp_mode.h"
+#include "simd/gemm.h"
 #include "simd/team.h"
 #include "grad_proof.h"
 #include "thread_choice.h"
@@ -56,12 +57,24 @@ void latent_slab_gather(const latent_batch *b, const latent_slab *slab, int64_t 
     }
 }
 
-int latent_team_size_for(int shards, int threads)
+/* Weights (floats of the largest group a step updates) from which a minibatch of one swapped
+ * product runs on one team of every thread. Such a team keeps each weight row with one member
+ * through the forward pass, dY W and the update, where teams per shard each read all of W and
+ * take back the rows the others updated; but it meets at a barrier per layer. At batch 128 on 2
+ * threads (Zen 5), one team against two teams of one: ae 784-64-16 (100k) 27% slower, ae/vae
+ * 784-256-64 (435k) -1.5% to +1.5%, gan 784-512-256-32 (540k; D sees 256 rows) 7% slower,
+ * gan 784-1024-128 (934k) 3% faster, ae/vae 784-512-256-32 (1.08M) 0-3% faster, ae/vae
+ * 784-1024-128 (1.87M) 7-9% faster. */
+#define WHOLE_TEAM_WEIGHTS (768 * 1024)
+
+int latent_team_size_for(int shards, int threads, int64_t weights)
 {
     /* With teams of g threads, threads / g shards run at once: ceil(shards g / threads) rounds
      * of 1/g of a shard's work each. Fewest rounds per thread wins; ties go to the smaller team
      * (fewer barriers inside each shard). */
     if (shards < 1 || threads <= 1) return 1;
+    if (weights >= WHOLE_TEAM_WEIGHTS && (int64_t)shards * LATENT_SHARD_ROWS <= LK_SWAP_MAX_ROWS)
+        return threads;
     int best = 1;
     int64_t best_rounds = (shards + threads - 1) / threads, best_g = 1; /* rounds / g, as products */
     for (int g = 2; g <= threads; g++) {
@@ -400,7 +413,7 @@ static int node_layout(const latent_batch *b, int teams, int ranks, int *bound)
 
 /* The step on `threads` threads (0: as many as OpenMP gives). */
 static latent_status step_on(void *model, latent_plan_fn plan, latent_batch *b,
-                             int64_t *thread_work, int threads)
+                             int64_t *thread_work, int threads, int64_t *weights)
 {
     if (b->n_shards < 1 || b->n_shards > LATENT_MAX_SHARDS)
         return latent_fail(LATENT_EINVAL, "train: a minibatch of %lld rows is %d shards (1 to %d)",
@@ -430,7 +443,7 @@ static latent_status step_on(void *model, latent_plan_fn plan, latent_batch *b,
     b->shard_lo = c.rank < c.n_nodes ? bound[c.rank] : b->n_shards;
     b->shard_hi = c.rank < c.n_nodes ? bound[c.rank + 1] : b->n_shards;
     const int own = b->shard_hi - b->shard_lo;
-    c.team_size = latent_team_size_for(own, c.threads);
+    c.team_size = latent_team_size_for(own, c.threads, *weights);
     const int teams = c.threads / c.team_size;
     /* small layouts on the stack, large ones on the heap */
     enum { STACK_TEAMS = 16, STACK_SEGS = 64 };
@@ -455,6 +468,10 @@ static latent_status step_on(void *model, latent_plan_fn plan, latent_batch *b,
     /* what whole-minibatch statistics wait at: other slabs, or other ranks */
     b->sync = teams > 1 || c.ranks > 1 ? &c.sync : NULL;
     if ((st = plan(model, b, c.phase, &c.n_phases))) goto out;
+    /* what the next step's layout goes by (the model's weights do not change size) */
+    *weights = 0;
+    for (int k = 0; k < c.n_phases; k++)
+        if (c.phase[k].update && c.phase[k].update->n > *weights) *weights = c.phase[k].update->n;
     for (int k = 0; k < c.n_phases && c.ranks > 1; k++)
         if (c.phase[k].update && (st = latent_params_reserve_nodes(c.phase[k].update, c.ranks))) goto out;
     for (int k = 0; k < c.n_phases && c.ranks == 1; k++)
@@ -500,7 +517,8 @@ out:
 latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
                                int64_t *thread_work)
 {
-    return step_on(model, plan, b, thread_work, 0);
+    int64_t weights = 0;
+    return step_on(model, plan, b, thread_work, 0, &weights);
 }
 
 /* ---- epochs -------------------------------------------------------------------------------- */
@@ -524,6 +542,7 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
     latent_thread_choice choice;
     const int adapt = !cfg->fixed_threads && omp_get_level() == 0 && latent_comm_size() == 1;
     latent_thread_choice_init(&choice, adapt ? omp_get_max_threads() : 1);
+    int64_t weights = 0; /* the largest group of weights, known after the first step */
     while (state->epoch < cfg->epochs) {
         latent_rng r;
         latent_rng_init(&r, cfg->seed, LATENT_STREAM_SHUFFLE, (uint64_t)state->epoch, 0);
@@ -538,7 +557,7 @@ latent_status latent_loop_run(const latent_loop_config *cfg, void *model, latent
             b.epoch = state->epoch, b.step = state->step, b.seed = cfg->seed;
             const int threads = adapt ? latent_thread_choice_next(&choice) : 0;
             const double s0 = now();
-            if ((st = step_on(model, plan, &b, cfg->thread_work, threads))) goto done;
+            if ((st = step_on(model, plan, &b, cfg->thread_work, threads, &weights))) goto done;
             latent_thread_choice_record(&choice, threads, now() - s0, b.rows == cfg->batch);
             thread_steps += threads > 0 ? threads : omp_get_level() > 0 ? 1 : omp_get_max_threads();
             steps += 1;

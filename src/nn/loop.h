@@ -70,9 +70,12 @@ typedef latent_status (*latent_plan_fn)(void *model, latent_batch *b,
 latent_status latent_loop_step(void *model, latent_plan_fn plan, latent_batch *b,
                                int64_t *thread_work);
 
-/* How `threads` threads take `shards` shards: teams of the returned size, each team a slab of
- * its shards (the size divides threads; it minimizes the rounds of shards per thread). */
-int latent_team_size_for(int shards, int threads);
+/* How `threads` threads take `shards` shards of a step whose largest group of weights has
+ * `weights` floats (0: not known): teams of the returned size, each team a slab of its shards (the size divides threads;
+ * it minimizes the rounds of shards per thread, except that a minibatch of at most
+ * LK_SWAP_MAX_ROWS rows with many weights runs on one team of every thread, which keeps each
+ * weight row with one member). */
+int latent_team_size_for(int shards, int threads, int64_t weights);
 
 /* Shards a minibatch of `batch` rows is cut into. */
 int latent_shards_for(int64_t batch);

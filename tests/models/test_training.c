@@ -163,24 +163,32 @@ Test(threads, conv_vae_small_batches) { small_batches(LATENT_MODEL_VAE, 1); }
 Test(threads, gan_small_batches) { small_batches(LATENT_MODEL_GAN, 0); }
 Test(threads, dcgan_small_batches) { small_batches(LATENT_MODEL_GAN, 1); }
 
-/* How threads take shards: one team per shard when shards are few, a thread per shard when
- * they are many, and always a divisor of the thread count. */
+/* How threads take shards: one team per shard when shards are few (one team of every thread
+ * when they make one swapped product of many weights), a thread per shard when they are many,
+ * and always a divisor of the thread count. */
 Test(threads, team_sizes)
 {
-    cr_expect_eq(latent_team_size_for(1, 1), 1);
-    cr_expect_eq(latent_team_size_for(1, 2), 2);
-    cr_expect_eq(latent_team_size_for(2, 2), 1);
-    cr_expect_eq(latent_team_size_for(3, 2), 2);   /* 1.5 shards of work each, not 2 */
-    cr_expect_eq(latent_team_size_for(4, 2), 1);
-    cr_expect_eq(latent_team_size_for(4, 64), 16);
-    cr_expect_eq(latent_team_size_for(8, 8), 1);
-    cr_expect_eq(latent_team_size_for(4, 5), 5);
-    cr_expect_eq(latent_team_size_for(2, 6), 3);
+    cr_expect_eq(latent_team_size_for(1, 1, 0), 1);
+    cr_expect_eq(latent_team_size_for(1, 2, 0), 2);
+    cr_expect_eq(latent_team_size_for(2, 2, 0), 1);
+    /* 128 rows, one swapped product, on many weights: one team keeps each weight row */
+    cr_expect_eq(latent_team_size_for(2, 2, 1 << 20), 2);
+    cr_expect_eq(latent_team_size_for(2, 4, 1 << 20), 4);
+    cr_expect_eq(latent_team_size_for(2, 2, 100000), 1);
+    cr_expect_eq(latent_team_size_for(3, 2, 1 << 20), 2);
+    cr_expect_eq(latent_team_size_for(4, 2, 1 << 20), 1);
+    cr_expect_eq(latent_team_size_for(3, 2, 0), 2);   /* 1.5 shards of work each, not 2 */
+    cr_expect_eq(latent_team_size_for(4, 2, 0), 1);
+    cr_expect_eq(latent_team_size_for(4, 64, 0), 16);
+    cr_expect_eq(latent_team_size_for(8, 8, 0), 1);
+    cr_expect_eq(latent_team_size_for(4, 5, 0), 5);
+    cr_expect_eq(latent_team_size_for(2, 6, 0), 3);
     for (int t = 1; t <= 64; t++)
-        for (int s = 1; s <= 20; s++) {
-            int g = latent_team_size_for(s, t);
-            cr_expect(g >= 1 && t % g == 0, "%d shards on %d threads: team of %d", s, t, g);
-        }
+        for (int s = 1; s <= 20; s++)
+            for (int64_t w = 0; w <= (1 << 20); w += 1 << 20) {
+                int g = latent_team_size_for(s, t, w);
+                cr_expect(g >= 1 && t % g == 0, "%d shards on %d threads: team of %d", s, t, g);
+            }
 }
 
 /* A run whose thread count changes from step to step (as the loop's choice may change it)
