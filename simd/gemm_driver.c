@@ -678,8 +678,8 @@ static int rows_are_blocks(int members, int64_t k, int64_t kb)
     return 1;
 }
 
-/* C rows [r0, r1) += each later block of member i, in block order (C = P + C, as the
- * micro-kernel adds C to a block's sum). */
+/* C's rows [r0, r1) plus nblocks block products (m x n each, one after another at p), in
+ * their order: C = P + C, as the micro-kernel adds C to a block's sum. */
 static void add_blocks(const float *p, int64_t nblocks, int64_t m, int64_t n, int64_t r0,
                        int64_t r1, float *c, int64_t ldc)
 {
@@ -720,7 +720,9 @@ void lk_sgemm_team_k_rows_buffered(const lk_team *team, const lk_table *t, int64
     lk_team_split(team, k, &lo, &hi);
     const int64_t mine = ceil_div(hi - lo, kb);
     /* member 0's blocks go straight into C, in order; the others' into buffers of their own */
-    float *p = !team->id ? c : buffered ? lk_scratch(LK_SCRATCH_KBLOCKS, (size_t)(mine * m * n)) : NULL;
+    float *p = !team->id  ? c
+               : buffered ? lk_scratch(LK_SCRATCH_KBLOCKS, (size_t)(mine * m * n))
+                          : NULL;
     for (int64_t q = 0; q < mine && (p || !team->id); q++) {
         const int64_t p0 = lo + q * kb, kk = min64(kb, hi - p0);
         if (team->id)
