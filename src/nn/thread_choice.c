@@ -5,8 +5,9 @@
 #define FIRST_PERIOD 64
 /* The longest wait between tries: the host may change under a long run. */
 #define MAX_PERIOD 1024
-/* Steps each try runs; its fastest counts (the first may pay for caches the other count left). */
-#define TRY_STEPS 2
+/* Steps each try runs; the middle one of their times counts (the first may pay for caches the
+ * other count left, and one step may be luckier than the count's usual). */
+#define TRY_STEPS LATENT_CHOICE_TRY
 /* A try that lost by this factor or more waits eight times as long before the next, not twice:
  * each try costs a few steps' worth (its own steps and the cold step after it). */
 #define CLEAR_LOSS 1.5
@@ -36,20 +37,31 @@ static void start_try(latent_thread_choice *c)
     c->up = !c->up;
     c->other = up ? twice : half;
     c->trying = TRY_STEPS;
-    c->best_try = -1.0;
+}
+
+/* The median of n times (the mean of the middle two for even n). Medians, not minima: on a
+ * host whose cores are at times far apart, two threads' steps vary more than one's, and the
+ * luckiest of them once kept two threads on a model that ran 25% slower on them. */
+static double median(const double *t, int n)
+{
+    double s[LATENT_CHOICE_RECENT > TRY_STEPS ? LATENT_CHOICE_RECENT : TRY_STEPS];
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        for (; j > 0 && s[j - 1] > t[i]; j--) s[j] = s[j - 1];
+        s[j] = t[i];
+    }
+    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
 static void decide(latent_thread_choice *c)
 {
-    double best = c->recent[0];
-    for (int i = 1; i < c->n_recent; i++)
-        if (c->recent[i] < best) best = c->recent[i];
-    if (c->best_try < best * (1.0 - MARGIN)) {
+    const double usual = median(c->recent, c->n_recent), tried = median(c->tried, TRY_STEPS);
+    if (tried < usual * (1.0 - MARGIN)) {
         c->now = c->other;
         c->n_recent = 0;
         c->period = FIRST_PERIOD;
     } else {
-        const int64_t grown = c->period * (c->best_try >= best * CLEAR_LOSS ? 8 : 2);
+        const int64_t grown = c->period * (tried >= usual * CLEAR_LOSS ? 8 : 2);
         c->period = grown < MAX_PERIOD ? grown : MAX_PERIOD;
     }
     c->next_try = c->steps + c->period;
@@ -61,7 +73,7 @@ void latent_thread_choice_record(latent_thread_choice *c, int threads, double se
     c->steps++;
     if (c->trying) {
         if (threads != c->other) return;
-        if (c->best_try < 0.0 || seconds < c->best_try) c->best_try = seconds;
+        c->tried[TRY_STEPS - c->trying] = seconds;
         if (--c->trying == 0) decide(c);
         return;
     }

@@ -5,7 +5,8 @@
  * split across cores that are far apart (two sockets, or a virtual machine whose host at times
  * places its vCPUs so that a cache line takes 350 ns instead of 60 ns to cross) runs slower on
  * two threads than on one. So the loop runs the most threads, now and then tries
- * half or double that many (as there are) for two steps, and keeps whichever was faster.
+ * half or double that many (as there are) for three steps, and keeps whichever was faster in
+ * the median step.
  * Tries grow rarer while they lose: a choice that holds costs a few tenths of a percent of a
  * long run, about a percent of a run of a few hundred steps. */
 #ifndef LATENT_SRC_NN_THREAD_CHOICE_H
@@ -13,8 +14,9 @@
 
 #include <stdint.h>
 
-/* Recent steps of the count in use whose times a try is held against. */
+/* Recent steps of the count in use whose times a try is held against, and the steps of a try. */
 #define LATENT_CHOICE_RECENT 4
+#define LATENT_CHOICE_TRY 3
 
 typedef struct latent_thread_choice {
     int most;            /* threads available; 1: no choice to make */
@@ -27,7 +29,7 @@ typedef struct latent_thread_choice {
     int64_t period;      /* steps between tries: grown after a try that loses */
     double recent[LATENT_CHOICE_RECENT]; /* the last full steps' seconds at `now` */
     int n_recent;
-    double best_try;     /* the fastest step of the try under way */
+    double tried[LATENT_CHOICE_TRY]; /* the steps of the try under way */
 } latent_thread_choice;
 
 /* Starts with `most` threads (1 or less: always one). */

@@ -257,10 +257,13 @@ static double one_wins(int th, int s) { (void)s; return th == 1 ? 1.0 : 1.6; }
 static double one_wins_then_two(int th, int s) { return s < 500 ? one_wins(th, s) : two_win(th, s); }
 static double four_best(int th, int s) { (void)s; return th == 4 ? 1.0 : th == 2 ? 1.5 : th == 8 ? 1.3 : 2.5; }
 static double alike(int th, int s) { return (th == 1 ? 0.95 : 1.0) + 0.02 * (s % 3); }
+/* two threads' steps spread: now and then a lucky one, or a stall */
+static double two_lucky(int th, int s) { return th == 1 ? 1.0 : s % 4 == 0 ? 0.8 : 1.4; }
+static double two_stalls(int th, int s) { return th == 1 ? 1.3 : s % 4 == 0 ? 2.0 : 1.0; }
 
 /* The choice: the most threads while they win, with tries that grow rarer (a few percent of
  * the steps); a count that wins by more than the margin taken over; a change back when the
- * host changes back; a gain within the margin never switches. */
+ * host changes back; a gain within the margin never switches; the usual step counts. */
 Test(threads, choice_follows_the_faster_count)
 {
     latent_thread_choice c;
@@ -292,6 +295,17 @@ Test(threads, choice_follows_the_faster_count)
     run_choice(&c, 4000, alike, ran);
     cr_expect_eq(c.now, 2);
     cr_expect(ran[2] >= 3980, "within the margin: %d of 4000 steps left the most threads", 4000 - ran[2]);
+
+    /* the usual step decides, not the luckiest nor the slowest */
+    memset(ran, 0, sizeof ran);
+    latent_thread_choice_init(&c, 2);
+    run_choice(&c, 4000, two_lucky, ran);
+    cr_expect_eq(c.now, 1, "two threads' lucky steps kept %d threads", c.now);
+    cr_expect(ran[1] >= 3800, "%d of 4000 steps on the usually faster single thread", ran[1]);
+    memset(ran, 0, sizeof ran);
+    latent_thread_choice_init(&c, 2);
+    run_choice(&c, 4000, two_stalls, ran);
+    cr_expect_eq(c.now, 2, "two threads' stalls moved the choice to %d", c.now);
 
     /* one thread, or steps not counted: nothing to choose */
     latent_thread_choice_init(&c, 1);
