@@ -11,10 +11,11 @@
 extern "C" {
 #endif
 
-/* The barrier a team shares. Sense by generation: the last thread to arrive starts the next
- * generation. Waiters spin briefly, then yield the core (teams may outnumber the cores). */
+/* Members of a team that can post a buffer to the others (lk_team_post). */
 #define LK_TEAM_POSTS 8
 
+/* The barrier a team shares. Sense by generation: the last thread to arrive starts the next
+ * generation. Waiters spin briefly, then yield the core (teams may outnumber the cores). */
 typedef struct lk_barrier {
     _Alignas(64) atomic_uint arrived;
     _Alignas(64) atomic_uint generation;

@@ -40,8 +40,9 @@ static void start_try(latent_thread_choice *c)
 }
 
 /* The median of n times (the mean of the middle two for even n). Medians, not minima: on a
- * host whose cores are at times far apart, two threads' steps vary more than one's, and the
- * luckiest of them once kept two threads on a model that ran 25% slower on them. */
+ * host whose cores are at times far apart, two threads' steps spread more than one's, and the
+ * fastest of them favours two threads (a sweep once kept two on ae 784-64-16 at batch 32, whose
+ * epoch took 25% longer on them than on one). */
 static double median(const double *t, int n)
 {
     double s[LATENT_CHOICE_RECENT > TRY_STEPS ? LATENT_CHOICE_RECENT : TRY_STEPS];
