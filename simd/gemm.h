@@ -39,29 +39,23 @@ void lk_sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int tran
  * gradient dY^T X (trans_a, not trans_b; m = the layer's outputs) and the rows of C^T for the
  * forward X W^T when it runs swapped (few rows; n = the layer's outputs, more than m). The
  * optimizer step then finds a row's gradient in the caches of the member that updates the row
- * (the same lk_team_split), and the next forward pass finds the updated row there. Other
- * products, and work too small for the whole team, run as lk_sgemm_team; same bytes either way. */
+ * (the same lk_team_split), and the next forward pass finds the updated row there.
+ * For the input gradient dY W (neither transposed, alpha 1, beta 0, no bias or activation; B's k
+ * rows are the weight rows), when each member's rows are whole k blocks of the product and the
+ * table's micro-kernels add C after each block (gemm_adds_c), each member multiplies only its
+ * own rows, into C (member 0) or a buffer of its own, and the members then add the blocks in
+ * their order: W never leaves its member's caches. Then lk_team_sync before calling it again
+ * too (the members read each other's buffers until the next barrier).
+ * Other products, and work too small for the whole team, run as lk_sgemm_team; same bytes
+ * either way. */
 void lk_sgemm_team_weight_rows(const lk_team *team, const lk_table *t, int trans_a, int trans_b,
                                int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                                int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                                int64_t ldc, const float *bias, latent_act act, float slope);
-
-/* C = A B (A m x k, B k x n, row-major; C is overwritten) on a team whose member i owns the rows
- * of B lk_team_split(k) gives it: a layer's input gradient dY W, W's rows being the ones the
- * member's forward pass, weight gradient and update keep (lk_sgemm_team_weight_rows). When
- * those rows are whole k blocks of the product and the table's micro-kernels add C after each
- * block (gemm_adds_c), each member multiplies only its own rows, into C (member 0) or a buffer
- * of its own, and the members then add the blocks in their order: W never leaves its member's
- * caches. Otherwise lk_sgemm_team. Either way the bytes of lk_sgemm. Every member calls it with
- * the same arguments; as with lk_sgemm_team, lk_team_sync before reading C, and before calling
- * it again (the members read each other's buffers until then). */
-void lk_sgemm_team_k_rows(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
-                          int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
-                          float *c, int64_t ldc);
-/* Whether a team of `members` (with a barrier of its own, up to LK_TEAM_POSTS) runs that product
- * split along k. */
+/* Whether a team of `members` (with a barrier of its own, up to LK_TEAM_POSTS) runs dY W
+ * (m x k times k x n) split along k. */
 int lk_sgemm_k_rows_splits(const lk_table *t, int members, int64_t m, int64_t n, int64_t k);
-/* The same with buffered 0: as when no member but the first gets memory for its buffer (each
+/* That dY W with buffered 0: as when no member but the first gets memory for its buffer (each
  * then adds its blocks to C itself, in turn); for the conformance tests of that path. */
 void lk_sgemm_team_k_rows_buffered(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
                                    int64_t k, const float *a, int64_t lda, const float *b,

@@ -600,12 +600,22 @@ static int take_weight_rows(const lk_table *t, const lk_team *team, int64_t rows
     return 1;
 }
 
+static void k_rows(const lk_team *team, const lk_table *t, int64_t m, int64_t n, int64_t k,
+                   const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
+                   int64_t ldc, int buffered);
+
 static void sgemm_team(const lk_team *team, const lk_table *t, int trans_a, int trans_b, int64_t m,
                        int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                        const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                        const float *bias, latent_act act, float slope, int weight_rows)
 {
     if (m <= 0 || n <= 0) return;
+    /* dY W: B's rows (k) are the weight rows */
+    if (weight_rows && !trans_a && !trans_b && alpha == 1.0f && beta == 0.0f && !bias &&
+        act == LATENT_ACT_IDENTITY) {
+        k_rows(team, t, m, n, k, a, lda, b, ldb, c, ldc, 1);
+        return;
+    }
     if (k <= 0) {
         int64_t lo, hi;
         lk_team_split(team, m, &lo, &hi);
@@ -698,16 +708,11 @@ int lk_sgemm_k_rows_splits(const lk_table *t, int members, int64_t m, int64_t n,
            members_for(&team, m * n * k) == members && rows_are_blocks(members, k, k_block(t, k));
 }
 
-void lk_sgemm_team_k_rows(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
-                          int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
-                          float *c, int64_t ldc)
-{
-    lk_sgemm_team_k_rows_buffered(team, t, m, n, k, a, lda, b, ldb, c, ldc, 1);
-}
-
-void lk_sgemm_team_k_rows_buffered(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
-                                   int64_t k, const float *a, int64_t lda, const float *b,
-                                   int64_t ldb, float *c, int64_t ldc, int buffered)
+/* C = A B on the team, along k at the members' weight rows when they are whole blocks (each
+ * member without its buffer when not `buffered`), else the team product. */
+static void k_rows(const lk_team *team, const lk_table *t, int64_t m, int64_t n, int64_t k,
+                   const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
+                   int64_t ldc, int buffered)
 {
     if (!lk_team_can_post(team) || !lk_sgemm_k_rows_splits(t, team->size, m, n, k)) {
         sgemm_team(team, t, 0, 0, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, NULL,
@@ -753,6 +758,13 @@ void lk_sgemm_team_k_rows_buffered(const lk_team *team, const lk_table *t, int64
                        b + p0 * ldb, ldb, 1.0f, c, ldc, NULL, LATENT_ACT_IDENTITY, 0.0f, 0);
         lk_team_sync(team);
     }
+}
+
+void lk_sgemm_team_k_rows_buffered(const lk_team *team, const lk_table *t, int64_t m, int64_t n,
+                                   int64_t k, const float *a, int64_t lda, const float *b,
+                                   int64_t ldb, float *c, int64_t ldc, int buffered)
+{
+    k_rows(team, t, m, n, k, a, lda, b, ldb, c, ldc, buffered);
 }
 
 /* ---- the weight gradient of several shards, summed by the fixed tree -------------------------

@@ -48,14 +48,6 @@ LK_AVX2_INLINE __m256 check_add(__m256 check, __m256 wv, __m256i mk, int full)
     return _mm256_add_ps(check, full ? z : _mm256_and_ps(z, _mm256_castsi256_ps(mk)));
 }
 
-/* The lanes of a check (each 0 or NaN) summed: NaN when any lane is. */
-LK_AVX2_INLINE float check_lanes(__m256 c)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-
 /* n weights, with `decoupled` a constant in each instantiation (no branch in the loop) */
 LK_AVX2_INLINE float adam_run(int64_t n, float *w, const float *g, float *m, float *v,
                               const adam_consts *k, int decoupled)
@@ -69,7 +61,7 @@ LK_AVX2_INLINE float adam_run(int64_t n, float *w, const float *g, float *m, flo
         const __m256i mk = lk_avx2_tail_mask(n - i);
         check = check_add(check, adam_vec(w + i, g + i, m + i, v + i, k, decoupled, mk, 0), mk, 0);
     }
-    return check_lanes(check);
+    return lk_avx2_hsum_ps(check); /* 0, or NaN when any lane is */
 }
 
 static float adam_avx2(int64_t n, float *w, const float *g, float *m, float *v,
@@ -106,7 +98,7 @@ LK_AVX2_INLINE float sgd_run(int64_t n, float *w, const float *g, float *vel, co
         const __m256i mk = lk_avx2_tail_mask(n - i);
         check = check_add(check, sgd_vec(w + i, g + i, vel + i, lr, wd, mom, momentum, mk, 0), mk, 0);
     }
-    return check_lanes(check);
+    return lk_avx2_hsum_ps(check); /* 0, or NaN when any lane is */
 }
 
 static float sgd_avx2(int64_t n, float *w, const float *g, float *vel, const lk_sgd_params *p)

@@ -9,15 +9,6 @@
 #define RT 4
 #define CT 2
 
-/* (l0+l4) + (l2+l6) + ((l1+l5) + (l3+l7)), in float. */
-LK_AVX2_INLINE float hsum(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 LK_AVX2_INLINE void tile(const int R, const int C, int64_t d, const float *x, int64_t ldx,
                          const float *c, int64_t ldc, float *out, int64_t ldo, const float *next)
 {
@@ -46,7 +37,7 @@ LK_AVX2_INLINE void tile(const int R, const int C, int64_t d, const float *x, in
         }
     }
     for (int r = 0; r < R; r++)
-        for (int j = 0; j < C; j++) out[r * ldo + j] = hsum(acc[r][j]);
+        for (int j = 0; j < C; j++) out[r * ldo + j] = lk_avx2_hsum_ps(acc[r][j]);
 }
 
 /* As on AVX-512: the first center group's pass fetches the next group's rows (next, NULL for

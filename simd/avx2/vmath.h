@@ -37,6 +37,15 @@ LK_AVX2_INLINE void lk_avx2_st(float *p, __m256 v, __m256i m, int full)
     else _mm256_maskstore_ps(p, m, v);
 }
 
+/* Sum of the 8 lanes in float: (l0+l4) + (l2+l6) + ((l1+l5) + (l3+l7)). */
+LK_AVX2_INLINE float lk_avx2_hsum_ps(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
 /* Sum of the 8 lanes in double, always in the same order (pairs of halves), so a reduction's
  * bytes depend only on its length. */
 LK_AVX2_INLINE double lk_avx2_hsum_pd(__m256 v)

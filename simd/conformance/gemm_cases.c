@@ -335,8 +335,8 @@ static void run_weight_rows_tn(const lk_table *ref, const lk_table *var, lk_case
     }
 }
 
-/* The input gradient dY W split along the members' weight rows (lk_sgemm_team_k_rows) against
- * lk_sgemm on one thread, bit for bit, on teams of 1 to 4, with and without the members'
+/* The input gradient dY W split along the members' weight rows (lk_sgemm_team_weight_rows, NN)
+ * against lk_sgemm on one thread, bit for bit, on teams of 1 to 4, with and without the members'
  * buffers (the out-of-memory path); the shapes include ones the level splits (weight rows that
  * are whole k blocks: two or four blocks, a member with two of them) and ones it does not. */
 static void run_k_rows_nn(const lk_table *ref, const lk_table *var, lk_case_report *r)
@@ -371,8 +371,13 @@ static void run_k_rows_nn(const lk_table *ref, const lk_table *var, lk_case_repo
                     const lk_team team = {omp_get_thread_num(), omp_get_num_threads(), &bar};
 #pragma omp single
                     got = team.size;
-                    lk_sgemm_team_k_rows_buffered(&team, var, m, n, k, A.p, lda, B.p, n, E.p,
-                                                  ldc, buffered);
+                    if (buffered)
+                        lk_sgemm_team_weight_rows(&team, var, 0, 0, m, n, k, 1.0f, A.p, lda, B.p,
+                                                  n, 0.0f, E.p, ldc, NULL, LATENT_ACT_IDENTITY,
+                                                  0.0f);
+                    else
+                        lk_sgemm_team_k_rows_buffered(&team, var, m, n, k, A.p, lda, B.p, n, E.p,
+                                                      ldc, 0);
                     lk_team_sync(&team);
                 }
                 int same = got == size;

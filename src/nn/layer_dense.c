@@ -179,8 +179,9 @@ static void backward(const latent_layer *l, const latent_pass *ps, const latent_
     if (node && d->b_off >= 0) latent_grad_fold(ps, g, d->b_off, d->out);
     /* dY W along the weight rows each member keeps (the stack's barrier follows) */
     if (dx)
-        lk_sgemm_team_k_rows(team, t, rows, d->in, d->out, dy, d->out, io->w + d->w_off, d->in,
-                             dx, d->in);
+        lk_sgemm_team_weight_rows(team, t, 0, 0, rows, d->in, d->out, 1.0f, dy, d->out,
+                                  io->w + d->w_off, d->in, 0.0f, dx, d->in, NULL,
+                                  LATENT_ACT_IDENTITY, 0.0f);
 }
 
 static int views(const latent_layer *l, float *w, float *buf, latent_named_tensor *out, int max)
